@@ -1,0 +1,43 @@
+"""Message catalogues in Dutch and English, and how a language is chosen.
+
+Replies follow the interaction's locale (Dutch for ``nl``, English for everything
+else). Where there is no interaction (scheduled posts, DMs), the member's stored
+language is used, and the ``DEFAULT_LOCALE`` setting for anyone without one.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+LOCALES = ("nl", "en")
+FALLBACK = "en"
+
+
+@cache
+def catalogue(locale: str) -> dict[str, Any]:
+    data = resources.files("bot").joinpath("locales", f"{locale}.json").read_text(encoding="utf-8")
+    return json.loads(data)
+
+
+def normalize_locale(value: object, *, fallback: str = FALLBACK) -> str:
+    """Map a Discord locale (``nl``, ``en-US``, ``de`` …) to a supported language."""
+    text = str(getattr(value, "value", value) or "").lower()
+    code = text.split("-")[0].split("_")[0]
+    return code if code in LOCALES else fallback
+
+
+def t(locale: str, key: str, /, **params: Any) -> str:
+    """Translate ``key`` into ``locale``; English where a Dutch text is missing."""
+    messages = catalogue(locale)["messages"]
+    template = messages.get(key)
+    if template is None:
+        template = catalogue(FALLBACK)["messages"].get(key, key)
+    return template.format(**params) if params else template
+
+
+def command_text(locale: str, source: str) -> str | None:
+    """The translation of a command name, description or choice, or None to keep the source."""
+    return catalogue(locale).get("commands", {}).get(source)

@@ -1,0 +1,1 @@
+"""Domain logic. Plain async functions over an ``AsyncSession``; no discord.py here."""

@@ -1,0 +1,1 @@
+"""Discord-facing features, one extension per feature (see ``bot.app.EXTENSIONS``)."""

@@ -1,0 +1,1 @@
+"""Alembic migrations for Verbinder (run them with ``verbinder db upgrade``)."""

@@ -1,0 +1,81 @@
+"""The member aggregate: a person's profile in one server, with what they offer and need."""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, TimestampMixin
+
+
+class Sector(enum.StrEnum):
+    GOVERNMENT = "government"
+    COMPANY = "company"
+    SOCIAL_ENTERPRISE = "social_enterprise"
+    KNOWLEDGE_INSTITUTION = "knowledge_institution"
+    CIVIL_SOCIETY = "civil_society"
+    CITIZEN = "citizen"
+
+
+class ItemKind(enum.StrEnum):
+    OFFER = "offer"
+    NEED = "need"
+
+
+def _in(column: str, values: type[enum.StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class Member(TimestampMixin, Base):
+    """One person in one server (guild). The same person in two servers has two rows."""
+
+    __tablename__ = "members"
+    __table_args__ = (
+        UniqueConstraint("guild_id", "user_id"),
+        CheckConstraint(f"sector IS NULL OR {_in('sector', Sector)}", name="sector_valid"),
+        CheckConstraint("locale IN ('nl', 'en')", name="locale_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    sector: Mapped[str | None] = mapped_column(String(32))
+    organisation: Mapped[str | None] = mapped_column(String(100))
+    region: Mapped[str | None] = mapped_column(String(100))
+    bio: Mapped[str | None] = mapped_column(String(500))
+    # The language of the member's last interaction (or the import file): used where no interaction asks.
+    locale: Mapped[str] = mapped_column(String(2), default="nl")
+
+    items: Mapped[list[MemberItem]] = relationship(
+        back_populates="member",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="MemberItem.id",
+    )
+
+
+class MemberItem(TimestampMixin, Base):
+    """Something a member offers or needs, as they wrote it."""
+
+    __tablename__ = "member_items"
+    __table_args__ = (
+        # One entry per meaning: "Subsidie" and "subsidie" are the same offer.
+        UniqueConstraint("member_id", "kind", "folded"),
+        CheckConstraint(_in("kind", ItemKind), name="kind_valid"),
+        Index("ix_member_items_guild_id_kind", "guild_id", "kind"),
+        # Community-wide vocabulary (autocomplete) groups by meaning within a server.
+        Index("ix_member_items_guild_id_folded", "guild_id", "folded"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    # Denormalised from the member so community-wide look-ups need no join.
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(String(100))
+    folded: Mapped[str] = mapped_column(String(100))
+
+    member: Mapped[Member] = relationship(back_populates="items")

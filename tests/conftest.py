@@ -1,0 +1,41 @@
+"""Shared fixtures: settings on a fresh SQLite file, the real bot in SimCord, a migrated database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot import create_bot
+from bot.config import Settings
+from bot.db import Database
+
+SHARED_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "members-sample.csv"
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'verbinder.db'}"
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    # _env_file=None: a developer's own .env never leaks into the tests.
+    return Settings(_env_file=None, discord_token=None, database_url=db_url, dev_guild_id=None)
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    """A database built by running the migrations, as the bot does on start."""
+    database = Database(db_url)
+    await database.upgrade()
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture
+def simcord_bot(settings: Settings):
+    return create_bot(settings)
