@@ -1,30 +1,40 @@
-"""Helpers for SimCord tests: a synced server, Dutch-speaking members, and reading what the bot did."""
+"""Helpers for SimCord tests: a synced server and reading what the bot reported."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import discord
-import pytest
-import simcord.interactions
+from discord import app_commands
 
 from bot.errors import UserError
+from bot.simulation import sync_guild
 
 
 async def synced_guild(env: Any, **kwargs: Any) -> Any:
-    """A server with a #general channel whose commands the bot synced the way an operator does."""
+    """A server whose commands the bot synced."""
     guild = env.create_guild(**kwargs)
-    guild.create_text_channel("general")
-    with env._bot_scope():
-        await env.bot.sync_commands(guild.id)
+    await sync_guild(env, guild.id)
     return guild
 
 
-def take_user_errors(env: Any) -> list[UserError]:
-    """Acknowledge the errors the bot reported to members; fail on anything that was not a UserError."""
+def take_user_errors(env: Any) -> list[Exception]:
+    """Acknowledge the errors the bot reported to members; fail on anything that is not a user error."""
     found = []
     for error in env.errors:
         original = getattr(error, "original", error)
-        assert isinstance(original, (UserError, discord.app_commands.CheckFailure)), repr(original)
+        assert isinstance(original, (UserError, app_commands.CheckFailure)), repr(original)
         found.append(original)
     return found
+
+
+def pings_nobody(env: Any) -> bool:
+    """True when every message the bot sent allowed no mentions at all."""
+    for request in env.http_requests:
+        body = request.json if isinstance(request.json, dict) else None
+        if not body or request.method not in ("POST", "PATCH"):
+            continue
+        data = body.get("data", body) if isinstance(body.get("data"), dict) else body
+        if "content" in data or "embeds" in data:
+            if data.get("allowed_mentions") != {"parse": []}:
+                return False
+    return True
