@@ -1,0 +1,56 @@
+"""The migrations build the schema, can be undone, and match the models."""
+
+from __future__ import annotations
+
+from sqlalchemy import inspect, text
+
+from bot.db import Database
+
+
+async def _tables(db: Database) -> set[str]:
+    async with db.engine.connect() as conn:
+        return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+
+
+async def test_upgrade_downgrade_upgrade_on_empty_database(db_url):
+    db = Database(db_url)
+    try:
+        await db.upgrade()
+        assert {"members", "member_items", "alembic_version"} <= await _tables(db)
+        await db.downgrade("base")
+        assert await _tables(db) <= {"alembic_version"}
+        await db.upgrade()
+        assert {"members", "member_items"} <= await _tables(db)
+        await db.check()  # raises when the models drift from the migrations
+    finally:
+        await db.dispose()
+
+
+async def test_alembic_check_is_clean(db):
+    await db.check()
+
+
+async def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(db):
+    async with db.engine.connect() as conn:
+        assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar_one() == 1
+        assert (await conn.execute(text("PRAGMA journal_mode"))).scalar_one() == "wal"
+        assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar_one() >= 5000
+
+
+async def test_deleting_a_member_deletes_their_items(db):
+    async with db.session() as session:
+        await session.execute(
+            text(
+                "INSERT INTO members (id, guild_id, user_id, name, locale, created_at, updated_at) "
+                "VALUES (1, 1, 2, 'x', 'nl', '2026-01-01', '2026-01-01')"
+            )
+        )
+        await session.execute(
+            text(
+                "INSERT INTO member_items (member_id, guild_id, kind, text, folded, created_at, updated_at) "
+                "VALUES (1, 1, 'offer', 'tijd', 'tijd', '2026-01-01', '2026-01-01')"
+            )
+        )
+    async with db.session() as session:
+        await session.execute(text("DELETE FROM members WHERE id = 1"))
+        assert (await session.execute(text("SELECT count(*) FROM member_items"))).scalar_one() == 0
