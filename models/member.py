@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, TimestampMixin
+from models.base import Base, TimestampMixin, UTCDateTime
 
 
 class Sector(enum.StrEnum):
@@ -48,6 +50,11 @@ class Member(TimestampMixin, Base):
     bio: Mapped[str | None] = mapped_column(String(500))
     # The language of the member's last interaction (or the import file): used where no interaction asks.
     locale: Mapped[str] = mapped_column(String(2), default="nl")
+    # Consent to introductions and DMs (/intro join, or the operator's import file).
+    intro_joined: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Willing to meet someone from another sector when nothing matches.
+    intro_chance: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    intro_paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     items: Mapped[list[MemberItem]] = relationship(
         back_populates="member",
