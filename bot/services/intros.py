@@ -1,0 +1,331 @@
+"""Consent-first introductions: joining, pausing, proposing, answering, expiring, following up.
+
+A proposal is only ever made to members who joined introductions and are not paused.
+Both members are asked; only when both accept are they connected. A decline is never
+shown to the other member.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased, selectinload
+
+from bot.errors import UserError
+from bot.services.profiles import ensure_member
+from bot.text import clean
+from models import Answer, IntroParty, Introduction, IntroStatus, Member, Met
+
+PROPOSAL_TTL = timedelta(days=7)
+FOLLOWUP_AFTER = timedelta(days=7)
+PAUSE_WEEKS = range(1, 13)
+OUTCOME_MAX = 500
+
+
+def is_active(member: Member, now: datetime) -> bool:
+    return member.intro_joined and (member.intro_paused_until is None or member.intro_paused_until <= now)
+
+
+@dataclass(frozen=True, slots=True)
+class IntroOverview:
+    joined: bool
+    chance: bool
+    paused_until: datetime | None
+    pending: int
+    connected: int
+
+
+async def join(
+    session: AsyncSession, guild_id: int, user_id: int, *, chance: bool, name: str | None, locale: str | None
+) -> Member:
+    member = await ensure_member(session, guild_id, user_id, name=name, locale=locale)
+    member.intro_joined = True
+    member.intro_chance = chance
+    member.intro_paused_until = None
+    await session.flush()
+    return member
+
+
+async def _joined_member(session: AsyncSession, guild_id: int, user_id: int, locale: str | None) -> Member:
+    member = (
+        await session.execute(select(Member).where(Member.guild_id == guild_id, Member.user_id == user_id))
+    ).scalar_one_or_none()
+    if member is None or not member.intro_joined:
+        raise UserError("intro.not_joined")
+    if locale is not None:
+        member.locale = locale
+    return member
+
+
+async def leave(session: AsyncSession, guild_id: int, user_id: int, *, locale: str | None = None) -> None:
+    member = await _joined_member(session, guild_id, user_id, locale)
+    member.intro_joined = False
+    member.intro_paused_until = None
+    await session.flush()
+
+
+async def pause(
+    session: AsyncSession, guild_id: int, user_id: int, weeks: int, *, now: datetime, locale: str | None = None
+) -> datetime:
+    if weeks not in PAUSE_WEEKS:
+        raise UserError("intro.bad_pause", min=PAUSE_WEEKS.start, max=PAUSE_WEEKS.stop - 1)
+    member = await _joined_member(session, guild_id, user_id, locale)
+    member.intro_paused_until = now + timedelta(weeks=weeks)
+    await session.flush()
+    return member.intro_paused_until
+
+
+async def overview(session: AsyncSession, guild_id: int, user_id: int, *, now: datetime) -> IntroOverview:
+    member = (
+        await session.execute(select(Member).where(Member.guild_id == guild_id, Member.user_id == user_id))
+    ).scalar_one_or_none()
+    if member is None:
+        return IntroOverview(False, False, None, 0, 0)
+    counts = dict(
+        (
+            await session.execute(
+                select(Introduction.status, func.count())
+                .join(IntroParty)
+                .where(IntroParty.member_id == member.id)
+                .group_by(Introduction.status)
+            )
+        ).all()
+    )
+    paused = member.intro_paused_until if member.intro_paused_until and member.intro_paused_until > now else None
+    return IntroOverview(
+        joined=member.intro_joined,
+        chance=member.intro_chance,
+        paused_until=paused,
+        pending=counts.get(IntroStatus.PENDING.value, 0),
+        connected=counts.get(IntroStatus.CONNECTED.value, 0),
+    )
+
+
+async def recent_pairs(session: AsyncSession, guild_id: int, since: datetime) -> set[frozenset[int]]:
+    """User-id pairs proposed to each other since ``since`` (whatever came of it): not proposed again."""
+    a, b = aliased(IntroParty), aliased(IntroParty)
+    stmt = (
+        select(a.user_id, b.user_id)
+        .join(b, and_(b.introduction_id == a.introduction_id, b.id > a.id))
+        .join(Introduction, Introduction.id == a.introduction_id)
+        .where(Introduction.guild_id == guild_id, Introduction.created_at >= since)
+    )
+    return {frozenset(row) for row in (await session.execute(stmt)).all()}
+
+
+async def propose(
+    session: AsyncSession,
+    guild_id: int,
+    user_a: int,
+    user_b: int,
+    *,
+    score: float,
+    reasons: list[dict[str, Any]],
+    now: datetime,
+    history: timedelta = timedelta(weeks=12),
+    chance: bool = False,
+    round_id: int | None = None,
+    requested_by: int | None = None,
+) -> Introduction:
+    """Record a proposal between two joined, active members (nothing is sent here)."""
+    if user_a == user_b:
+        raise UserError("intro.self")
+    members = {
+        m.user_id: m
+        for m in (
+            await session.execute(
+                select(Member).where(Member.guild_id == guild_id, Member.user_id.in_((user_a, user_b)))
+            )
+        ).scalars()
+    }
+    for user_id in (user_a, user_b):
+        member = members.get(user_id)
+        if member is None or not is_active(member, now):
+            raise UserError("intro.not_joined" if user_id == requested_by else "intro.unavailable")
+    if frozenset((user_a, user_b)) in await recent_pairs(session, guild_id, now - history):
+        raise UserError("intro.already")
+    intro = Introduction(
+        guild_id=guild_id,
+        round_id=round_id,
+        requested_by=requested_by,
+        score=round(float(score), 1),
+        reasons=reasons,
+        chance=chance,
+        status=IntroStatus.PENDING.value,
+        expires_at=now + PROPOSAL_TTL,
+        parties=[IntroParty(member_id=members[u].id, user_id=u) for u in (user_a, user_b)],
+    )
+    session.add(intro)
+    await session.flush()
+    return intro
+
+
+async def get(session: AsyncSession, intro_id: int) -> Introduction | None:
+    stmt = (
+        select(Introduction)
+        .where(Introduction.id == intro_id)
+        .options(selectinload(Introduction.parties).selectinload(IntroParty.member))
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+def party_of(intro: Introduction, user_id: int) -> IntroParty:
+    for party in intro.parties:
+        if party.user_id == user_id:
+            return party
+    raise UserError("intro.not_yours")
+
+
+def other_party(intro: Introduction, user_id: int) -> IntroParty:
+    return next(p for p in intro.parties if p.user_id != user_id)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerResult:
+    intro: Introduction
+    # "waiting" (the other has not answered), "connected", "declined", "expired"
+    outcome: str
+
+
+async def answer(
+    session: AsyncSession, intro_id: int, user_id: int, *, accept: bool, now: datetime, locale: str | None = None
+) -> AnswerResult:
+    intro = await get(session, intro_id)
+    if intro is None:
+        raise UserError("intro.unknown")
+    party = party_of(intro, user_id)
+    if locale is not None:
+        party.member.locale = locale
+    if intro.status == IntroStatus.PENDING.value and intro.expires_at <= now:
+        intro.status = IntroStatus.EXPIRED.value
+    if intro.status != IntroStatus.PENDING.value:
+        if intro.status == IntroStatus.EXPIRED.value:
+            await session.flush()
+            return AnswerResult(intro, "expired")
+        raise UserError("intro.already_answered")
+    if party.answer is not None:
+        raise UserError("intro.already_answered")
+    party.answer = (Answer.ACCEPTED if accept else Answer.DECLINED).value
+    party.answered_at = now
+    if not accept:
+        intro.status = IntroStatus.DECLINED.value
+        outcome = "declined"
+    elif all(p.answer == Answer.ACCEPTED.value for p in intro.parties):
+        intro.status = IntroStatus.CONNECTED.value
+        intro.connected_at = now
+        outcome = "connected"
+    else:
+        outcome = "waiting"
+    await session.flush()
+    return AnswerResult(intro, outcome)
+
+
+async def set_thread(session: AsyncSession, intro_id: int, thread_id: int) -> None:
+    intro = await session.get(Introduction, intro_id)
+    if intro is not None:
+        intro.thread_id = thread_id
+
+
+async def record_prompt(
+    session: AsyncSession, intro_id: int, user_id: int, *, channel_id: int | None, message_id: int | None
+) -> None:
+    party = (
+        await session.execute(
+            select(IntroParty).where(IntroParty.introduction_id == intro_id, IntroParty.user_id == user_id)
+        )
+    ).scalar_one()
+    party.prompt_channel_id = channel_id
+    party.prompt_message_id = message_id
+
+
+async def claim_undelivered(session: AsyncSession, guild_id: int, now: datetime) -> list[tuple[int, int]]:
+    """Mark pending, unsent proposals as sent and return them as (introduction id, user id).
+
+    Marking before sending is what makes delivery at most once: a crash right after this
+    commit loses a message rather than sending it twice.
+    """
+    stmt = (
+        select(IntroParty)
+        .join(Introduction)
+        .where(
+            Introduction.guild_id == guild_id,
+            Introduction.status == IntroStatus.PENDING.value,
+            IntroParty.notified_at.is_(None),
+        )
+        .order_by(IntroParty.introduction_id, IntroParty.id)
+    )
+    parties = list((await session.execute(stmt)).scalars())
+    for party in parties:
+        party.notified_at = now
+    await session.flush()
+    return [(p.introduction_id, p.user_id) for p in parties]
+
+
+async def expire_due(session: AsyncSession, now: datetime) -> list[Introduction]:
+    stmt = (
+        select(Introduction)
+        .where(Introduction.status == IntroStatus.PENDING.value, Introduction.expires_at <= now)
+        .options(selectinload(Introduction.parties))
+    )
+    expired = list((await session.execute(stmt)).scalars())
+    for intro in expired:
+        intro.status = IntroStatus.EXPIRED.value
+    await session.flush()
+    return expired
+
+
+async def claim_followups(session: AsyncSession, now: datetime) -> list[Introduction]:
+    """Connected introductions a week old whose "did you meet?" was not sent yet; marked as sent."""
+    stmt = (
+        select(Introduction)
+        .where(
+            Introduction.status == IntroStatus.CONNECTED.value,
+            Introduction.followup_sent_at.is_(None),
+            Introduction.connected_at <= now - FOLLOWUP_AFTER,
+        )
+        .options(selectinload(Introduction.parties).selectinload(IntroParty.member))
+    )
+    due = list((await session.execute(stmt)).scalars())
+    for intro in due:
+        intro.followup_sent_at = now
+    await session.flush()
+    return due
+
+
+async def record_met(session: AsyncSession, intro_id: int, user_id: int, met: Met) -> None:
+    intro = await get(session, intro_id)
+    if intro is None:
+        raise UserError("intro.unknown")
+    party_of(intro, user_id).met = met.value
+    await session.flush()
+
+
+async def record_outcome(session: AsyncSession, intro_id: int, user_id: int, text: str) -> str:
+    cleaned = clean(text)
+    if len(cleaned) > OUTCOME_MAX:
+        raise UserError("intro.outcome_too_long", max=OUTCOME_MAX, length=len(cleaned))
+    intro = await get(session, intro_id)
+    if intro is None:
+        raise UserError("intro.unknown")
+    party = party_of(intro, user_id)
+    party.met = Met.YES.value
+    party.outcome = cleaned or None
+    await session.flush()
+    return cleaned
+
+
+async def active_members(session: AsyncSession, guild_id: int, now: datetime) -> list[Member]:
+    stmt = (
+        select(Member)
+        .where(
+            Member.guild_id == guild_id,
+            Member.intro_joined.is_(True),
+            or_(Member.intro_paused_until.is_(None), Member.intro_paused_until <= now),
+        )
+        .options(selectinload(Member.items))
+    )
+    return list((await session.execute(stmt)).scalars())
