@@ -157,6 +157,8 @@ async def propose(
         chance=chance,
         status=IntroStatus.PENDING.value,
         expires_at=now + PROPOSAL_TTL,
+        # The injected clock, not the wall clock: history and expiry follow the bot's time.
+        created_at=now,
         parties=[IntroParty(member_id=members[u].id, user_id=u) for u in (user_a, user_b)],
     )
     session.add(intro)
