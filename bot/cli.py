@@ -137,6 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_import_members)
 
     demo = sub.add_parser("demo", help="try the bot offline against a simulated Discord (no token needed)")
+    demo.add_argument(
+        "--fast",
+        action="store_true",
+        help="no pauses between steps (they only happen on a terminal; or set VERBINDER_DEMO_FAST=1)",
+    )
     demo.set_defaults(func=cmd_demo)
     return parser
 

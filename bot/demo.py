@@ -1,0 +1,454 @@
+"""``verbinder demo``: the real bot in SimCord's simulated Discord, told as a narrated transcript.
+
+No token, no network, no real database: the bot is built by :func:`bot.create_bot` on a
+throwaway SQLite file, and a sample community from Midden-Brabant (fictional people, see
+``bot/data/demo_community.csv``) runs the real slash commands through SimCord actors.
+Every reply printed is what the bot actually answered, in the member's own language.
+
+Needs the ``simcord`` package (the ``demo`` extra: ``pip install -e '.[demo]'``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import os
+import re
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, TextIO
+
+GUILD_NAME = "Sociaal Midden-Brabant"
+FAST_ENV = "VERBINDER_DEMO_FAST"
+STEP_PAUSE = 1.2
+EPHEMERAL_NOTE = "(alleen zichtbaar voor jou / only visible to you)"
+REAL_RUN_HINT = "Run it for real: see README (DISCORD_TOKEN, verbinder run)"
+
+
+@dataclass(frozen=True)
+class Person:
+    """One member of the sample community (the data; the actor is created in the simulation)."""
+
+    key: str
+    username: str
+    display_name: str
+    locale: str
+    sector: str
+    organisation: str
+    region: str
+    bio: str
+
+
+def load_community() -> list[Person]:
+    text = resources.files("bot").joinpath("data", "demo_community.csv").read_text(encoding="utf-8")
+    return [Person(**row) for row in csv.DictReader(io.StringIO(text))]
+
+
+# --------------------------------------------------------------------------- output
+
+
+class Printer:
+    """Writes the transcript; ANSI styles only on a terminal, never a crash on a narrow encoding."""
+
+    STYLES = {"head": "1;36", "who": "1", "cmd": "33", "bot": "32", "note": "2", "bold": "1"}
+
+    def __init__(self, out: TextIO, *, color: bool) -> None:
+        self.out = out
+        self.color = color
+
+    def style(self, text: str, name: str) -> str:
+        if not self.color:
+            return text
+        return f"\033[{self.STYLES[name]}m{text}\033[0m"
+
+    def markdown(self, text: str) -> str:
+        """Discord's **bold** as terminal bold; left as typed when there are no colours."""
+        if not self.color:
+            return text
+        return re.sub(r"\*\*(.+?)\*\*", lambda m: self.style(m.group(1), "bold"), text)
+
+    def line(self, text: str = "") -> None:
+        try:
+            self.out.write(text + "\n")
+        except UnicodeEncodeError:
+            encoding = getattr(self.out, "encoding", None) or "ascii"
+            self.out.write(text.encode(encoding, "replace").decode(encoding) + "\n")
+        self.out.flush()
+
+
+def _indent(text: str, prefix: str) -> list[str]:
+    return [prefix + line for line in (text or "").splitlines() or [""]]
+
+
+def render_embed(embed: Any, printer: Printer, prefix: str) -> None:
+    bar = prefix + "| "
+    if embed.title:
+        printer.line(bar + printer.style(embed.title, "bold"))
+    if embed.description:
+        for line in embed.description.splitlines():
+            printer.line(bar + printer.markdown(line))
+    for field in embed.fields:
+        name = (field.name or "").replace("\u200b", "").strip()
+        value = field.value or ""
+        if "\n" in value or value.startswith("•"):
+            if name:
+                printer.line(bar + f"{name}:")
+            for line in value.splitlines():
+                printer.line(bar + "  " + printer.markdown(line))
+        else:
+            printer.line(bar + (f"{name}: " if name else "") + printer.markdown(value))
+    if embed.footer and embed.footer.text:
+        printer.line(bar + embed.footer.text)
+
+
+def render_message(message: Any, printer: Printer, prefix: str = "    ") -> None:
+    label = printer.style("Verbinder", "bot")
+    if message.ephemeral:
+        label += " " + printer.style(EPHEMERAL_NOTE, "note")
+    printer.line(prefix[:-2] + label + ":")
+    if message.content:
+        for line in _indent(message.content, prefix):
+            printer.line(printer.markdown(line))
+    for embed in message.embeds:
+        render_embed(embed, printer, prefix)
+
+
+# --------------------------------------------------------------------------- the story
+
+
+class Demo:
+    """Drives the story: one method call per thing a member does, narrated as it happens."""
+
+    # The numbered steps in :meth:`story` (slash commands and autocompletes shown in full).
+    STEPS = 22
+
+    def __init__(self, env: Any, bot: Any, printer: Printer, *, pause: float) -> None:
+        self.env = env
+        self.bot = bot
+        self.p = printer
+        self.pause = pause
+        self.step = 0
+        self.total = 0
+        self.people: dict[str, Person] = {}
+        self.actors: dict[str, Any] = {}
+        self.names: dict[int, str] = {}
+        self.guild: Any = None
+        self.channel: Any = None
+
+    # -- narration helpers
+
+    def heading(self, dutch: str, english: str) -> None:
+        self.p.line()
+        self.p.line(self.p.style(f"== {dutch} ==", "head"))
+        self.p.line(self.p.style(f"   {english}", "note"))
+        self.p.line()
+
+    def note(self, dutch: str, english: str) -> None:
+        self.p.line(self.p.style(f"  * {dutch}", "note"))
+        self.p.line(self.p.style(f"    {english}", "note"))
+
+    def wait(self) -> None:
+        if self.pause > 0:
+            time.sleep(self.pause)
+
+    def who(self, key: str) -> str:
+        person = self.people[key]
+        org = f" ({person.organisation})" if person.organisation else ""
+        return f"{self.p.style(person.display_name, 'who')}{org} [{person.locale}]"
+
+    def shown_command(self, key: str, name: str, options: dict[str, Any], *, shorten: int = 0) -> str:
+        """The command as this member sees it in their own Discord client (long values cut if ``shorten``)."""
+        from simcord import MemberActor
+
+        from bot.i18n import command_text
+        from cogs.profile import SECTOR_LABELS
+        from models import Sector
+
+        locale = self.people[key].locale
+
+        def tr(source: str) -> str:
+            return (command_text(locale, source) if locale != "en" else None) or source
+
+        parts = ["/" + " ".join(tr(word) for word in name.split())]
+        for option, value in options.items():
+            if isinstance(value, MemberActor):  # a member picked from the list
+                shown = "@" + self.names[value.id]
+            elif option == "sector":
+                shown = tr(SECTOR_LABELS[Sector(value)])
+            else:
+                shown = str(value)
+                if shorten and len(shown) > shorten:
+                    shown = shown[: shorten - 1].rstrip() + "…"
+            parts.append(f"{tr(option)}: {shown}")
+        return " ".join(parts)
+
+    def begin_step(self) -> str:
+        self.step += 1
+        return self.p.style(f"[{self.step}/{self.total}]", "note")
+
+    # -- what members do
+
+    async def slash(self, key: str, name: str, /, *, quiet: bool = False, **options: Any) -> Any:
+        if quiet:
+            command = self.p.style(self.shown_command(key, name, options, shorten=32), "cmd")
+            result = await self.actors[key].slash(self.channel, name, **options)
+            first = result.response.content if result.response else ""
+            self.p.line(f"  {self.who(key)}")
+            self.p.line(f"    > {command}")
+            self.p.line(f"      -> {self.p.markdown(first)}")
+            if self.pause > 0:
+                time.sleep(self.pause / 4)
+            return result
+        command = self.p.style(self.shown_command(key, name, options), "cmd")
+        self.p.line(f"{self.begin_step()} {self.who(key)}")
+        self.p.line(f"  > {command}")
+        result = await self.actors[key].slash(self.channel, name, **options)
+        messages = [m for m in [result.response, *result.followups] if m is not None]
+        if not messages:
+            self.p.line("    (geen antwoord / no reply)")
+        for message in messages:
+            render_message(message, self.p)
+        self.p.line()
+        self.wait()
+        return result
+
+    async def autocomplete(self, key: str, name: str, option: str, typed: str) -> list[dict[str, Any]]:
+        self.p.line(f"{self.begin_step()} {self.who(key)}")
+        shown = self.shown_command(key, name, {option: typed})
+        self.p.line(f"  > {self.p.style(shown, 'cmd')}{self.p.style('▏', 'note')}   (typt nog / still typing)")
+        choices = await self.actors[key].autocomplete(self.channel, name, option, typed)
+        self.p.line("    Discord " + self.p.style("suggesties van de community / community suggestions", "note") + ":")
+        for choice in choices[:10]:
+            self.p.line(f"      - {choice['name']}")
+        if not choices:
+            self.p.line("      (geen / none)")
+        self.p.line()
+        self.wait()
+        return choices
+
+    def acknowledge_user_errors(self, expected: int) -> None:
+        """The bot turned bad input into a friendly reply; SimCord recorded it. Anything else is a bug."""
+        from bot.errors import UserError
+
+        errors = self.env.errors
+        unexpected = [e for e in errors if not isinstance(getattr(e, "original", e), UserError)]
+        if unexpected or len(errors) != expected:
+            raise RuntimeError(f"demo: expected {expected} user error(s), the bot reported {errors!r}")
+
+    # -- the script
+
+    async def setup(self) -> None:
+        from bot.simulation import sync_guild
+
+        self.guild = self.env.create_guild(GUILD_NAME, preferred_locale="nl")
+        self.guild.create_text_channel("welkom", topic="Welkom! Stel je voor met /profiel instellen.")
+        self.channel = self.guild.create_text_channel("algemeen")
+        await sync_guild(self.env, self.guild.id)
+        for person in load_community():
+            user = self.env.create_user(person.username, global_name=person.display_name)
+            self.people[person.key] = person
+            self.actors[person.key] = self.guild.add_member(user)
+            self.names[user.id] = person.display_name
+
+    async def story(self) -> None:
+        self.total = self.STEPS
+        p = self.p
+        p.line(p.style("Verbinder demo: de community-verbinder van Midden-Brabant", "head"))
+        p.line(p.style("Verbinder demo: the community connector of Midden-Brabant", "note"))
+        p.line()
+        p.line("Dit is de echte bot, offline, in een gesimuleerde Discord-server. Geen token, geen netwerk.")
+        p.line("This is the real bot, offline, in a simulated Discord server. No token, no network.")
+
+        self.heading(f"De server: {GUILD_NAME}", f"The server: {GUILD_NAME}, channels #welkom and #algemeen")
+        p.line(f"  {len(self.people)} leden / members:")
+        for key, person in self.people.items():
+            org = person.organisation or "inwoner / resident"
+            p.line(f"    [{person.locale}] {person.display_name:<20} {org}, {person.region}")
+        p.line()
+        self.note(
+            "Leden met Discord in het Nederlands krijgen Nederlandse commando's en antwoorden.",
+            "Members whose Discord is in English see English commands and replies.",
+        )
+
+        self.heading("Je profiel invullen", "Filling in your profile")
+        await self.profile("sanne")
+        await self.profile("priya")
+        self.note("Ook de anderen vullen hun profiel in:", "The others fill in their profiles too:")
+        for key in self.people:
+            if key not in ("sanne", "priya"):
+                await self.profile(key, quiet=True)
+        p.line()
+        self.wait()
+
+        self.heading("Aanbod en vraag", "What members offer and need")
+        await self.slash("henk", "offer add", text="Fietsen repareren")
+        await self.slash("lotte", "offer add", text="Gratis vergaderruimte in de LocHal")
+        await self.slash("lotte", "offer add", text="Hulp bij DigiD en online formulieren")
+        await self.slash("marco", "offer add", text="Hulp bij de jaarrekening van een stichting")
+        await self.slash("fatma", "need add", text="Advies over subsidies en financiering")
+        await self.slash("fatma", "offer add", text="Werkervaringsplekken in de horeca")
+        await self.slash("yasmina", "need add", text="Praktijkvragen voor studentenprojecten")
+        await self.slash("tom", "offer add", text="Ruimte voor een fietsenwerkplaats in de wijk")
+        await self.slash("sanne", "need add", text="Bewoners die meedenken over de wijkagenda")
+        await self.slash("priya", "need add", text="A second-hand bicycle")
+        await self.slash("priya", "offer add", text="Data analysis with Python")
+        await self.slash("daniel", "offer add", text="Free pallets for @everyone who builds furniture")
+        self.note(
+            "@everyone blijft gewone tekst: de bot stuurt nooit meldingen naar de hele server.",
+            "@everyone stays plain text: the bot never pings the whole server"
+            + (" (allowed_mentions: none)." if self.last_reply_pings_nobody() else "."),
+        )
+        p.line()
+
+        self.heading("Dezelfde woorden gebruiken", "Autocomplete suggests words the community already uses")
+        await self.autocomplete("ria", "offer add", "text", "fiets")
+        await self.slash("ria", "offer add", text="Fietsen repareren")
+        self.note(
+            "Ria kiest een bestaande term, zodat aanbod en vraag op elkaar aansluiten.",
+            "Ria picks an existing term, so offers and needs line up.",
+        )
+        p.line()
+
+        self.heading("Foutje? Een vriendelijk antwoord", "Mistakes get a friendly answer, nothing breaks")
+        await self.slash("henk", "offer add", text="fietsen  repareren")
+        await self.slash(
+            "daniel",
+            "offer add",
+            text="Consultancy on circular logistics, reusable packaging, return flows "
+            "and pallet pooling for social enterprises in Midden-Brabant",
+        )
+        self.acknowledge_user_errors(expected=2)
+        self.note(
+            "Er is niets opgeslagen; alleen het lid zelf ziet de uitleg.",
+            "Nothing was stored; only the member sees the explanation.",
+        )
+        p.line()
+
+        self.heading("Overzicht bekijken", "Looking things up")
+        await self.slash("lotte", "offer list")
+        await self.slash("priya", "need list")
+        await self.slash("sanne", "profile show", member=self.actors["henk"])
+        await self.slash("priya", "profile show", member=self.actors["fatma"])
+        self.note(
+            "Priya leest Fatma's Nederlandse profiel met Engelse kopjes.",
+            "Priya reads Fatma's Dutch profile with English labels.",
+        )
+
+    async def profile(self, key: str, *, quiet: bool = False) -> None:
+        person = self.people[key]
+        options: dict[str, Any] = {"sector": person.sector}
+        if person.organisation:
+            options["organisation"] = person.organisation
+        options["region"] = person.region
+        options["bio"] = person.bio
+        await self.slash(key, "profile set", quiet=quiet, **options)
+
+    def last_reply_pings_nobody(self) -> bool:
+        for request in reversed(self.env.http_requests):
+            body = request.json if isinstance(request.json, dict) else None
+            if not body or request.method not in ("POST", "PATCH"):
+                continue
+            data = body.get("data") if isinstance(body.get("data"), dict) else body
+            if "content" in data or "embeds" in data:
+                return data.get("allowed_mentions") == {"parse": []}
+        return False
+
+    async def summary(self) -> tuple[int, int, int]:
+        from sqlalchemy import func, select
+
+        from models import ItemKind, Member, MemberItem
+
+        async with self.bot.db.session() as session:
+            members = await session.scalar(
+                select(func.count()).select_from(Member).where(Member.guild_id == self.guild.id)
+            )
+            counts = dict(
+                (
+                    await session.execute(
+                        select(MemberItem.kind, func.count())
+                        .where(MemberItem.guild_id == self.guild.id)
+                        .group_by(MemberItem.kind)
+                    )
+                ).all()
+            )
+        offers, needs = counts.get(ItemKind.OFFER.value, 0), counts.get(ItemKind.NEED.value, 0)
+        self.heading("Samenvatting", "Summary (read from the bot's database)")
+        self.p.line(f"  Leden met een profiel / members with a profile: {members}")
+        self.p.line(f"  Aanbod / offers:                               {offers}")
+        self.p.line(f"  Vraag / needs:                                 {needs}")
+        self.p.line()
+        self.p.line("Echt gebruiken? Zie de README (DISCORD_TOKEN, verbinder run).")
+        self.p.line(REAL_RUN_HINT)
+        return members or 0, offers, needs
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def demo_settings(directory: str | Path) -> Any:
+    """Settings on a throwaway SQLite file: never the user's .env, database or token."""
+    from bot.config import Settings
+
+    url = f"sqlite+aiosqlite:///{(Path(directory) / 'verbinder-demo.db').as_posix()}"
+    return Settings(_env_file=None, database_url=url, dev_guild_id=None, discord_token=None)
+
+
+async def run_demo(out: TextIO | None = None, *, pause: float = 0.0, color: bool = False) -> int:
+    """Run the whole story once; returns the exit code."""
+    import simcord
+
+    from bot import create_bot
+    from bot.simulation import member_locales
+
+    printer = Printer(out or sys.stdout, color=color)
+    with tempfile.TemporaryDirectory(prefix="verbinder-demo-", ignore_cleanup_errors=True) as directory:
+        bot = create_bot(demo_settings(directory))
+        try:
+            with member_locales({}) as locales:
+                async with simcord.run(bot) as env:
+                    demo = Demo(env, bot, printer, pause=pause)
+                    await demo.setup()
+                    for key, person in demo.people.items():
+                        if person.locale != "en":
+                            locales[demo.actors[key].id] = person.locale
+                    await demo.story()
+                    await demo.summary()
+        finally:
+            # SimCord detaches the bot but does not close it: close the database and scheduler
+            # here, before the temporary directory with the database file goes away.
+            await bot.close()
+    return 0
+
+
+def _wants_pause(args: argparse.Namespace | None, out: TextIO) -> bool:
+    if args is not None and getattr(args, "fast", False):
+        return False
+    if os.environ.get(FAST_ENV, "").strip() not in ("", "0"):
+        return False
+    return out.isatty()
+
+
+def main(args: argparse.Namespace | None = None) -> int:
+    out = sys.stdout
+    tty = out.isatty()
+    color = tty and "NO_COLOR" not in os.environ
+    pause = STEP_PAUSE if _wants_pause(args, out) else 0.0
+    try:
+        return asyncio.run(run_demo(out, pause=pause, color=color))
+    except KeyboardInterrupt:
+        print("\nDemo gestopt / demo stopped.", file=out)
+        return 0
+    except BrokenPipeError:
+        # The reader went away (``verbinder demo | head``): stop quietly, as other CLI tools do.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, out.fileno())
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
+        return 0
