@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import discord
 
+from bot.errors import UserError
 from bot.i18n import normalize_locale
 
 NO_PINGS = discord.AllowedMentions.none()
@@ -28,3 +30,27 @@ async def send_ephemeral(interaction: discord.Interaction, content: str | None =
         await interaction.followup.send(content, ephemeral=True, **kwargs)
     else:
         await interaction.response.send_message(content, ephemeral=True, **kwargs)
+
+
+def reports_errors(func: Any) -> Any:
+    """For button and modal callbacks: member errors become a reply, like command errors do.
+
+    Unexpected errors are reported with a reference and then re-raised, so they are logged.
+    """
+    @functools.wraps(func)
+    async def wrapper(self: Any, interaction: discord.Interaction, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await func(self, interaction, *args, **kwargs)
+        except UserError as exc:
+            await interaction.client.report_error(interaction, exc)  # type: ignore[attr-defined]
+        except Exception as exc:
+            await interaction.client.report_error(interaction, exc)  # type: ignore[attr-defined]
+            raise
+
+    return wrapper
+
+
+def is_moderator(interaction: discord.Interaction) -> bool:
+    """Checked when the command runs, whatever a server admin set in the integration settings."""
+    permissions = interaction.permissions
+    return permissions.manage_guild or permissions.administrator

@@ -37,5 +37,8 @@ async def db(db_url: str) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-def simcord_bot(settings: Settings):
-    return create_bot(settings)
+async def simcord_bot(settings: Settings):
+    bot = create_bot(settings)
+    yield bot
+    # SimCord detaches the bot but leaves closing it (and its database) to the owner.
+    await bot.close()

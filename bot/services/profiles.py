@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -220,12 +220,22 @@ async def list_items(session: AsyncSession, guild_id: int, user_id: int, kind: I
 
 
 def _rank(query: str, candidates: list[str], limit: int) -> list[str]:
-    query = clean(query)
+    """Closest first: words starting with what was typed, then containing it, then fuzzy (typos)."""
+    query = fold(query)
     if not query:
         return candidates[:limit]
-    folded = {fold(c): c for c in candidates}
-    found = process.extract(fold(query), list(folded), scorer=fuzz.WRatio, limit=limit, score_cutoff=50)
-    return [folded[choice] for choice, _score, _index in found]
+    scored: list[tuple[float, int, str]] = []
+    for position, candidate in enumerate(candidates):
+        folded = fold(candidate)
+        if any(word.startswith(query) for word in folded.split()):
+            score = 200.0
+        elif query in folded:
+            score = 150.0
+        else:
+            score = fuzz.WRatio(query, folded, score_cutoff=70)
+        if score:
+            scored.append((-score, position, candidate))
+    return [candidate for _, _, candidate in sorted(scored)[:limit]]
 
 
 async def own_item_choices(
