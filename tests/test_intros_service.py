@@ -77,6 +77,11 @@ async def test_both_accept_connects_and_decline_is_final(db):
     async with db.session() as session:
         result = await intros.answer(session, second, C, accept=False, now=NOW)
     assert result.outcome == "declined"
+    # The decline is silent: accepting afterwards looks like waiting for the other, and connects nothing.
+    async with db.session() as session:
+        result = await intros.answer(session, second, A, accept=True, now=NOW)
+    assert result.outcome == "waiting"
+    assert result.intro.status == IntroStatus.DECLINED and result.intro.connected_at is None
     with pytest.raises(UserError) as caught:
         async with db.session() as session:
             await intros.answer(session, second, A, accept=True, now=NOW)

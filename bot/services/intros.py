@@ -204,15 +204,17 @@ async def answer(
         party.member.locale = locale
     if intro.status == IntroStatus.PENDING.value and intro.expires_at <= now:
         intro.status = IntroStatus.EXPIRED.value
-    if intro.status != IntroStatus.PENDING.value:
-        if intro.status == IntroStatus.EXPIRED.value:
-            await session.flush()
-            return AnswerResult(intro, "expired")
-        raise UserError("intro.already_answered")
     if party.answer is not None:
         raise UserError("intro.already_answered")
+    if intro.status == IntroStatus.EXPIRED.value:
+        await session.flush()
+        return AnswerResult(intro, "expired")
     party.answer = (Answer.ACCEPTED if accept else Answer.DECLINED).value
     party.answered_at = now
+    if intro.status == IntroStatus.DECLINED.value:
+        # The other member declined: they are never told, so this answer looks like any other.
+        await session.flush()
+        return AnswerResult(intro, "waiting" if accept else "declined")
     if not accept:
         intro.status = IntroStatus.DECLINED.value
         outcome = "declined"
