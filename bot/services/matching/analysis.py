@@ -1,0 +1,262 @@
+"""Text analysis: short Dutch/English offers and needs become comparable features.
+
+Pipeline per text: fold (case, accents) → tokens → drop stop words → per token: light stemming,
+Dutch compound splitting against known words, typo correction against known words → concept
+mapping against the vocabulary. The result, :class:`Features`, holds a normalized string (sorted
+unique stems, for rapidfuzz) and the concept ids with a weight each.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.services.matching.vocabulary import Vocabulary
+from bot.text import fold
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+_VOWELS = frozenset("aeiouy")
+
+# Prepositions that start a qualifier: in "werkruimte voor reparaties" the need is a workspace,
+# "reparaties" only says what for. They are stop words too.
+QUALIFIER_PREPOSITIONS = frozenset(
+    "voor aan met bij over om op tegen naar for to with about on at".split()
+)
+STOPWORDS = QUALIFIER_PREPOSITIONS | frozenset(
+    """de het een en of van in uit door als die dat dit deze die er is zijn ben wordt worden werd was
+    mijn onze ons jouw je jij ik we wij zij ze hun haar hem hij wat wie waar hoe ook nog maar dan zo
+    niet geen al alle allerlei meer veel graag iemand iets mee kan kunnen wil willen zoek zoeken
+    zoekt gezocht nodig bied bieden biedt aangeboden heb hebben heeft ons onze eigen elkaar andere
+    waarbij waarmee welke tot binnen zonder via per
+    the a an and or in is are be been being by as into my our your we i you they their them some
+    any someone something looking need needs needed offer offers offering can could want wants
+    would like who what how more very also other others this that these those its it's via per
+    within without""".split()
+)
+QUALIFIER_WEIGHT = 0.5  # concept weight of words after a qualifier preposition
+BROADER_WEIGHT = 0.8  # a concept implies its broader concepts at this weight
+_LINKERS = ("", "s", "e", "en")  # Dutch linking sounds: beleid-s-advies, fondsen-werving
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light, deliberately aggressive stemmer for Dutch and English inflection.
+
+    It only has to map inflected forms of one word to the same key (subsidies/subsidie/subsidy,
+    aanvragen/aanvraag, werven/werving, volunteers/volunteering); both sides of every comparison
+    use it, so an odd stem is harmless.
+    """
+    w = word
+    if len(w) <= 3 or not w.isalpha():
+        return w
+    if w.endswith("ies") and len(w) > 5:
+        w = w[:-3] + "i"
+    else:
+        if w.endswith("s") and len(w) > 4 and w[-2] not in "su" and not w.endswith("is"):
+            w = w[:-1]
+        if w.endswith("ingen") and len(w) > 7:
+            w = w[:-5]
+        elif w.endswith("ing") and len(w) > 5:
+            w = w[:-3]
+        elif w.endswith("en") and len(w) > 4:
+            w = _devoice(w[:-2])
+            if w.endswith("s") and len(w) > 4 and w[-2] not in "su":
+                w = w[:-1]
+        elif w.endswith("ed") and len(w) > 5:
+            w = w[:-2]
+    if w.endswith("e") and len(w) > 4:
+        w = w[:-1]
+    elif w.endswith("y") and len(w) > 4:
+        w = w[:-1] + "i"
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in _VOWELS:
+        w = w[:-1]
+    if len(w) > 3 and w[-1] not in _VOWELS and w[-2] == w[-3] and w[-2] in "aeou":
+        w = w[:-2] + w[-1]
+    return _devoice(w)
+
+
+def _devoice(w: str) -> str:
+    # Dutch final devoicing: werv(en) ~ werf, adviez(en) ~ advies.
+    if w.endswith("v"):
+        return w[:-1] + "f"
+    if w.endswith("z"):
+        return w[:-1] + "s"
+    return w
+
+
+def tokens(text: str) -> list[str]:
+    """Folded word tokens (single letters dropped)."""
+    return [t for t in _TOKEN.findall(fold(text)) if len(t) > 1]
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """What the matcher knows about one text."""
+
+    norm: str  # sorted unique stems, space separated: the rapidfuzz input
+    tokens: frozenset[str]  # the stems in ``norm``
+    concepts: tuple[tuple[str, float], ...]  # (concept id, weight), sorted by id
+
+    @property
+    def concept_ids(self) -> frozenset[str]:
+        return frozenset(c for c, _ in self.concepts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    whole: str  # stem of the (corrected) token
+    parts: tuple[str, ...]  # stems of its compound parts, () when not a compound
+    known: bool  # the token (or its stem) is a known word
+
+
+@dataclass(frozen=True, slots=True)
+class _Term:
+    concept: str
+    whole: frozenset[str]
+    split: frozenset[str]
+
+
+class Analyzer:
+    """Turns texts into :class:`Features` for one vocabulary. Token work is cached."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self.weights = {g.id: g.weight for g in vocabulary.groups}
+        self.broader = {g.id: g.broader for g in vocabulary.groups if g.broader}
+        words = set(vocabulary.words)
+        for group in vocabulary.groups:
+            for term in group.terms:
+                words.update(t for t in tokens(term) if t not in STOPWORDS)
+        self.known_words = frozenset(words)
+        self.known_stems = frozenset(stem(w) for w in words)
+        # Compound parts: a known word, its stem, or either followed by a linking sound.
+        self._parts: dict[str, str] = {}
+        for w in sorted(words, key=len):
+            if len(w) >= 3:
+                for form in (w, stem(w)):
+                    for linker in _LINKERS:
+                        self._parts.setdefault(form + linker, w)
+        self._by_length: dict[int, list[str]] = {}
+        for w in sorted(words):
+            if len(w) >= 4 and w.isalpha():
+                self._by_length.setdefault(len(w), []).append(w)
+        self._unit = lru_cache(maxsize=200_000)(self._compute_unit)
+        self._terms: list[_Term] = []
+        self._terms_by_stem: dict[str, list[int]] = {}
+        for group in vocabulary.groups:
+            for term in group.terms:
+                self._add_term(group.id, term)
+
+    def _add_term(self, concept: str, term: str) -> None:
+        units = [self._unit(t) for t in tokens(term) if t not in STOPWORDS]
+        if not units:
+            return
+        whole = frozenset(u.whole for u in units)
+        split = frozenset(p for u in units for p in (u.parts or (u.whole,)))
+        index = len(self._terms)
+        self._terms.append(_Term(concept, whole, split))
+        for s in whole | split:
+            self._terms_by_stem.setdefault(s, []).append(index)
+
+    # -- tokens ------------------------------------------------------------------------------
+
+    def split_compound(self, word: str) -> tuple[str, ...] | None:
+        """Known words that make up ``word`` (fewest parts, longest head), or None."""
+        n = len(word)
+        if n < 6:
+            return None
+        best: list[tuple[str, ...] | None] = [None] * (n + 1)
+        best[n] = ()
+        for i in range(n - 3, -1, -1):
+            for j in range(n, i + 2, -1):
+                rest = best[j]
+                part = self._parts.get(word[i:j])
+                if part is None or rest is None or (i == 0 and j == n):
+                    continue
+                candidate = (part, *rest)
+                current = best[i]
+                if current is None or len(candidate) < len(current):
+                    best[i] = candidate
+        found = best[0]
+        return found if found and len(found) > 1 else None
+
+    def correct(self, word: str) -> str | None:
+        """The known word closest to a misspelt one: one edit (two for long words), else None."""
+        if len(word) < 5 or not word.isalpha():
+            return None
+        limit = 1 if len(word) <= 8 else 2
+        choices = [w for n in range(len(word) - limit, len(word) + limit + 1) for w in self._by_length.get(n, ())]
+        found = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=limit)
+        return found[0] if found else None
+
+    def _compute_unit(self, token: str) -> _Unit:
+        s = stem(token)
+        known = token in self.known_words or s in self.known_stems
+        if not known and len(token) >= 5:
+            parts = self.split_compound(token)
+            if parts:
+                return _Unit(s, tuple(stem(p) for p in parts), False)
+            corrected = self.correct(token)
+            if corrected:
+                token, s, known = corrected, stem(corrected), True
+        parts = self.split_compound(token) if known else None
+        return _Unit(s, tuple(stem(p) for p in parts) if parts else (), known)
+
+    # -- texts -------------------------------------------------------------------------------
+
+    def analyze(self, text: str) -> Features:
+        units: list[tuple[_Unit, bool]] = []  # (unit, in the head part of the text)
+        head = True
+        for token in tokens(text):
+            if token in STOPWORDS:
+                if token in QUALIFIER_PREPOSITIONS and units:
+                    head = False
+                continue
+            units.append((self._unit(token), head))
+        norm_stems = sorted({p for u, _ in units for p in (u.parts if u.parts and not u.known else (u.whole,))})
+        return Features(" ".join(norm_stems), frozenset(norm_stems), self._concepts(units))
+
+    def _concepts(self, units: list[tuple[_Unit, bool]]) -> tuple[tuple[str, float], ...]:
+        if not units:
+            return ()
+        # stem -> True when it occurs in the head part
+        loose: dict[str, bool] = {}
+        split: dict[str, bool] = {}
+        for unit, head in units:
+            loose[unit.whole] = loose.get(unit.whole, False) or head
+            for p in unit.parts if not unit.known else ():
+                loose[p] = loose.get(p, False) or head  # parts of unknown compounds count alone
+            for p in unit.parts or (unit.whole,):
+                split[p] = split.get(p, False) or head
+        matched: dict[str, bool] = {}  # concept -> some matching term touches the head
+        for s in set(loose) | set(split):
+            for index in self._terms_by_stem.get(s, ()):
+                term = self._terms[index]
+                if term.whole <= loose.keys():
+                    in_head = any(loose[x] for x in term.whole)
+                elif len(term.split) > 1 and term.split <= split.keys():
+                    in_head = any(split[x] for x in term.split)
+                else:
+                    continue
+                matched[term.concept] = matched.get(term.concept, False) or in_head
+        # Qualifiers only count less when the head names a real topic ("hulp bij X" keeps X whole).
+        demote = any(h and self.weights[c] >= 1 for c, h in matched.items())
+        weights = {
+            c: self.weights[c] * (1.0 if h or not demote else QUALIFIER_WEIGHT) for c, h in matched.items()
+        }
+        for concept, weight in list(weights.items()):
+            self._expand(concept, weight, weights, depth=3)
+        return tuple(sorted((c, round(w, 3)) for c, w in weights.items()))
+
+    def _expand(self, concept: str, weight: float, weights: dict[str, float], depth: int) -> None:
+        if depth == 0:
+            return
+        for wider in self.broader.get(concept, ()):
+            w = weight * BROADER_WEIGHT * self.weights[wider]
+            if w > weights.get(wider, 0.0):
+                weights[wider] = w
+                self._expand(wider, w, weights, depth - 1)
