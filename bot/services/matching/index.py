@@ -1,0 +1,332 @@
+"""Member-level matching: who could help whom, and why.
+
+A pair's score looks at both directions (A needs what B offers, B needs what A offers). Each
+need contributes its best matching offer as a :class:`Reason`; the pair score is the best reason
+plus a diminishing bonus for every further reason, plus a bonus when the two members work in
+different sectors, capped at 100. It is symmetric by construction: the reasons of (a, b) and
+(b, a) are the same set, and only their scores, sorted, enter the sum.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from bot.services.matching.forms import NEED, OFFER, FormTable
+from bot.services.matching.scoring import DEFAULT_THRESHOLD, Scorer
+from bot.services.matching.vocabulary import Vocabulary, load_vocabulary
+
+EXTRA_REASON_BONUS = 10.0  # the second reason adds up to this, the third half of it, ...
+EXTRA_REASON_DECAY = 0.5
+CROSS_SECTOR_BONUS = 5.0
+SUGGEST_POOL = 40  # candidates scored exactly per suggest() call (at least 8 x limit)
+
+PairFilter = Callable[[int, int], bool]
+_MASK = (1 << 64) - 1
+
+
+def mix(a: int, b: int) -> int:
+    """A deterministic, well-spread hash of two ints (splitmix64): fair tie-breaking that does
+    not always favour the lowest member ids and does not depend on PYTHONHASHSEED."""
+    x = (a * 0x9E3779B97F4A7C15 + b + 0x632BE59BD9B4E019) & _MASK
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
+
+
+def pair_filter(excluded: PairFilter | Iterable[tuple[int, int] | frozenset[int]] | None) -> PairFilter:
+    """A predicate ``excluded(a, b)`` from a predicate, a collection of pairs (either order), or None."""
+    if excluded is None:
+        return lambda a, b: False
+    if callable(excluded):
+        return excluded
+    pairs = {frozenset(p) for p in excluded}
+    return lambda a, b: frozenset((a, b)) in pairs
+
+
+@dataclass(frozen=True, slots=True)
+class MemberData:
+    member_id: int
+    sector: str | None
+    needs: Sequence[str]
+    offers: Sequence[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """``need_of`` needs ``need``; ``offer_of`` offers ``offer``; texts as the members wrote them."""
+
+    need_of: int
+    need: str
+    offer_of: int
+    offer: str
+    score: float
+    concepts: tuple[str, ...] = ()  # shared concept ids, strongest first; empty for a textual match
+
+
+@dataclass(frozen=True, slots=True)
+class PairSuggestion:
+    member: int
+    score: float
+    reasons: list[Reason] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Member:
+    sector: str | None
+    needs: tuple[tuple[int, str], ...]  # (form, text as written), one per distinct form
+    offers: tuple[tuple[int, str], ...]
+
+
+def combine(scores: Iterable[float], cross_sector: bool) -> float:
+    """Pair score from reason scores: best + diminishing bonus per further reason + sector bonus."""
+    ordered = sorted(scores, reverse=True)
+    if not ordered:
+        return 0.0
+    total = ordered[0] + sum(
+        EXTRA_REASON_BONUS * s / 100 * EXTRA_REASON_DECAY**i for i, s in enumerate(ordered[1:])
+    )
+    if cross_sector:
+        total += CROSS_SECTOR_BONUS
+    return round(min(100.0, total), 2)
+
+
+class MatchIndex:
+    """All members of one server, indexed for matching. Build it, then ask it."""
+
+    def __init__(self, scorer: Scorer) -> None:
+        self.scorer = scorer
+        self.threshold = scorer.threshold
+        self.forms = FormTable(scorer)
+        self._members: dict[int, _Member] = {}
+
+    @classmethod
+    def build(
+        cls,
+        members: Iterable[MemberData],
+        vocabulary: Vocabulary | None = None,
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
+        extra_synonyms: Iterable[Sequence[str]] = (),
+        scorer: Scorer | None = None,
+    ) -> MatchIndex:
+        """Index ``members``. ``extra_synonyms`` are the server's own synonym groups.
+        Pass a ``scorer`` to reuse its analysis cache across rebuilds (its threshold wins)."""
+        if scorer is None:
+            vocab = vocabulary if vocabulary is not None else load_vocabulary()
+            extra = [list(g) for g in extra_synonyms]
+            scorer = Scorer(vocab.extended(extra) if extra else vocab, threshold=threshold)
+        index = cls(scorer)
+        for member in members:
+            index._add(member, defer=True)
+        index.forms.flush()
+        return index
+
+    # -- membership ----------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    def __contains__(self, member_id: object) -> bool:
+        return member_id in self._members
+
+    def member_ids(self) -> list[int]:
+        return sorted(self._members)
+
+    def sector_of(self, member_id: int) -> str | None:
+        member = self._members.get(member_id)
+        return member.sector if member else None
+
+    def add_member(self, member: MemberData) -> None:
+        """Add or replace one member (incremental; the rest of the index stays valid)."""
+        self._add(member, defer=False)
+
+    def remove_member(self, member_id: int) -> None:
+        member = self._members.pop(member_id, None)
+        if member is None:
+            return
+        for role, items in ((NEED, member.needs), (OFFER, member.offers)):
+            for form, _text in items:
+                self.forms.remove_holder(role, form, member_id)
+
+    def _add(self, data: MemberData, *, defer: bool) -> None:
+        if data.member_id in self._members:
+            self.remove_member(data.member_id)
+        record = _Member(data.sector or None, self._items(data.needs), self._items(data.offers))
+        self._members[data.member_id] = record
+        for role, items in ((NEED, record.needs), (OFFER, record.offers)):
+            for form, _text in items:
+                self.forms.add_holder(role, form, data.member_id, defer=defer)
+
+    def _items(self, texts: Sequence[str]) -> tuple[tuple[int, str], ...]:
+        seen: dict[int, str] = {}
+        for text in texts:
+            form = self.forms.form(text)
+            if self.forms.norm[form] or self.forms.sig_concepts[self.forms.sig[form]]:
+                seen.setdefault(form, text)
+        return tuple(seen.items())
+
+    # -- pairs ---------------------------------------------------------------------------------
+
+    def text_score(self, need: str, offer: str) -> float:
+        return self.scorer.score(need, offer)
+
+    def _direction(self, need_of: _Member, offer_of: _Member) -> Iterable[tuple[float, str, int, str, int]]:
+        score = self.forms.text_score
+        threshold = self.threshold
+        for need_form, need in need_of.needs:
+            best, best_offer, best_form = 0.0, "", -1
+            for offer_form, offer in offer_of.offers:
+                s = score(need_form, offer_form)
+                if s > best:
+                    best, best_offer, best_form = s, offer, offer_form
+            if best >= threshold:
+                yield best, need, need_form, best_offer, best_form
+
+    def pair_score(self, a: int, b: int) -> float:
+        """Symmetric pair score 0–100; 0 when nothing matches (or a == b, or unknown)."""
+        ma, mb = self._members.get(a), self._members.get(b)
+        if ma is None or mb is None or a == b:
+            return 0.0
+        scores = [r[0] for r in self._direction(ma, mb)]
+        scores.extend(r[0] for r in self._direction(mb, ma))
+        return combine(scores, _cross_sector(ma, mb))
+
+    def reasons(self, a: int, b: int) -> list[Reason]:
+        """Every reason the pair has, best first (the same list for (a, b) and (b, a))."""
+        ma, mb = self._members.get(a), self._members.get(b)
+        if ma is None or mb is None or a == b:
+            return []
+        found = []
+        for need_id, need_of, offer_id, offer_of in ((a, ma, b, mb), (b, mb, a, ma)):
+            for s, need, need_form, offer, offer_form in self._direction(need_of, offer_of):
+                concepts = self.forms.shared_concepts(need_form, offer_form)
+                found.append(Reason(need_id, need, offer_id, offer, s, concepts))
+        found.sort(key=lambda r: (-r.score, r.need_of, r.need, r.offer_of, r.offer))
+        return found
+
+    def suggestion(self, a: int, b: int) -> PairSuggestion:
+        reasons = self.reasons(a, b)
+        ma, mb = self._members[a], self._members[b]
+        return PairSuggestion(b, combine((r.score for r in reasons), _cross_sector(ma, mb)), reasons)
+
+    # -- suggestions ---------------------------------------------------------------------------
+
+    def suggest(
+        self,
+        member_id: int,
+        limit: int = 5,
+        *,
+        exclude: Collection[int] = (),
+        excluded_pairs: PairFilter | Iterable[tuple[int, int]] | None = None,
+    ) -> list[PairSuggestion]:
+        """The best partners for one member, best first.
+
+        Candidates come from the index, not from a scan: every text matching one of the member's
+        needs or offers, by descending text score, until a pool of candidates is full; only the
+        pool is scored exactly. ``exclude`` holds members to leave out (paused, opted out, already
+        introduced); ``excluded_pairs`` pairs involving this member to leave out.
+        """
+        member = self._members.get(member_id)
+        if member is None or limit <= 0:
+            return []
+        is_excluded = pair_filter(excluded_pairs)
+        want = max(SUGGEST_POOL, 8 * limit)
+        entries = []
+        for items, partner_role in ((member.needs, OFFER), (member.offers, NEED)):
+            for form, _text in items:
+                entries.extend(self.forms.entries(form, partner_role))
+        entries.sort(key=lambda e: (-e[0], e[1]))
+        seen = set(exclude)
+        seen.add(member_id)
+        pool: list[int] = []
+        for _score, _key, held in entries:
+            new = held.keys() - seen if isinstance(held, dict) else held - seen
+            if not new:
+                continue
+            seen |= new
+            for b in sorted(new, key=lambda b: mix(member_id, b)):
+                if not is_excluded(member_id, b):
+                    pool.append(b)
+                    if len(pool) >= want:
+                        break
+            if len(pool) >= want:
+                break
+        scored = sorted(((self.pair_score(member_id, b), b) for b in pool), key=lambda t: (-t[0], t[1]))
+        return [self.suggestion(member_id, b) for s, b in scored[:limit] if s > 0]
+
+    # -- candidate graph for a round -----------------------------------------------------------
+
+    def candidate_edges(
+        self,
+        participants: Collection[int],
+        excluded_pairs: PairFilter | Iterable[tuple[int, int]] | None = None,
+        *,
+        per_member: int = 6,
+        fanout: int = 3,
+        entries_per_item: int = 6,
+    ) -> dict[tuple[int, int], float]:
+        """A sparse graph of promising pairs among ``participants``, with exact pair scores.
+
+        For each member and each of their texts, the ``entries_per_item`` best matching texts are
+        visited and ``fanout`` of their holders taken, starting at a position that depends on the
+        member (so popular offers are spread over many seekers instead of piling onto the same
+        few). Each member keeps its ``per_member`` best candidates. Cost grows with the number of
+        participants, not with its square.
+        """
+        people = set(participants)
+        is_excluded = pair_filter(excluded_pairs)
+        top_cache: dict[tuple[int, int], list[tuple[float, int, tuple[int, ...]]]] = {}
+        held_cache: dict[tuple[int, int], tuple[int, ...]] = {}
+
+        def top(form: int, partner_role: int) -> list[tuple[float, int, tuple[int, ...]]]:
+            key = (form, partner_role)
+            found = top_cache.get(key)
+            if found is None:
+                found = []
+                for score, hkey, held in self.forms.entries(form, partner_role):
+                    hk = (partner_role, hkey)
+                    tup = held_cache.get(hk)
+                    if tup is None:
+                        tup = held_cache[hk] = tuple(sorted(b for b in held if b in people))
+                    if tup:
+                        found.append((score, hkey, tup))
+                found = heapq.nsmallest(entries_per_item, found, key=lambda e: (-e[0], mix(form, e[1])))
+                top_cache[key] = found
+            return found
+
+        edges: dict[tuple[int, int], float] = {}
+        for a in sorted(people):
+            member = self._members.get(a)
+            if member is None:
+                continue
+            cands: dict[int, float] = {}
+            for items, partner_role in ((member.needs, OFFER), (member.offers, NEED)):
+                for form, _text in items:
+                    for score, hkey, held in top(form, partner_role):
+                        n = len(held)
+                        start = mix(a, hkey) % n
+                        taken = 0
+                        for j in range(min(n, fanout + 2)):
+                            b = held[(start + j) % n]
+                            if b == a or is_excluded(a, b):
+                                continue
+                            if score > cands.get(b, 0.0):
+                                cands[b] = score
+                            taken += 1
+                            if taken >= fanout:
+                                break
+            best = heapq.nsmallest(per_member, cands.items(), key=lambda kv: (-kv[1], mix(a, kv[0])))
+            for b, _score in best:
+                pair = (a, b) if a < b else (b, a)
+                if pair not in edges:
+                    edges[pair] = self.pair_score(a, b)
+        return edges
+
+    def stats(self) -> dict[str, int]:
+        return {"members": len(self._members), **self.forms.stats()}
+
+
+def _cross_sector(a: _Member, b: _Member) -> bool:
+    return a.sector is not None and b.sector is not None and a.sector != b.sector

@@ -1,0 +1,272 @@
+"""Weekly rounds: choose introductions that maximise the total pair score.
+
+Approach (documented because exact maximum-weight matching does not scale in pure Python):
+
+1. :meth:`MatchIndex.candidate_edges` builds a sparse graph (a handful of promising partners per
+   member, exact pair scores), so the work is linear in the number of participants.
+2. :func:`solve` splits that graph into connected components. A component of at most
+   ``EXACT_LIMIT`` members (with one introduction each) is solved exactly by dynamic programming
+   over subsets. Larger components get greedy matching by descending score (a 1/2-approximation),
+   then local search until nothing improves: (a) augmentations from members with spare capacity
+   (take a partner away from someone else and re-match the one left behind: augmenting paths of
+   up to five edges) and (b) swaps between two chosen pairs (a-b, c-d → a-c, b-d). The tests
+   compare this with brute force on small random graphs.
+
+Everything is deterministic: ties are broken by member ids, and chance meetings use a seed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from bot.services.matching.index import MatchIndex, PairFilter, Reason, pair_filter
+
+EXACT_LIMIT = 12
+MAX_PER_MEMBER = 3
+MAX_PASSES = 10
+CHANCE_WINDOW = 64
+_EPS = 1e-9
+
+Edge = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedPair:
+    a: int
+    b: int
+    score: float
+    reasons: list[Reason] = field(default_factory=list)
+    chance: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RoundPlan:
+    pairs: list[PlannedPair]
+    unmatched: list[int]
+
+    @property
+    def total_score(self) -> float:
+        return round(sum(p.score for p in self.pairs), 2)
+
+
+def plan_round(
+    index: MatchIndex,
+    participants: Collection[int],
+    excluded_pairs: PairFilter | Iterable[tuple[int, int]] | None = None,
+    max_per_member: int = 1,
+) -> RoundPlan:
+    """Introductions for this round among ``participants`` (members who take part this week).
+
+    ``excluded_pairs`` are pairs that met recently (a predicate or a collection of pairs).
+    Each participant gets at most ``max_per_member`` introductions; ``unmatched`` lists those
+    who got none (hand them to :func:`chance_meetings` if they allow chance meetings).
+    """
+    if not 1 <= max_per_member <= MAX_PER_MEMBER:
+        raise ValueError(f"max_per_member must be between 1 and {MAX_PER_MEMBER}")
+    people = {p for p in participants if p in index}
+    edges = index.candidate_edges(people, excluded_pairs, per_member=max(6, 3 * max_per_member))
+    chosen = solve(edges, max_per_member)
+    pairs = [PlannedPair(a, b, edges[(a, b)], index.reasons(a, b)) for a, b in chosen]
+    pairs.sort(key=lambda p: (-p.score, p.a, p.b))
+    matched = {p.a for p in pairs} | {p.b for p in pairs}
+    return RoundPlan(pairs, sorted(set(participants) - matched))
+
+
+def solve(edges: Mapping[Edge, float], capacity: int = 1) -> list[Edge]:
+    """Pairs (a < b) maximising the total weight, each vertex in at most ``capacity`` pairs."""
+    adj: dict[int, dict[int, float]] = {}
+    for (a, b), w in edges.items():
+        if a != b and w > 0:
+            adj.setdefault(a, {})[b] = w
+            adj.setdefault(b, {})[a] = w
+    chosen: list[Edge] = []
+    rest: list[int] = []
+    for component in _components(adj):
+        if capacity == 1 and len(component) <= EXACT_LIMIT:
+            chosen.extend(_exact(tuple(component), adj))
+        else:
+            rest.extend(component)
+    if rest:
+        chosen.extend(_approximate(rest, adj, capacity))
+    return sorted((a, b) if a < b else (b, a) for a, b in chosen)
+
+
+def _components(adj: Mapping[int, Mapping[int, float]]) -> list[list[int]]:
+    seen: set[int] = set()
+    found = []
+    for start in sorted(adj):
+        if start in seen:
+            continue
+        seen.add(start)
+        stack, component = [start], []
+        while stack:
+            v = stack.pop()
+            component.append(v)
+            for u in adj[v]:
+                if u not in seen:
+                    seen.add(u)
+                    stack.append(u)
+        found.append(sorted(component))
+    return found
+
+
+def _exact(vertices: tuple[int, ...], adj: Mapping[int, Mapping[int, float]]) -> list[Edge]:
+    position = {v: i for i, v in enumerate(vertices)}
+
+    @lru_cache(maxsize=None)
+    def best(mask: int) -> tuple[float, tuple[Edge, ...]]:
+        if not mask:
+            return 0.0, ()
+        i = (mask & -mask).bit_length() - 1
+        v, rest = vertices[i], mask & ~(1 << i)
+        result = best(rest)  # v stays unmatched
+        for u in sorted(adj[v]):
+            j = position[u]
+            if rest >> j & 1:
+                total, pairs = best(rest & ~(1 << j))
+                if total + adj[v][u] > result[0] + _EPS:
+                    result = (total + adj[v][u], (*pairs, (v, u)))
+        return result
+
+    return list(best((1 << len(vertices)) - 1)[1])
+
+
+def _approximate(vertices: list[int], adj: Mapping[int, Mapping[int, float]], capacity: int) -> list[Edge]:
+    mates: dict[int, set[int]] = {v: set() for v in vertices}
+    ranked = sorted(
+        ((w, a, b) for a in vertices for b, w in adj[a].items() if a < b), key=lambda e: (-e[0], e[1], e[2])
+    )
+    for _w, a, b in ranked:
+        if len(mates[a]) < capacity and len(mates[b]) < capacity:
+            mates[a].add(b)
+            mates[b].add(a)
+    neighbours = {v: sorted(adj[v], key=lambda u: (-adj[v][u], u)) for v in vertices}
+    for _ in range(MAX_PASSES):
+        improved = _augment(vertices, adj, neighbours, mates, capacity)
+        improved = _swap(vertices, adj, neighbours, mates) or improved
+        if not improved:
+            break
+    return [(a, b) for a in vertices for b in mates[a] if a < b]
+
+
+def _link(mates: dict[int, set[int]], a: int, b: int, on: bool) -> None:
+    if on:
+        mates[a].add(b)
+        mates[b].add(a)
+    else:
+        mates[a].discard(b)
+        mates[b].discard(a)
+
+
+def _augment(
+    vertices: list[int],
+    adj: Mapping[int, Mapping[int, float]],
+    neighbours: Mapping[int, list[int]],
+    mates: dict[int, set[int]],
+    capacity: int,
+) -> bool:
+    """From each vertex with room: take a partner, re-matching whoever that partner drops."""
+    improved = False
+
+    def refill(x: int, banned: tuple[int, ...]) -> tuple[float, int | None]:
+        for y in neighbours[x]:
+            if y not in banned and y not in mates[x] and len(mates[y]) < capacity:
+                return adj[x][y], y
+        return 0.0, None
+
+    for u in vertices:
+        for v in neighbours[u]:
+            if len(mates[u]) >= capacity:
+                break
+            if v in mates[u]:
+                continue
+            w_uv = adj[u][v]
+            if len(mates[v]) < capacity:
+                _link(mates, u, v, True)
+                improved = True
+                continue
+            dropped = min(mates[v], key=lambda x: (adj[v][x], x))
+            gain_refill, y = refill(dropped, (u, v))
+            if w_uv - adj[v][dropped] + gain_refill > _EPS:
+                _link(mates, v, dropped, False)
+                _link(mates, u, v, True)
+                if y is not None:
+                    _link(mates, dropped, y, True)
+                improved = True
+    return improved
+
+
+def _swap(
+    vertices: list[int],
+    adj: Mapping[int, Mapping[int, float]],
+    neighbours: Mapping[int, list[int]],
+    mates: dict[int, set[int]],
+) -> bool:
+    """Replace two chosen pairs a-b, c-d by a-c, b-d when that scores more."""
+    improved = False
+    for a in vertices:
+        for b in sorted(mates[a]):
+            if b not in mates[a]:
+                continue
+            done = False
+            for c in neighbours[a]:
+                if c == b or c in mates[a]:
+                    continue
+                for d in sorted(mates[c]):
+                    if d in (a, b) or d in mates[b] or d not in adj[b]:
+                        continue
+                    if adj[a][c] + adj[b][d] - adj[a][b] - adj[c][d] > _EPS:
+                        _link(mates, a, b, False)
+                        _link(mates, c, d, False)
+                        _link(mates, a, c, True)
+                        _link(mates, b, d, True)
+                        improved = done = True
+                        break
+                if done:
+                    break
+    return improved
+
+
+def chance_meetings(
+    members: Iterable[int],
+    sector_of: Callable[[int], str | None] | Mapping[int, str | None],
+    excluded_pairs: PairFilter | Iterable[tuple[int, int]] | None = None,
+    *,
+    seed: int | str,
+) -> RoundPlan:
+    """Pair people who had no match but allow chance meetings, preferring different sectors.
+
+    The order is a shuffle seeded by ``seed`` (for instance the ISO week, "2025-W14"), so a rerun
+    of the same week gives the same pairs and each week differs. Pairs carry no reasons.
+    """
+    lookup = sector_of.get if isinstance(sector_of, Mapping) else sector_of
+    is_excluded = pair_filter(excluded_pairs)
+    digest = hashlib.sha256(str(seed).encode()).digest()
+    order = sorted(set(members))
+    random.Random(int.from_bytes(digest[:8], "big")).shuffle(order)
+    free = list(order)
+    pairs: list[PlannedPair] = []
+    while free:
+        a = free.pop(0)
+        choice = fallback = None
+        sa = lookup(a)
+        for b in free[:CHANCE_WINDOW]:
+            if is_excluded(a, b):
+                continue
+            sb = lookup(b)
+            if sa is not None and sb is not None and sa != sb:
+                choice = b
+                break
+            if fallback is None:
+                fallback = b
+        partner = choice if choice is not None else fallback
+        if partner is None:
+            continue
+        free.remove(partner)
+        pairs.append(PlannedPair(min(a, partner), max(a, partner), 0.0, [], chance=True))
+    matched = {p.a for p in pairs} | {p.b for p in pairs}
+    return RoundPlan(pairs, sorted(set(order) - matched))
