@@ -88,9 +88,17 @@ def _devoice(w: str) -> str:
     return w
 
 
+def fast_fold(text: str) -> str:
+    """``bot.text.fold``, with a shortcut for plain printable ASCII (most texts), where it is
+    only whitespace collapsing and lower-casing."""
+    if text.isascii() and text.isprintable():
+        return " ".join(text.split()).lower()
+    return fold(text)
+
+
 def tokens(text: str) -> list[str]:
     """Folded word tokens (single letters dropped)."""
-    return [t for t in _TOKEN.findall(fold(text)) if len(t) > 1]
+    return [t for t in _TOKEN.findall(fast_fold(text)) if len(t) > 1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,22 +153,28 @@ class Analyzer:
             if len(w) >= 4 and w.isalpha():
                 self._by_length.setdefault(len(w), []).append(w)
         self._unit = lru_cache(maxsize=200_000)(self._compute_unit)
-        self._terms: list[_Term] = []
-        self._terms_by_stem: dict[str, list[int]] = {}
+        self._choices: dict[int, list[str]] = {}
+        terms = []
         for group in vocabulary.groups:
             for term in group.terms:
-                self._add_term(group.id, term)
-
-    def _add_term(self, concept: str, term: str) -> None:
-        units = [self._unit(t) for t in tokens(term) if t not in STOPWORDS]
-        if not units:
-            return
-        whole = frozenset(u.whole for u in units)
-        split = frozenset(p for u in units for p in (u.parts or (u.whole,)))
-        index = len(self._terms)
-        self._terms.append(_Term(concept, whole, split))
-        for s in whole | split:
-            self._terms_by_stem.setdefault(s, []).append(index)
+                units = [self._unit(t) for t in tokens(term) if t not in STOPWORDS]
+                if units:
+                    whole = frozenset(u.whole for u in units)
+                    split = frozenset(p for u in units for p in (u.parts or (u.whole,)))
+                    terms.append(_Term(group.id, whole, split))
+        # Each term is filed under its rarest stem only, so a text checks few terms.
+        frequency: dict[str, int] = {}
+        for term in terms:
+            for stem_ in term.whole | term.split:
+                frequency[stem_] = frequency.get(stem_, 0) + 1
+        self._by_whole: dict[str, list[_Term]] = {}
+        self._by_split: dict[str, list[_Term]] = {}
+        for term in terms:
+            key = min(term.whole, key=lambda x: (frequency[x], x))
+            self._by_whole.setdefault(key, []).append(term)
+            if len(term.split) > 1:
+                key = min(term.split, key=lambda x: (frequency[x], x))
+                self._by_split.setdefault(key, []).append(term)
 
     # -- tokens ------------------------------------------------------------------------------
 
@@ -189,7 +203,10 @@ class Analyzer:
         if len(word) < 5 or not word.isalpha():
             return None
         limit = 1 if len(word) <= 8 else 2
-        choices = [w for n in range(len(word) - limit, len(word) + limit + 1) for w in self._by_length.get(n, ())]
+        choices = self._choices.get(len(word))
+        if choices is None:
+            lengths = range(len(word) - limit, len(word) + limit + 1)
+            choices = self._choices[len(word)] = [w for n in lengths for w in self._by_length.get(n, ())]
         found = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=limit)
         return found[0] if found else None
 
@@ -233,16 +250,16 @@ class Analyzer:
             for p in unit.parts or (unit.whole,):
                 split[p] = split.get(p, False) or head
         matched: dict[str, bool] = {}  # concept -> some matching term touches the head
-        for s in set(loose) | set(split):
-            for index in self._terms_by_stem.get(s, ()):
-                term = self._terms[index]
+        for s in loose:
+            for term in self._by_whole.get(s, ()):
                 if term.whole <= loose.keys():
                     in_head = any(loose[x] for x in term.whole)
-                elif len(term.split) > 1 and term.split <= split.keys():
+                    matched[term.concept] = matched.get(term.concept, False) or in_head
+        for s in split:
+            for term in self._by_split.get(s, ()):
+                if term.split <= split.keys():
                     in_head = any(split[x] for x in term.split)
-                else:
-                    continue
-                matched[term.concept] = matched.get(term.concept, False) or in_head
+                    matched[term.concept] = matched.get(term.concept, False) or in_head
         # Qualifiers only count less when the head names a real topic ("hulp bij X" keeps X whole).
         demote = any(h and self.weights[c] >= 1 for c, h in matched.items())
         weights = {

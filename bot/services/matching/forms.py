@@ -4,11 +4,12 @@ Members share many texts, and many texts share a normalized form ("Subsidie aanv
 "subsidies aanvragen" and "subsidei aanvraag" are one form), so all text work happens once per
 *form*. Scores between forms come from two relations, each kept only above the threshold:
 
-* ``sig_rel``: between concept *signatures* (a form's concept set; few distinct ones), found
-  through a concept → signatures index;
 * ``str_rel``: rapidfuzz string scores between need forms and offer forms, found through a
   stem → forms inverted index (very common stems are skipped when rarer ones exist), then scored
-  in C with ``process.extract``.
+  in C with ``process.extract``; stored when at or above the threshold;
+* concept scores between concept *signatures* (a form's concept weights), computed when asked,
+  after a cheap test that rejects pairs sharing no strong concept whose weak overlap cannot reach
+  the threshold. Candidates for concept matches come from a concept → members index per role.
 
 Nothing here compares every need with every offer.
 """
@@ -19,13 +20,23 @@ from collections.abc import Iterator
 
 from rapidfuzz import process
 
-from bot.services.matching.scoring import STRING_SCORER, Scorer, concept_score
-from bot.text import fold
+from bot.services.matching.analysis import fast_fold
+from bot.services.matching.scoring import (
+    CONCEPT_BASE,
+    CONCEPT_BEST,
+    CONCEPT_OVERLAP,
+    STRING_SCORER,
+    Scorer,
+    concept_score,
+)
 
 NEED, OFFER = 0, 1
 # A stem in more forms than this is too common to find candidates with (when rarer stems exist).
 COMMON_STEM_MIN = 400
 COMMON_STEM_FRACTION = 0.02
+STRONG = 0.5  # concepts at or above this weight are a text's topics; below, qualifiers
+INDEX_MIN = 0.35  # concepts below this weight (demoted qualifiers) find no candidates
+CACHE_LIMIT = 1_000_000  # concept scores kept between signature pairs before the cache is reset
 
 
 class FormTable:
@@ -37,22 +48,31 @@ class FormTable:
         self.norm: list[str] = []
         self.tokens: list[frozenset[str]] = []
         self.sig: list[int] = []
-        # Per role: form -> members holding it, stem -> forms, signature -> {member: count}.
+        # Per role: form -> members holding it; stem -> forms; concept -> {member: count}.
         self.holders: tuple[dict[int, set[int]], dict[int, set[int]]] = ({}, {})
         self._postings: tuple[dict[str, set[int]], dict[str, set[int]]] = ({}, {})
-        self.sig_holders: tuple[dict[int, dict[int, int]], dict[int, dict[int, int]]] = ({}, {})
+        self.concept_holders: tuple[dict[int, dict[int, int]], dict[int, dict[int, int]]] = ({}, {})
         self.str_rel: dict[int, dict[int, float]] = {}
+        # Signatures: distinct concept weightings, with what the fast rejection test needs.
         self._sig_of_concepts: dict[tuple[tuple[str, float], ...], int] = {}
         self.sig_concepts: list[dict[str, float]] = []
-        self._sigs_by_concept: dict[str, list[int]] = {}
-        self.sig_rel: list[dict[int, float]] = []
+        self._strong: list[frozenset[str]] = []
+        self._mass: list[float] = []
+        self._weak_mass: list[float] = []
+        self._self_score: list[float] = []
+        self._estimates: list[tuple[tuple[int, float], ...]] = []  # (concept number, estimate)
+        self._concept_no: dict[str, int] = {}
+        self._cache: dict[int, float] = {}
         self._pending: list[tuple[int, int]] = []  # (role, form) whose string matches are owed
 
     # -- forms and signatures ------------------------------------------------------------------
 
     def form(self, text: str) -> int:
         """The form id of a text (analysed on first sight)."""
-        key = fold(text)
+        form = self._form_of_text.get(text)
+        if form is not None:
+            return form
+        key = fast_fold(text)
         form = self._form_of_text.get(key)
         if form is None:
             features = self.scorer.features(text)
@@ -65,6 +85,7 @@ class FormTable:
                 self.tokens.append(features.tokens)
                 self.sig.append(self._signature(features.concepts))
             self._form_of_text[key] = form
+        self._form_of_text[text] = form
         return form
 
     def _signature(self, concepts: tuple[tuple[str, float], ...]) -> int:
@@ -74,21 +95,40 @@ class FormTable:
         sig = len(self.sig_concepts)
         self._sig_of_concepts[concepts] = sig
         weights = dict(concepts)
+        mass = sum(weights.values())
         self.sig_concepts.append(weights)
-        rel: dict[int, float] = {}
-        self.sig_rel.append(rel)
-        if not weights:
-            return sig
-        others = {o for c in weights for o in self._sigs_by_concept.get(c, ())}
-        others.add(sig)
-        for c in weights:
-            self._sigs_by_concept.setdefault(c, []).append(sig)
-        for other in others:
-            score = concept_score(weights, self.sig_concepts[other])
-            if score >= self.threshold:
-                rel[other] = score
-                self.sig_rel[other][sig] = score
+        self._strong.append(frozenset(c for c, w in weights.items() if w >= STRONG))
+        self._mass.append(mass)
+        self._weak_mass.append(sum(w for w in weights.values() if w < STRONG))
+        self._self_score.append(concept_score(weights, weights) if weights else 0.0)
+        # How good a partner holding only this concept would be: orders candidate lists.
+        estimates = []
+        for c, w in weights.items():
+            if w >= INDEX_MIN:
+                e = CONCEPT_BASE + CONCEPT_BEST * w + CONCEPT_OVERLAP * 2 * w / (mass + w)
+                estimates.append((self._concept_no.setdefault(c, len(self._concept_no)), round(e, 2)))
+        self._estimates.append(tuple(estimates))
         return sig
+
+    def concept_between(self, a: int, b: int) -> float:
+        """Concept score of two signatures (symmetric), 0 below the threshold."""
+        if a == b:
+            return self._self_score[a] if self._self_score[a] >= self.threshold else 0.0
+        if self._strong[a].isdisjoint(self._strong[b]):
+            # Only qualifiers can be shared: best < STRONG, overlap <= the smaller weak mass.
+            bound = CONCEPT_BASE + CONCEPT_BEST * STRONG + CONCEPT_OVERLAP * 2 * min(
+                self._weak_mass[a], self._weak_mass[b]
+            ) / (self._mass[a] + self._mass[b] or 1.0)
+            if bound < self.threshold:
+                return 0.0
+        key = (a << 32 | b) if a < b else (b << 32 | a)
+        score = self._cache.get(key)
+        if score is None:
+            if len(self._cache) >= CACHE_LIMIT:
+                self._cache.clear()
+            score = concept_score(self.sig_concepts[a], self.sig_concepts[b])
+            score = self._cache[key] = score if score >= self.threshold else 0.0
+        return score
 
     # -- holders -------------------------------------------------------------------------------
 
@@ -103,21 +143,22 @@ class FormTable:
             else:
                 self._match(form, role)
         held.add(member)
-        counts = self.sig_holders[role].setdefault(self.sig[form], {})
-        counts[member] = counts.get(member, 0) + 1
+        by_concept = self.concept_holders[role]
+        for concept, _estimate in self._estimates[self.sig[form]]:
+            counts = by_concept.setdefault(concept, {})
+            counts[member] = counts.get(member, 0) + 1
 
     def remove_holder(self, role: int, form: int, member: int) -> None:
         held = self.holders[role].get(form)
         if not held or member not in held:
             return
         held.discard(member)
-        sig = self.sig[form]
-        counts = self.sig_holders[role][sig]
-        counts[member] -= 1
-        if not counts[member]:
-            del counts[member]
-            if not counts:
-                del self.sig_holders[role][sig]
+        by_concept = self.concept_holders[role]
+        for concept, _estimate in self._estimates[self.sig[form]]:
+            counts = by_concept[concept]
+            counts[member] -= 1
+            if not counts[member]:
+                del counts[member]
         if held:
             return
         del self.holders[role][form]
@@ -165,9 +206,10 @@ class FormTable:
     # -- scores --------------------------------------------------------------------------------
 
     def text_score(self, need: int, offer: int) -> float:
+        """Score of two forms: the better of string and concept score (0 below the threshold)."""
         if need == offer:
-            return 100.0 if self.norm[need] else 0.0
-        s = self.sig_rel[self.sig[need]].get(self.sig[offer], 0.0)
+            return 100.0 if self.norm[need] else self.concept_between(self.sig[need], self.sig[need])
+        s = self.concept_between(self.sig[need], self.sig[offer])
         rel = self.str_rel.get(need)
         if rel is not None:
             t = rel.get(offer, 0.0)
@@ -176,15 +218,18 @@ class FormTable:
         return s
 
     def entries(self, form: int, partner_role: int) -> Iterator[tuple[float, int, set[int] | dict[int, int]]]:
-        """(score, key, holders) for what matches ``form`` in the partner role.
+        """(score, key, holders) for who may match ``form`` in the partner role, to be ranked.
 
-        Keys are ``2 * signature`` for concept matches and ``2 * form + 1`` for string matches.
+        String matches carry their exact score (key ``2 * form + 1``); concept entries (key
+        ``2 * concept``) an estimate: the score against a text with only that concept. Entries
+        whose estimate is far below the threshold (generic qualifiers) are left out.
         """
-        sig_holders = self.sig_holders[partner_role]
-        for sig, score in self.sig_rel[self.sig[form]].items():
-            held = sig_holders.get(sig)
-            if held:
-                yield score, 2 * sig, held
+        by_concept = self.concept_holders[partner_role]
+        floor = self.threshold - 10
+        for concept, estimate in self._estimates[self.sig[form]]:
+            held = by_concept.get(concept)
+            if held and estimate >= floor:
+                yield estimate, 2 * concept, held
         form_holders = self.holders[partner_role]
         for other, score in self.str_rel.get(form, {}).items():
             held_f = form_holders.get(other)
@@ -201,5 +246,6 @@ class FormTable:
             "forms": len(self.norm),
             "texts": len(self._form_of_text),
             "signatures": len(self.sig_concepts),
+            "concept_scores_cached": len(self._cache),
             "string_relations": sum(len(r) for r in self.str_rel.values()) // 2,
         }

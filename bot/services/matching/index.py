@@ -2,8 +2,9 @@
 
 A pair's score looks at both directions (A needs what B offers, B needs what A offers). Each
 need contributes its best matching offer as a :class:`Reason`; the pair score is the best reason
-plus a diminishing bonus for every further reason, plus a bonus when the two members work in
-different sectors, capped at 100. It is symmetric by construction: the reasons of (a, b) and
+plus a diminishing bonus for every further reason and a bonus when the two members work in
+different sectors. Bonuses fill a share of the headroom left below 100, so the score never
+exceeds 100 and pairs stay distinguishable instead of all saturating at the cap. It is symmetric by construction: the reasons of (a, b) and
 (b, a) are the same set, and only their scores, sorted, enter the sum.
 """
 
@@ -17,9 +18,10 @@ from bot.services.matching.forms import NEED, OFFER, FormTable
 from bot.services.matching.scoring import DEFAULT_THRESHOLD, Scorer
 from bot.services.matching.vocabulary import Vocabulary, load_vocabulary
 
-EXTRA_REASON_BONUS = 10.0  # the second reason adds up to this, the third half of it, ...
+# The second reason fills up to this share of the headroom below 100, the third half that, ...
+EXTRA_REASON_SHARE = 0.5
 EXTRA_REASON_DECAY = 0.5
-CROSS_SECTOR_BONUS = 5.0
+CROSS_SECTOR_SHARE = 0.25
 SUGGEST_POOL = 40  # candidates scored exactly per suggest() call (at least 8 x limit)
 
 PairFilter = Callable[[int, int], bool]
@@ -84,12 +86,12 @@ def combine(scores: Iterable[float], cross_sector: bool) -> float:
     ordered = sorted(scores, reverse=True)
     if not ordered:
         return 0.0
-    total = ordered[0] + sum(
-        EXTRA_REASON_BONUS * s / 100 * EXTRA_REASON_DECAY**i for i, s in enumerate(ordered[1:])
-    )
+    fill = 0.0
+    for i, s in enumerate(ordered[1:]):
+        fill += (1 - fill) * EXTRA_REASON_SHARE * s / 100 * EXTRA_REASON_DECAY**i
     if cross_sector:
-        total += CROSS_SECTOR_BONUS
-    return round(min(100.0, total), 2)
+        fill += (1 - fill) * CROSS_SECTOR_SHARE
+    return round(min(100.0, ordered[0] + (100 - ordered[0]) * fill), 2)
 
 
 class MatchIndex:
