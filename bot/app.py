@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS: tuple[str, ...] = (
     "cogs.profile",
     "cogs.items",
+    "cogs.introductions",
 )
 
 Clock = Callable[[], datetime]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from discord import app_commands
@@ -38,3 +39,33 @@ def pings_nobody(env: Any) -> bool:
             if data.get("allowed_mentions") != {"parse": []}:
                 return False
     return True
+
+
+class FakeClock:
+    """The bot's injectable clock: tests move it; the bot reads it wherever it needs "now"."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+async def run_scheduled(env: Any) -> None:
+    """Run the bot's minute tick (rounds, expiry, follow-ups) now, as the scheduler would."""
+    with env._bot_scope():
+        await env.bot.get_cog("Introductions").run_due_work()
+    await env.settle()
+
+
+async def restart(env: Any, settings: Any, clock: Any = None) -> Any:
+    """Restart as a new process would: a fresh bot object over the same world and database."""
+    from bot import create_bot
+
+    old = env.bot
+    await env.restart_bot(create_bot(settings, clock=clock))
+    await old.close()
+    return env.bot
