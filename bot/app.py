@@ -26,6 +26,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.profile",
     "cogs.items",
     "cogs.introductions",
+    "cogs.synonyms",
 )
 
 Clock = Callable[[], datetime]

@@ -1,0 +1,85 @@
+"""/synonym add, list and remove: a server's own words for the matching vocabulary (moderators)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str as _
+from discord.ext import commands
+
+from bot.i18n import t
+from bot.services import synonyms
+from bot.ui import is_moderator, locale_of, safe, send_ephemeral
+
+if TYPE_CHECKING:
+    from bot.app import Bot
+
+
+class SynonymsCog(commands.Cog):
+    synonym = app_commands.Group(
+        name=_("synonym"),
+        description=_("Moderators: words that mean the same in this community"),
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    @synonym.command(name=_("add"), description=_("Add a group of words that mean the same"))
+    @app_commands.describe(terms=_("Words or phrases separated by commas, e.g. kringloop, tweedehands, second hand"))
+    @app_commands.rename(terms=_("terms"))
+    @app_commands.check(is_moderator)
+    async def add(self, interaction: discord.Interaction[Bot], terms: str) -> None:
+        assert interaction.guild_id is not None
+        locale = locale_of(interaction)
+        async with self.bot.db.session() as session:
+            group = await synonyms.add_group(session, interaction.guild_id, terms, created_by=interaction.user.id)
+        await send_ephemeral(interaction, t(locale, "synonym.added", id=group.id, terms=safe(", ".join(group.terms))))
+
+    @synonym.command(name=_("list"), description=_("Show this server's synonym groups"))
+    @app_commands.check(is_moderator)
+    async def list_(self, interaction: discord.Interaction[Bot]) -> None:
+        assert interaction.guild_id is not None
+        locale = locale_of(interaction)
+        async with self.bot.db.session() as session:
+            groups = await synonyms.list_groups(session, interaction.guild_id)
+        if not groups:
+            await send_ephemeral(interaction, t(locale, "synonym.none"))
+            return
+        lines = [f"`{g.id}` {safe(', '.join(g.terms))}" for g in groups]
+        embed = discord.Embed(title=t(locale, "synonym.list_title", count=len(groups)), description="\n".join(lines)[:4000])
+        await send_ephemeral(interaction, embed=embed)
+
+    @synonym.command(name=_("remove"), description=_("Remove a synonym group"))
+    @app_commands.describe(group=_("The group to remove"))
+    @app_commands.rename(group=_("group"))
+    @app_commands.check(is_moderator)
+    async def remove(self, interaction: discord.Interaction[Bot], group: int) -> None:
+        assert interaction.guild_id is not None
+        locale = locale_of(interaction)
+        async with self.bot.db.session() as session:
+            removed = await synonyms.remove_group(session, interaction.guild_id, group)
+        await send_ephemeral(interaction, t(locale, "synonym.removed", terms=safe(", ".join(removed.terms))))
+
+    @remove.autocomplete("group")
+    async def remove_autocomplete(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[int]]:
+        # Autocomplete reveals the groups, so it is checked like the command itself.
+        if interaction.guild_id is None or not is_moderator(interaction):
+            return []
+        async with self.bot.db.session() as session:
+            groups = await synonyms.list_groups(session, interaction.guild_id)
+        needle = current.casefold()
+        return [
+            app_commands.Choice(name=f"{g.id}: {', '.join(g.terms)}"[:100], value=g.id)
+            for g in groups
+            if needle in ", ".join(g.terms).casefold() or needle == str(g.id)
+        ][:25]
+
+
+async def setup(bot: Bot) -> None:
+    await bot.add_cog(SynonymsCog(bot))
