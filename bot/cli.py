@@ -97,9 +97,47 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_import_members(args: argparse.Namespace) -> int:
-    from bot.importer_cli import import_members
+    from bot.db import Database, ensure_sqlite_dir
+    from bot.services.importer import (
+        BIGINT_MAX,
+        ImportFileError,
+        ImportReport,
+        import_members,
+        read_members_file,
+    )
 
-    return import_members(_settings(), args.file, args.guild)
+    settings = _settings()
+    if not 0 < args.guild <= BIGINT_MAX:
+        print(f"verbinder: {args.guild} is not a Discord server id.", file=sys.stderr)
+        return 2
+    # The whole file is read and its header checked before the database is touched.
+    try:
+        members_file = read_members_file(args.file)
+    except ImportFileError as exc:
+        print(f"verbinder: {exc}", file=sys.stderr)
+        return 2
+    if members_file.ignored_columns:
+        print(f"verbinder: ignoring unknown columns: {', '.join(members_file.ignored_columns)}", file=sys.stderr)
+
+    async def go() -> ImportReport:
+        ensure_sqlite_dir(settings.database_url)
+        db = Database(settings.database_url)
+        try:
+            await db.upgrade()  # a fresh database works too
+            return await import_members(db, args.guild, members_file.rows, settings.default_locale)
+        finally:
+            await db.dispose()
+
+    report = asyncio.run(go())
+    rejected = len(report.rejected)
+    print(
+        f"Imported {report.imported} member{'' if report.imported == 1 else 's'} into server {args.guild}: "
+        f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged; "
+        + (f"{rejected} row{'' if rejected == 1 else 's'} rejected." if rejected else "no rows rejected.")
+    )
+    for line, reason in report.rejected:
+        print(f"line {line}: {reason}", file=sys.stderr)
+    return 1 if rejected else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
