@@ -415,3 +415,21 @@ async def test_the_shared_sample_imports_cleanly(db):
     assert farid.offers == ["web development", "Python programming"]
     again = await import_members(db, GUILD, read_members_file(SHARED_SAMPLE).rows, "nl")
     assert (again.created, again.updated, again.unchanged) == (0, 0, 12)
+
+
+async def test_imported_members_join_introductions_and_keep_their_later_choice(db):
+    from datetime import UTC, datetime
+
+    from bot.services import intros
+
+    text = HEADER + f"{ANOUK},Anouk,government,,,nl,beleidsadvies,ideeën\n"
+    await run_import(db, text)
+    async with db.session() as session:
+        joined = await session.scalar(select(Member.intro_joined).where(Member.user_id == ANOUK))
+        assert joined is True
+        await intros.leave(session, GUILD, ANOUK)
+    await run_import(db, text.replace("beleidsadvies", "beleidsadvies sociaal domein"))
+    async with db.session() as session:
+        status = await intros.overview(session, GUILD, ANOUK, now=datetime.now(UTC))
+    assert status.joined is False
+    assert (await member(db, ANOUK)).offers == ["beleidsadvies sociaal domein"]

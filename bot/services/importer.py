@@ -20,6 +20,8 @@ Semantics: the file is the operator's source of truth for the members it lists.
 * A column the file does not have is left as it is, so a file of only
   ``discord_id,name`` never wipes anyone's offers. The bio is never touched.
 * Members not in the file are untouched; nothing but listed members' items is deleted.
+* New members count as joined to introductions: the file is the operator's consent
+  record. Existing members keep their own choice (left, paused) on a re-import.
 * A row with any problem is rejected as a whole and changes nothing for that member;
   the other rows are imported. A ``discord_id`` seen before in the same file is rejected.
 * Importing the same file again changes nothing and reports those members as unchanged.
@@ -555,7 +557,15 @@ async def _write_chunk(
                     continue
                 report.updated += 1
             upserts.setdefault(row.columns, []).append(
-                {"guild_id": guild_id, "user_id": row.user_id, **values, "created_at": now, "updated_at": now}
+                {
+                    "guild_id": guild_id,
+                    "user_id": row.user_id,
+                    **values,
+                    # Only applies to new members: the upsert never updates this column.
+                    "intro_joined": True,
+                    "created_at": now,
+                    "updated_at": now,
+                }
             )
 
         for columns, batch in upserts.items():
