@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -146,6 +147,104 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return demo_main(args)
 
 
+def _ids(reasons: list[dict]) -> list[dict]:
+    return [{**r, "need_of": str(r["need_of"]), "offer_of": str(r["offer_of"])} for r in reasons]
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from bot.db import Database
+    from bot.services import guilds, matchmaking, rounds
+    from models import Member
+
+    settings = _settings()
+
+    async def go() -> dict:
+        db = Database(settings.database_url)
+        try:
+            await db.upgrade()
+            now = datetime.now(UTC)
+            matcher = matchmaking.Matchmaker()
+            async with db.session() as session:
+                server = await guilds.get_settings(session, args.guild)
+                if args.member is not None:
+                    members = [args.member]
+                else:
+                    stmt = select(Member.user_id).where(Member.guild_id == args.guild).order_by(Member.user_id)
+                    members = list((await session.execute(stmt)).scalars())
+                found = {}
+                for user_id in members:
+                    suggestions = await matcher.suggest(
+                        session, args.guild, user_id, now=now, limit=args.limit, history=rounds.history(server)
+                    )
+                    found[str(user_id)] = [
+                        {"member": str(s.user_id), "score": s.score, "reasons": _ids(s.reasons)} for s in suggestions
+                    ]
+            return {"suggestions": found}
+        finally:
+            await db.dispose()
+
+    result = asyncio.run(go())
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        for member, suggestions in result["suggestions"].items():
+            print(f"{member}:")
+            for s in suggestions:
+                why = "; ".join(f"{r['need']} <- {r['offer']}" for r in s["reasons"][:3])
+                print(f"  {s['member']}  {s['score']:5.1f}  {why}")
+    return 0
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, time
+
+    from bot.db import Database
+    from bot.services import guilds, matchmaking, rounds
+    from bot.services.schedule import next_round
+
+    settings = _settings()
+
+    async def go() -> tuple[dict, datetime]:
+        db = Database(settings.database_url)
+        try:
+            await db.upgrade()
+            now = datetime.now(UTC)
+            async with db.session() as session:
+                server = await guilds.get_settings(session, args.guild)
+                tz = guilds.zone(server, settings.timezone)
+                due = next_round(now, server.intro_weekday, time(server.intro_hour, server.intro_minute), tz)
+                year, week, _ = due.astimezone(tz).isocalendar()
+                plan = await matchmaking.Matchmaker().plan(
+                    session,
+                    args.guild,
+                    now=due,
+                    per_member=server.intro_per_member,
+                    history=rounds.history(server),
+                    seed=f"{year:04d}-W{week:02d}",
+                )
+            # Chance meetings are the pairs without reasons.
+            return {
+                "pairs": [{"a": str(p.a), "b": str(p.b), "score": p.score, "reasons": _ids(p.reasons)} for p in plan.pairs],
+                "unmatched": [str(u) for u in plan.unmatched],
+            }, due
+        finally:
+            await db.dispose()
+
+    result, due = asyncio.run(go())
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print(f"Next round: {due.isoformat()}")
+        for p in result["pairs"]:
+            print(f"  {p['a']} x {p['b']}  {p['score']:5.1f}{'' if p['reasons'] else '  (chance meeting)'}")
+        print(f"Unmatched: {', '.join(result['unmatched']) or 'none'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="verbinder",
@@ -173,6 +272,18 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", help="CSV: discord_id,name,sector,organisation,region,locale,offers,needs")
     imp.add_argument("--guild", type=int, required=True, metavar="GUILD_ID", help="the server to import into")
     imp.set_defaults(func=cmd_import_members)
+
+    suggest = sub.add_parser("suggest", help="dry run: the /match suggestions for one member or everyone")
+    suggest.add_argument("--guild", type=int, required=True, metavar="GUILD_ID")
+    suggest.add_argument("--member", type=int, metavar="USER_ID", help="one member (default: every member)")
+    suggest.add_argument("--limit", type=int, default=5)
+    suggest.add_argument("--json", action="store_true", help="machine-readable output")
+    suggest.set_defaults(func=cmd_suggest)
+
+    match = sub.add_parser("match", help="dry run: the next weekly round of a server, nothing is sent")
+    match.add_argument("--guild", type=int, required=True, metavar="GUILD_ID")
+    match.add_argument("--json", action="store_true", help="machine-readable output")
+    match.set_defaults(func=cmd_match)
 
     demo = sub.add_parser("demo", help="try the bot offline against a simulated Discord (no token needed)")
     demo.add_argument(

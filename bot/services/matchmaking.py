@@ -181,7 +181,7 @@ class Matchmaker:
             return frozenset((a, b)) in recent
 
         planned = plan_round(index, set(people), met, max_per_member=per_member)
-        pairs = [Pair(p.a, p.b, p.score, [reason_dict(r) for r in p.reasons]) for p in planned.pairs]
+        pairs = [Pair(p.a, p.b, round(p.score, 1), [reason_dict(r) for r in p.reasons]) for p in planned.pairs]
         matched = {p.a for p in pairs} | {p.b for p in pairs}
         # Members without any need-offer match who allowed it meet someone from another sector.
         allows_chance = {u: people[u].sector for u in set(people) - matched if people[u].chance}
