@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from bot import create_bot
 from bot.config import Settings
 from bot.db import Database
+from tests.sim import FakeClock
 
 SHARED_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "members-sample.csv"
 
@@ -37,8 +39,14 @@ async def db(db_url: str) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-async def simcord_bot(settings: Settings):
-    bot = create_bot(settings)
+def clock() -> FakeClock:
+    """The bot's clock: a Friday afternoon, when no weekly round is due; tests move it."""
+    return FakeClock(datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def simcord_bot(settings: Settings, clock: FakeClock):
+    bot = create_bot(settings, clock=clock)
     yield bot
     # SimCord detaches the bot but leaves closing it (and its database) to the owner.
     await bot.close()

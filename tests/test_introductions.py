@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 
 import discord
 import pytest
 from sqlalchemy import func, select
 
-from bot import create_bot
 from models import Introduction, IntroStatus
-from tests.sim import FakeClock, restart, run_scheduled, synced_guild, take_user_errors
-
-# A Tuesday: no weekly round is due, so only what the test does happens.
-START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-async def simcord_bot(settings, clock):
-    bot = create_bot(settings, clock=clock)
-    yield bot
-    await bot.close()
-
+from tests.sim import restart, run_scheduled, synced_guild, take_user_errors
 
 @pytest.fixture
 async def world(simcord_env):
@@ -274,11 +256,16 @@ def pings_nobody_but_threads(env) -> bool:
 
 async def test_a_pair_is_not_proposed_twice(world):
     env, guild, general, *_ = world
-    anouk, bram = world[5], world[6]
-    await introduce(world, anouk, "Bram")
-    # Recently introduced: no longer suggested, and the old button is refused.
+    anouk = world[5]
     shown = await anouk.slash(general, "match")
-    assert shown.response.content.startswith("No suggestions right now.")
+    first = await anouk.click(shown.response, label="Introduce us (1)")
+    assert first.response.content.startswith("I have asked both of you.")
+    # The same button again, and /match afterwards: the pair was introduced recently.
+    again = await anouk.click(shown.response, label="Introduce us (1)")
+    assert again.ephemeral
+    assert again.response.content == "You two were introduced recently; I will not propose it again yet."
+    later = await anouk.slash(general, "match")
+    assert later.response.content.startswith("No suggestions right now.")
     async with env.bot.db.session() as session:
         count = (await session.execute(select(func.count()).select_from(Introduction))).scalar_one()
     assert count == 1

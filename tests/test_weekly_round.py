@@ -8,10 +8,9 @@ import discord
 import pytest
 from sqlalchemy import func, select
 
-from bot import create_bot
 from bot.services import guilds, rounds
 from models import IntroParty, IntroRound, Introduction
-from tests.sim import FakeClock, restart, run_scheduled, synced_guild
+from tests.sim import restart, run_scheduled, synced_guild
 
 # Monday 30 November 2026, 09:00 in Amsterdam (CET, UTC+1).
 ROUND_TIME = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
@@ -23,18 +22,6 @@ PEOPLE = [
     ("daan", "knowledge_institution", ["accounting voor onze stichting"], ["studenten voor praktijkopdrachten"]),
     ("eva", "civil_society", ["studenten voor een onderzoek"], ["gratis vergaderruimte"]),
 ]
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-async def simcord_bot(settings, clock):
-    bot = create_bot(settings, clock=clock)
-    yield bot
-    await bot.close()
 
 
 @pytest.fixture
