@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
@@ -320,16 +320,3 @@ async def record_outcome(session: AsyncSession, intro_id: int, user_id: int, tex
     party.outcome = cleaned or None
     await session.flush()
     return cleaned
-
-
-async def active_members(session: AsyncSession, guild_id: int, now: datetime) -> list[Member]:
-    stmt = (
-        select(Member)
-        .where(
-            Member.guild_id == guild_id,
-            Member.intro_joined.is_(True),
-            or_(Member.intro_paused_until.is_(None), Member.intro_paused_until <= now),
-        )
-        .options(selectinload(Member.items))
-    )
-    return list((await session.execute(stmt)).scalars())
