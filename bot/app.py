@@ -83,11 +83,12 @@ class Bot(commands.Bot):
         return await self.tree.sync(guild=guild)
 
     async def close(self) -> None:
+        # Scheduled work stops first, so no job runs against a closing connection or database.
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         try:
             await super().close()
         finally:
-            if self.scheduler is not None and self.scheduler.running:
-                self.scheduler.shutdown(wait=False)
             if self._db is not None:
                 await self._db.dispose()
                 self._db = None

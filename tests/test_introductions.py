@@ -269,3 +269,22 @@ async def test_a_pair_is_not_proposed_twice(world):
     async with env.bot.db.session() as session:
         count = (await session.execute(select(func.count()).select_from(Introduction))).scalar_one()
     assert count == 1
+
+
+async def test_a_member_who_left_gets_the_follow_up_in_the_thread_not_by_dm(world, clock):
+    env, guild, general, intros_channel, _, anouk, bram, _ = world
+    await introduce(world, anouk, "Bram")
+    await anouk.user.click(proposal(anouk), label="Accept")
+    await bram.user.click(proposal(bram), label="Accept")
+    await bram.slash(general, "intro leave")
+    dms_before = len(bram.user.dm_channel.history())
+    clock.advance(days=7)
+    await run_scheduled(env)
+    assert len(bram.user.dm_channel.history()) == dms_before
+    [thread] = intros_channel.threads
+    asked = thread.last_message
+    assert asked.content == f"{bram.mention} A week ago you were introduced to Anouk de Vries. Did you meet?"
+    answered = await bram.click(asked, label="No")
+    assert answered.ephemeral  # the thread is shared: Anouk does not see Bram's answer
+    assert answered.response.content.startswith("Thanks for letting me know.")
+    assert thread.last_message.content == asked.content

@@ -238,7 +238,12 @@ class IntroductionsCog(commands.Cog, name="Introductions"):
         if met is Met.YES:
             await interaction.response.send_modal(OutcomeModal(intro_id, locale))
             return
-        await interaction.response.edit_message(content=t(locale, f"intro.met.thanks_{met.value}"), view=None)
+        thanks = t(locale, f"intro.met.thanks_{met.value}")
+        if interaction.guild_id is None:
+            await interaction.response.edit_message(content=thanks, view=None)
+        else:
+            # In the shared thread the other member must not read this answer.
+            await send_ephemeral(interaction, thanks)
 
     async def save_outcome(self, interaction: discord.Interaction, intro_id: int, text: str) -> None:
         locale = locale_of(interaction)

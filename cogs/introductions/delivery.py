@@ -161,15 +161,24 @@ async def send_followups(bot: Bot) -> int:
     async with bot.db.session() as session:
         due = await intros.claim_followups(session, bot.clock())
         jobs = [
-            (intro.id, intro.thread_id, p.user_id, p.member.locale, intros.other_party(intro, p.user_id).member.name)
+            (
+                intro.id,
+                intro.thread_id,
+                p.user_id,
+                p.member.locale,
+                p.member.intro_joined,
+                intros.other_party(intro, p.user_id).member.name,
+            )
             for intro in due
             for p in intro.parties
         ]
     sent = 0
-    for intro_id, thread_id, user_id, locale, other_name in jobs:
+    for intro_id, thread_id, user_id, locale, may_dm, other_name in jobs:
         content = t(locale, "intro.met.question", other=safe(other_name))
         view = met_view(intro_id, locale)
-        message = await _dm(bot, user_id, content=content, view=view, allowed_mentions=discord.AllowedMentions.none())
+        message = None
+        if may_dm:  # a member who left introductions since gets no more DMs, only the thread
+            message = await _dm(bot, user_id, content=content, view=view, allowed_mentions=discord.AllowedMentions.none())
         if message is None and thread_id is not None:
             thread = bot.get_channel(thread_id)
             try:

@@ -148,12 +148,15 @@ class Analyzer:
                 for form in (w, stem(w)):
                     for linker in _LINKERS:
                         self._parts.setdefault(form + linker, w)
-        self._by_length: dict[int, list[str]] = {}
+        # Typo candidates by (length, first letter) and (length, last letter): a typo rarely hits
+        # both ends, and small buckets keep correction cheap.
+        self._by_end: dict[tuple[int, str, int], list[str]] = {}
         for w in sorted(words):
             if len(w) >= 4 and w.isalpha():
-                self._by_length.setdefault(len(w), []).append(w)
+                self._by_end.setdefault((len(w), w[0], 0), []).append(w)
+                self._by_end.setdefault((len(w), w[-1], 1), []).append(w)
         self._unit = lru_cache(maxsize=200_000)(self._compute_unit)
-        self._choices: dict[int, list[str]] = {}
+        self._choices: dict[tuple[int, str, str], list[str]] = {}
         terms = []
         for group in vocabulary.groups:
             for term in group.terms:
@@ -203,10 +206,12 @@ class Analyzer:
         if len(word) < 5 or not word.isalpha():
             return None
         limit = 1 if len(word) <= 8 else 2
-        choices = self._choices.get(len(word))
+        key = (len(word), word[0], word[-1])
+        choices = self._choices.get(key)
         if choices is None:
             lengths = range(len(word) - limit, len(word) + limit + 1)
-            choices = self._choices[len(word)] = [w for n in lengths for w in self._by_length.get(n, ())]
+            pool = {w for n in lengths for end in ((word[0], 0), (word[-1], 1)) for w in self._by_end.get((n, *end), ())}
+            choices = self._choices[key] = sorted(pool)
         found = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=limit)
         return found[0] if found else None
 

@@ -56,9 +56,12 @@ class FormTable:
         # Signatures: distinct concept weightings, with what the fast rejection test needs.
         self._sig_of_concepts: dict[tuple[tuple[str, float], ...], int] = {}
         self.sig_concepts: list[dict[str, float]] = []
+        self._keys: list[frozenset[str]] = []
         self._strong: list[frozenset[str]] = []
         self._mass: list[float] = []
         self._weak_mass: list[float] = []
+        self._max_weak: list[float] = []
+        self._weak_only_bound: list[float] = []  # best concept score possible without a strong overlap
         self._self_score: list[float] = []
         self._estimates: list[tuple[tuple[int, float], ...]] = []  # (concept number, estimate)
         self._concept_no: dict[str, int] = {}
@@ -97,9 +100,15 @@ class FormTable:
         weights = dict(concepts)
         mass = sum(weights.values())
         self.sig_concepts.append(weights)
+        self._keys.append(frozenset(weights))
         self._strong.append(frozenset(c for c, w in weights.items() if w >= STRONG))
         self._mass.append(mass)
-        self._weak_mass.append(sum(w for w in weights.values() if w < STRONG))
+        weak = [w for w in weights.values() if w < STRONG]
+        self._weak_mass.append(sum(weak))
+        self._max_weak.append(max(weak, default=0.0))
+        self._weak_only_bound.append(
+            CONCEPT_BASE + CONCEPT_BEST * max(weak, default=0.0) + CONCEPT_OVERLAP * 2 * sum(weak) / (mass + sum(weak) or 1.0)
+        )
         self._self_score.append(concept_score(weights, weights) if weights else 0.0)
         # How good a partner holding only this concept would be: orders candidate lists.
         estimates = []
@@ -110,13 +119,26 @@ class FormTable:
         self._estimates.append(tuple(estimates))
         return sig
 
+    def keys_of(self, form: int) -> frozenset[str]:
+        """The concept ids of a form."""
+        return self._keys[self.sig[form]]
+
+    def match_keys(self, form: int) -> frozenset[str]:
+        """Concept ids another form must share for a concept match: the strong ones when
+        qualifiers alone cannot reach the threshold (most texts), else all."""
+        sig = self.sig[form]
+        return self._strong[sig] if self._weak_only_bound[sig] < self.threshold else self._keys[sig]
+
     def concept_between(self, a: int, b: int) -> float:
         """Concept score of two signatures (symmetric), 0 below the threshold."""
         if a == b:
             return self._self_score[a] if self._self_score[a] >= self.threshold else 0.0
+        if self._keys[a].isdisjoint(self._keys[b]):
+            return 0.0
         if self._strong[a].isdisjoint(self._strong[b]):
-            # Only qualifiers can be shared: best < STRONG, overlap <= the smaller weak mass.
-            bound = CONCEPT_BASE + CONCEPT_BEST * STRONG + CONCEPT_OVERLAP * 2 * min(
+            # Only qualifiers can be shared: best <= the smaller top qualifier weight, overlap <=
+            # the smaller qualifier mass.
+            bound = CONCEPT_BASE + CONCEPT_BEST * min(self._max_weak[a], self._max_weak[b]) + CONCEPT_OVERLAP * 2 * min(
                 self._weak_mass[a], self._weak_mass[b]
             ) / (self._mass[a] + self._mass[b] or 1.0)
             if bound < self.threshold:

@@ -11,6 +11,7 @@ exceeds 100 and pairs stay distinguishable instead of all saturating at the cap.
 from __future__ import annotations
 
 import heapq
+from operator import itemgetter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -29,12 +30,10 @@ _MASK = (1 << 64) - 1
 
 
 def mix(a: int, b: int) -> int:
-    """A deterministic, well-spread hash of two ints (splitmix64): fair tie-breaking that does
-    not always favour the lowest member ids and does not depend on PYTHONHASHSEED."""
-    x = (a * 0x9E3779B97F4A7C15 + b + 0x632BE59BD9B4E019) & _MASK
-    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
-    return x ^ (x >> 31)
+    """A deterministic, well-spread hash of two ints (multiply-xorshift): fair tie-breaking that
+    does not always favour the lowest member ids and does not depend on PYTHONHASHSEED."""
+    x = ((a ^ (b * 0x9E3779B97F4A7C15)) * 0xBF58476D1CE4E5B9) & _MASK
+    return x ^ (x >> 29)
 
 
 def pair_filter(excluded: PairFilter | Iterable[tuple[int, int] | frozenset[int]] | None) -> PairFilter:
@@ -79,6 +78,11 @@ class _Member:
     sector: str | None
     needs: tuple[tuple[int, str], ...]  # (form, text as written), one per distinct form
     offers: tuple[tuple[int, str], ...]
+    # Per offer: (form, text, concept ids); and all concept ids and forms of the offers, so a
+    # need that shares nothing with them is skipped in one step.
+    offer_info: tuple[tuple[int, str, frozenset[str]], ...]
+    offer_keys: frozenset[str]
+    offer_forms: frozenset[int]
 
 
 def combine(scores: Iterable[float], cross_sector: bool) -> float:
@@ -155,7 +159,17 @@ class MatchIndex:
     def _add(self, data: MemberData, *, defer: bool) -> None:
         if data.member_id in self._members:
             self.remove_member(data.member_id)
-        record = _Member(data.sector or None, self._items(data.needs), self._items(data.offers))
+        needs, offers = self._items(data.needs), self._items(data.offers)
+        keys = self.forms.keys_of
+        info = tuple((f, text, keys(f)) for f, text in offers)
+        record = _Member(
+            data.sector or None,
+            needs,
+            offers,
+            info,
+            frozenset().union(*(k for _f, _t, k in info)),
+            frozenset(f for f, _t in offers),
+        )
         self._members[data.member_id] = record
         for role, items in ((NEED, record.needs), (OFFER, record.offers)):
             for form, _text in items:
@@ -175,12 +189,28 @@ class MatchIndex:
         return self.scorer.score(need, offer)
 
     def _direction(self, need_of: _Member, offer_of: _Member) -> Iterable[tuple[float, str, int, str, int]]:
-        score = self.forms.text_score
+        forms = self.forms
+        sig, match_keys, str_rel, between = forms.sig, forms.match_keys, forms.str_rel, forms.concept_between
         threshold = self.threshold
+        offer_keys, offer_forms = offer_of.offer_keys, offer_of.offer_forms
         for need_form, need in need_of.needs:
+            kn = match_keys(need_form)
+            rel = str_rel.get(need_form)
+            if kn.isdisjoint(offer_keys) and need_form not in offer_forms and (
+                rel is None or rel.keys().isdisjoint(offer_forms)
+            ):
+                continue  # nothing of this offerer's can answer this need
             best, best_offer, best_form = 0.0, "", -1
-            for offer_form, offer in offer_of.offers:
-                s = score(need_form, offer_form)
+            sn = sig[need_form]
+            for offer_form, offer, ko in offer_of.offer_info:
+                if offer_form == need_form:
+                    s = forms.text_score(need_form, offer_form)
+                else:
+                    s = 0.0 if kn.isdisjoint(ko) else between(sn, sig[offer_form])
+                    if rel is not None:
+                        t = rel.get(offer_form, 0.0)
+                        if t > s:
+                            s = t
                 if s > best:
                     best, best_offer, best_form = s, offer, offer_form
             if best >= threshold:
@@ -265,17 +295,17 @@ class MatchIndex:
         participants: Collection[int],
         excluded_pairs: PairFilter | Iterable[tuple[int, int]] | None = None,
         *,
-        per_member: int = 6,
+        per_member: int = 4,
         fanout: int = 3,
-        entries_per_item: int = 6,
+        entries_per_item: int = 4,
     ) -> dict[tuple[int, int], float]:
         """A sparse graph of promising pairs among ``participants``, with exact pair scores.
 
-        For each member and each of their texts, the ``entries_per_item`` best matching texts are
-        visited and ``fanout`` of their holders taken, starting at a position that depends on the
-        member (so popular offers are spread over many seekers instead of piling onto the same
-        few). Each member keeps its ``per_member`` best candidates. Cost grows with the number of
-        participants, not with its square.
+        For each member and each of their needs, the ``entries_per_item`` best matching offer
+        texts are visited and ``fanout`` of their holders taken, starting at a position that
+        depends on the member (so popular offers are spread over many seekers instead of piling
+        onto the same few). Each member keeps its ``per_member`` best candidates. Cost grows with
+        the number of participants, not with its square.
         """
         people = set(participants)
         is_excluded = pair_filter(excluded_pairs)
@@ -294,7 +324,7 @@ class MatchIndex:
                         tup = held_cache[hk] = tuple(sorted(b for b in held if b in people))
                     if tup:
                         found.append((score, hkey, tup))
-                found = heapq.nsmallest(entries_per_item, found, key=lambda e: (-e[0], mix(form, e[1])))
+                found = heapq.nsmallest(entries_per_item, found, key=lambda e: (-e[0], e[1]))
                 top_cache[key] = found
             return found
 
@@ -303,27 +333,29 @@ class MatchIndex:
             member = self._members.get(a)
             if member is None:
                 continue
+            # Each member looks from its needs to offers; the other direction is covered when the
+            # partner looks from its own needs, and the pair score counts both anyway.
             cands: dict[int, float] = {}
-            for items, partner_role in ((member.needs, OFFER), (member.offers, NEED)):
-                for form, _text in items:
-                    for score, hkey, held in top(form, partner_role):
-                        n = len(held)
-                        start = mix(a, hkey) % n
-                        taken = 0
-                        for j in range(min(n, fanout + 2)):
-                            b = held[(start + j) % n]
-                            if b == a or is_excluded(a, b):
-                                continue
-                            if score > cands.get(b, 0.0):
-                                cands[b] = score
-                            taken += 1
-                            if taken >= fanout:
-                                break
-            best = heapq.nsmallest(per_member, cands.items(), key=lambda kv: (-kv[1], mix(a, kv[0])))
-            for b, _score in best:
+            for form, _text in member.needs:
+                for score, hkey, held in top(form, OFFER):
+                    n = len(held)
+                    start = ((a ^ hkey * 0x9E3779B97F4A7C15) * 0xBF58476D1CE4E5B9 >> 17) % n
+                    for j in range(min(n, fanout)):
+                        b = held[(start + j) % n]
+                        if score > cands.get(b, 0.0):
+                            cands[b] = score
+            cands.pop(a, None)
+            # Stable sort: equal scores keep the (member-dependent) order in which they were picked.
+            kept = 0
+            for b, _score in sorted(cands.items(), key=itemgetter(1), reverse=True):
+                if is_excluded(a, b):
+                    continue
                 pair = (a, b) if a < b else (b, a)
                 if pair not in edges:
                     edges[pair] = self.pair_score(a, b)
+                kept += 1
+                if kept >= per_member:
+                    break
         return edges
 
     def stats(self) -> dict[str, int]:
