@@ -6,8 +6,8 @@
 
 Members get 5 needs and 5 offers built from the vocabulary's terms, in Dutch or English, often
 wrapped in everyday phrasing ("hulp bij ...", "advice on ..."), with a typo in ~10 % of texts,
-and a random sector. Measured: index build + ``plan_round`` time and peak memory; ``suggest``
-latency on the warm index; and, on a smaller community, the text-level matching of the engine
+and a random sector. Measured (single process): index build + ``plan_round`` time and peak
+memory (ru_maxrss); ``suggest`` latency on the warm index; and, on a smaller community, the text-level matching of the engine
 against brute force over every need string x every offer string with the same string scorer and
 threshold (``rapidfuzz.process.cdist`` when numpy is installed, otherwise the same scorer row by
 row with ``process.extract``), for speed and recall.

@@ -62,6 +62,7 @@ class FormTable:
         self._weak_mass: list[float] = []
         self._max_weak: list[float] = []
         self._weak_only_bound: list[float] = []  # best concept score possible without a strong overlap
+        self.match_keys_of_sig: list[frozenset[str]] = []  # see match_keys()
         self._self_score: list[float] = []
         self._estimates: list[tuple[tuple[int, float], ...]] = []  # (concept number, estimate)
         self._concept_no: dict[str, int] = {}
@@ -109,6 +110,8 @@ class FormTable:
         self._weak_only_bound.append(
             CONCEPT_BASE + CONCEPT_BEST * max(weak, default=0.0) + CONCEPT_OVERLAP * 2 * sum(weak) / (mass + sum(weak) or 1.0)
         )
+        strong = self._strong[sig]
+        self.match_keys_of_sig.append(strong if self._weak_only_bound[sig] < self.threshold else self._keys[sig])
         self._self_score.append(concept_score(weights, weights) if weights else 0.0)
         # How good a partner holding only this concept would be: orders candidate lists.
         estimates = []
@@ -126,8 +129,7 @@ class FormTable:
     def match_keys(self, form: int) -> frozenset[str]:
         """Concept ids another form must share for a concept match: the strong ones when
         qualifiers alone cannot reach the threshold (most texts), else all."""
-        sig = self.sig[form]
-        return self._strong[sig] if self._weak_only_bound[sig] < self.threshold else self._keys[sig]
+        return self.match_keys_of_sig[self.sig[form]]
 
     def concept_between(self, a: int, b: int) -> float:
         """Concept score of two signatures (symmetric), 0 below the threshold."""

@@ -190,18 +190,18 @@ class MatchIndex:
 
     def _direction(self, need_of: _Member, offer_of: _Member) -> Iterable[tuple[float, str, int, str, int]]:
         forms = self.forms
-        sig, match_keys, str_rel, between = forms.sig, forms.match_keys, forms.str_rel, forms.concept_between
+        sig, match_keys, str_rel, between = forms.sig, forms.match_keys_of_sig, forms.str_rel, forms.concept_between
         threshold = self.threshold
         offer_keys, offer_forms = offer_of.offer_keys, offer_of.offer_forms
         for need_form, need in need_of.needs:
-            kn = match_keys(need_form)
+            sn = sig[need_form]
+            kn = match_keys[sn]
             rel = str_rel.get(need_form)
             if kn.isdisjoint(offer_keys) and need_form not in offer_forms and (
                 rel is None or rel.keys().isdisjoint(offer_forms)
             ):
                 continue  # nothing of this offerer's can answer this need
             best, best_offer, best_form = 0.0, "", -1
-            sn = sig[need_form]
             for offer_form, offer, ko in offer_of.offer_info:
                 if offer_form == need_form:
                     s = forms.text_score(need_form, offer_form)
