@@ -18,8 +18,19 @@ FALLBACK = "en"
 
 @cache
 def catalogue(locale: str) -> dict[str, Any]:
-    data = resources.files("bot").joinpath("locales", f"{locale}.json").read_text(encoding="utf-8")
-    return json.loads(data)
+    """All of a language's files (``locales/<locale>/*.json``, one per feature), merged."""
+    merged: dict[str, dict[str, str]] = {"messages": {}, "commands": {}}
+    folder = resources.files("bot").joinpath("locales", locale)
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".json"):
+            continue
+        data = json.loads(entry.read_text(encoding="utf-8"))
+        for section, texts in data.items():
+            clash = merged.setdefault(section, {}).keys() & texts.keys()
+            if clash and section == "messages":
+                raise ValueError(f"{locale}/{entry.name} repeats message keys: {sorted(clash)}")
+            merged[section].update(texts)
+    return merged
 
 
 def normalize_locale(value: object, *, fallback: str = FALLBACK) -> str:
