@@ -28,3 +28,7 @@ class GuildSettings(TimestampMixin, Base):
     intro_per_member: Mapped[int] = mapped_column(Integer, default=1)
     # Pairs introduced within this many weeks are not proposed again.
     intro_history_weeks: Mapped[int] = mapped_column(Integer, default=12)
+    events_channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Reminder lead times before an event, e.g. "7d,1d,1h"; empty means no reminders.
+    event_reminders: Mapped[str] = mapped_column(String(64), default="7d,1d,1h", server_default="7d,1d,1h")
+    challenges_channel_id: Mapped[int | None] = mapped_column(BigInteger)

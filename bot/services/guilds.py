@@ -23,6 +23,7 @@ async def get_settings(session: AsyncSession, guild_id: int) -> GuildSettings:
         intro_minute=0,
         intro_per_member=1,
         intro_history_weeks=12,
+        event_reminders="7d,1d,1h",
     )
 
 
