@@ -27,6 +27,8 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.items",
     "cogs.introductions",
     "cogs.synonyms",
+    "cogs.events",
+    "cogs.challenges",
 )
 
 Clock = Callable[[], datetime]
