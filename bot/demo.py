@@ -61,6 +61,21 @@ class Printer:
     def __init__(self, out: TextIO, *, color: bool) -> None:
         self.out = out
         self.color = color
+        # Ids to names, so mentions and channels read as a Discord client shows them.
+        self.names: dict[int, str] = {}
+
+    def discord_markup(self, text: str) -> str:
+        """<@id> as @name, <#id> as #channel and <t:…:F> as a date, as Discord renders them."""
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        def stamp(match: re.Match[str]) -> str:
+            when = datetime.fromtimestamp(int(match.group(1)), ZoneInfo("Europe/Amsterdam"))
+            return when.strftime("%d-%m-%Y %H:%M")
+
+        text = re.sub(r"<@!?(\d+)>", lambda m: "@" + self.names.get(int(m.group(1)), m.group(1)), text)
+        text = re.sub(r"<#(\d+)>", lambda m: "#" + self.names.get(int(m.group(1)), m.group(1)), text)
+        return re.sub(r"<t:(\d+):[a-zA-Z]>", stamp, text)
 
     def style(self, text: str, name: str) -> str:
         if not self.color:
@@ -69,6 +84,7 @@ class Printer:
 
     def markdown(self, text: str) -> str:
         """Discord's **bold** as terminal bold; left as typed when there are no colours."""
+        text = self.discord_markup(text)
         if not self.color:
             return text
         return re.sub(r"\*\*(.+?)\*\*", lambda m: self.style(m.group(1), "bold"), text)
@@ -109,7 +125,8 @@ def render_embed(embed: Any, printer: Printer, prefix: str) -> None:
 
 def render_message(message: Any, printer: Printer, prefix: str = "    ") -> None:
     label = printer.style("Verbinder", "bot")
-    if message.ephemeral:
+    # Interaction replies know whether they are private; messages the bot posted itself are not.
+    if getattr(message, "ephemeral", False):
         label += " " + printer.style(EPHEMERAL_NOTE, "note")
     printer.line(prefix[:-2] + label + ":")
     if message.content:
@@ -126,7 +143,7 @@ class Demo:
     """Drives the story: one method call per thing a member does, narrated as it happens."""
 
     # The numbered steps in :meth:`story` (slash commands and autocompletes shown in full).
-    STEPS = 22
+    STEPS = 27
 
     def __init__(self, env: Any, bot: Any, printer: Printer, *, pause: float) -> None:
         self.env = env
@@ -137,7 +154,8 @@ class Demo:
         self.total = 0
         self.people: dict[str, Person] = {}
         self.actors: dict[str, Any] = {}
-        self.names: dict[int, str] = {}
+        # Shared with the printer: mentions of these ids are shown by name.
+        self.names: dict[int, str] = printer.names
         self.guild: Any = None
         self.channel: Any = None
 
@@ -164,7 +182,7 @@ class Demo:
 
     def shown_command(self, key: str, name: str, options: dict[str, Any], *, shorten: int = 0) -> str:
         """The command as this member sees it in their own Discord client (long values cut if ``shorten``)."""
-        from simcord import MemberActor
+        from simcord import ChannelHandle, MemberActor
 
         from bot.i18n import command_text
         from cogs.profile import SECTOR_LABELS
@@ -179,6 +197,8 @@ class Demo:
         for option, value in options.items():
             if isinstance(value, MemberActor):  # a member picked from the list
                 shown = "@" + self.names[value.id]
+            elif isinstance(value, ChannelHandle):
+                shown = "#" + value.name
             elif option == "sector":
                 shown = tr(SECTOR_LABELS[Sector(value)])
             else:
@@ -232,6 +252,24 @@ class Demo:
         self.wait()
         return choices
 
+    async def click(self, key: str, message: Any, label: str, *, in_dm: bool = False) -> Any:
+        """A member clicks a button: in a channel, or in their DMs with the bot."""
+        self.p.line(f"{self.begin_step()} {self.who(key)}")
+        self.p.line(f"  > {self.p.style(f'[{label}]', 'cmd')}   (klikt / clicks)")
+        actor = self.actors[key]
+        result = await (actor.user if in_dm else actor).click(message, label=label)
+        for shown in [m for m in [result.response, *result.followups] if m is not None]:
+            render_message(shown, self.p)
+        self.p.line()
+        self.wait()
+        return result
+
+    def show(self, title: str, message: Any) -> None:
+        """Print a message the bot sent by itself (a DM, a thread post)."""
+        self.p.line(f"  {self.p.style(title, 'note')}")
+        render_message(message, self.p)
+        self.p.line()
+
     def acknowledge_user_errors(self, expected: int) -> None:
         """The bot turned bad input into a friendly reply; SimCord recorded it. Anything else is a bug."""
         from bot.errors import UserError
@@ -246,14 +284,22 @@ class Demo:
     async def setup(self) -> None:
         from bot.simulation import sync_guild
 
+        import discord
+
         self.guild = self.env.create_guild(GUILD_NAME, preferred_locale="nl")
         self.guild.create_text_channel("welkom", topic="Welkom! Stel je voor met /profiel instellen.")
         self.channel = self.guild.create_text_channel("algemeen")
+        self.intro_channel = self.guild.create_text_channel("kennismaken")
+        for channel in (self.channel, self.intro_channel):
+            self.names[channel.id] = channel.name
         await sync_guild(self.env, self.guild.id)
+        # Sanne (municipality) is the server's innovation officer: she may set things up.
+        officers = self.guild.create_role("Innovatie", permissions=discord.Permissions(manage_guild=True))
         for person in load_community():
             user = self.env.create_user(person.username, global_name=person.display_name)
             self.people[person.key] = person
-            self.actors[person.key] = self.guild.add_member(user)
+            roles = [officers] if person.key == "sanne" else []
+            self.actors[person.key] = self.guild.add_member(user, roles=roles)
             self.names[user.id] = person.display_name
 
     async def story(self) -> None:
@@ -338,6 +384,33 @@ class Demo:
         self.note(
             "Priya leest Fatma's Nederlandse profiel met Engelse kopjes.",
             "Priya reads Fatma's Dutch profile with English labels.",
+        )
+        p.line()
+        await self.introductions()
+
+    async def introductions(self) -> None:
+        p = self.p
+        self.heading("Kennismaken: vraag ontmoet aanbod", "Introductions: needs meet offers, both say yes first")
+        await self.slash("sanne", "intro setup", channel=self.intro_channel)
+        self.note("Wie mee wil doen, zegt dat zelf:", "Members opt in themselves:")
+        await self.slash("marco", "offer add", quiet=True, text="Subsidieaanvragen schrijven voor stichtingen")
+        for key in ("fatma", "marco", "henk", "lotte", "priya", "tom", "ria"):
+            await self.slash(key, "intro join", quiet=True)
+        p.line()
+        shown = await self.slash("fatma", "match")
+        fields = [f.name for f in shown.response.embeds[0].fields]
+        number = next((i for i, name in enumerate(fields, 1) if "Marco" in name), 1)
+        await self.click("fatma", shown.response, f"Stel ons voor ({number})")
+        marco = self.actors["marco"]
+        self.show("Marco krijgt een DM / Marco gets a DM:", marco.user.dm_channel.last_message)
+        await self.click("marco", marco.user.dm_channel.last_message, "Ja, graag", in_dm=True)
+        fatma = self.actors["fatma"]
+        await self.click("fatma", fatma.user.dm_channel.last_message, "Ja, graag", in_dm=True)
+        thread = self.intro_channel.threads[-1]
+        self.show(f"Privé-thread #{thread.name} / private thread:", thread.last_message)
+        self.note(
+            "Pas als allebei ja zeggen, opent de bot een thread; een nee hoort de ander nooit.",
+            "Only when both say yes does the bot open a thread; a no is never passed on.",
         )
 
     async def profile(self, key: str, *, quiet: bool = False) -> None:

@@ -83,11 +83,11 @@ def test_summary_is_read_from_the_database(transcript: str) -> None:
     assert "Aanbod / offers:" in transcript and "Vraag / needs:" in transcript
     offers = int(transcript.split("Aanbod / offers:", 1)[1].split()[0])
     needs = int(transcript.split("Vraag / needs:", 1)[1].split()[0])
-    assert (offers, needs) == (9, 4)
+    assert (offers, needs) == (10, 4)
 
 
 def test_every_step_is_numbered_and_plain_text_off_a_terminal(transcript: str) -> None:
-    assert "[1/22]" in transcript and "[22/22]" in transcript and "[23/" not in transcript
+    assert "[1/27]" in transcript and "[27/27]" in transcript and "[28/" not in transcript
     assert "\033[" not in transcript
 
 
