@@ -54,6 +54,15 @@ def test_english_members_get_english_commands_and_replies(transcript: str) -> No
     assert "| Sector: Social enterprise" in transcript
 
 
+def test_an_introduction_goes_from_match_to_a_private_thread(transcript: str) -> None:
+    match = transcript.split("> /match", 1)[1]
+    assert "Jij zoekt “Advies over subsidies en financiering”: Marco Brouwers biedt" in match
+    assert "Marco krijgt een DM / Marco gets a DM:" in match
+    assert "Dank je! Zodra Fatma Yılmaz ook ja zegt" in match
+    assert "@Fatma Yılmaz en @Marco Brouwers, jullie zeiden allebei ja. Maak kennis!" in match
+    assert "<@" not in transcript and "<t:" not in transcript  # shown as a Discord client shows them
+
+
 def test_replies_are_marked_private_and_embeds_are_readable(transcript: str) -> None:
     assert "Verbinder (alleen zichtbaar voor jou / only visible to you):" in transcript
     assert "| Je aanbod (2/25)" in transcript
