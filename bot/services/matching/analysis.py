@@ -37,6 +37,12 @@ STOPWORDS = QUALIFIER_PREPOSITIONS | frozenset(
     would like who what how more very also other others this that these those its it's via per
     within without""".split()
 )
+# Words that say how, not what ("hulp bij X", "advice on X"): kept for concepts, left out of the
+# normalized string so that two texts are not similar just for both asking for help.
+GENERIC_WORDS = frozenset(
+    """hulp help advies advice ondersteuning support ervaring experience kennis knowledge expertise
+    tips vraag vragen question questions mensen people iemand someone""".split()
+)
 QUALIFIER_WEIGHT = 0.5  # concept weight of words after a qualifier preposition
 BROADER_WEIGHT = 0.8  # a concept implies its broader concepts at this weight
 _LINKERS = ("", "s", "e", "en")  # Dutch linking sounds: beleid-s-advies, fondsen-werving
@@ -134,6 +140,7 @@ class Analyzer:
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
         self.weights = {g.id: g.weight for g in vocabulary.groups}
+        self._generic = frozenset(stem(w) for w in GENERIC_WORDS)
         self.broader = {g.id: g.broader for g in vocabulary.groups if g.broader}
         words = set(vocabulary.words)
         for group in vocabulary.groups:
@@ -239,7 +246,9 @@ class Analyzer:
                     head = False
                 continue
             units.append((self._unit(token), head))
-        norm_stems = sorted({p for u, _ in units for p in (u.parts if u.parts and not u.known else (u.whole,))})
+        norm_stems = sorted(
+            {p for u, _ in units for p in (u.parts if u.parts and not u.known else (u.whole,))} - self._generic
+        )
         return Features(" ".join(norm_stems), frozenset(norm_stems), self._concepts(units))
 
     def _concepts(self, units: list[tuple[_Unit, bool]]) -> tuple[tuple[str, float], ...]:

@@ -39,6 +39,13 @@ INDEX_MIN = 0.35  # concepts below this weight (demoted qualifiers) find no cand
 CACHE_LIMIT = 1_000_000  # concept scores kept between signature pairs before the cache is reset
 
 
+AFFIX = 4
+
+
+def _affixes(tokens: frozenset[str]) -> frozenset[str]:
+    return frozenset(k for t in tokens if len(t) > AFFIX for k in ("<" + t[:AFFIX], t[-AFFIX:] + ">"))
+
+
 class FormTable:
     def __init__(self, scorer: Scorer) -> None:
         self.scorer = scorer
@@ -47,10 +54,11 @@ class FormTable:
         self._form_of_features: dict[tuple[str, tuple[tuple[str, float], ...]], int] = {}
         self.norm: list[str] = []
         self.tokens: list[frozenset[str]] = []
+        self._affixes: list[frozenset[str]] = []
         self.sig: list[int] = []
         # Per role: form -> members holding it; stem -> forms; concept -> {member: count}.
         self.holders: tuple[dict[int, set[int]], dict[int, set[int]]] = ({}, {})
-        self._postings: tuple[dict[str, set[int]], dict[str, set[int]]] = ({}, {})
+        self._postings: tuple[dict[str, set[int]], dict[str, set[int]]] = ({}, {})  # stems and affixes
         self.concept_holders: tuple[dict[int, dict[int, int]], dict[int, dict[int, int]]] = ({}, {})
         self.str_rel: dict[int, dict[int, float]] = {}
         # Signatures: distinct concept weightings, with what the fast rejection test needs.
@@ -87,6 +95,7 @@ class FormTable:
                 self._form_of_features[fkey] = form
                 self.norm.append(features.norm)
                 self.tokens.append(features.tokens)
+                self._affixes.append(_affixes(features.tokens))
                 self.sig.append(self._signature(features.concepts))
             self._form_of_text[key] = form
         self._form_of_text[text] = form
@@ -159,7 +168,7 @@ class FormTable:
     def add_holder(self, role: int, form: int, member: int, *, defer: bool = False) -> None:
         held = self.holders[role].setdefault(form, set())
         if not held:
-            for token in self.tokens[form]:
+            for token in self.tokens[form] | self._affixes[form]:
                 self._postings[role].setdefault(token, set()).add(form)
             if defer:
                 if role == NEED:
@@ -186,7 +195,7 @@ class FormTable:
         if held:
             return
         del self.holders[role][form]
-        for token in self.tokens[form]:
+        for token in self.tokens[form] | self._affixes[form]:
             forms = self._postings[role][token]
             forms.discard(form)
             if not forms:
@@ -209,11 +218,20 @@ class FormTable:
         """String matches of a form (in ``role``) against the forms of the other role."""
         query = self.norm[form]
         postings = self._postings[1 - role]
-        lists = [postings[t] for t in self.tokens[form] if t in postings]
-        if not query or not lists:
+        if not query:
             return
+        lists = [postings[t] for t in self.tokens[form] if t in postings]
         common = max(COMMON_STEM_MIN, int(COMMON_STEM_FRACTION * len(self.holders[1 - role])))
-        lists = [p for p in lists if len(p) <= common] or [min(lists, key=len)]
+        rare = [t for t in self.tokens[form] if t in postings and len(postings[t]) <= common]
+        # Common stems are skipped unless the rest of the text is short: only then can a text
+        # sharing nothing but common stems still reach the threshold.
+        if sum(map(len, rare)) > sum(len(t) for t in self.tokens[form] if t not in rare):
+            lists = [postings[t] for t in rare]
+        # Shared word beginnings and endings find compounds and variants ("ruimte" in
+        # "woonruimte", "burn-out" and "burnout") that share no whole stem.
+        lists += [postings[k] for k in self._affixes[form] if k in postings and len(postings[k]) <= common]
+        if not lists:
+            return
         candidates = list(set().union(*lists))
         choices = [self.norm[c] for c in candidates]
         found = process.extract(

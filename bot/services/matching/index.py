@@ -295,7 +295,7 @@ class MatchIndex:
         participants: Collection[int],
         excluded_pairs: PairFilter | Iterable[tuple[int, int]] | None = None,
         *,
-        per_member: int = 4,
+        per_member: int = 3,
         fanout: int = 3,
         entries_per_item: int = 4,
     ) -> dict[tuple[int, int], float]:

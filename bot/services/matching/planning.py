@@ -27,7 +27,7 @@ from bot.services.matching.index import MatchIndex, PairFilter, Reason, pair_fil
 
 EXACT_LIMIT = 12
 MAX_PER_MEMBER = 3
-MAX_PASSES = 4
+MAX_PASSES = 3
 AUGMENT_DEPTH = 3
 AUGMENT_BRANCH = 6
 CHANCE_WINDOW = 64
@@ -70,7 +70,7 @@ def plan_round(
     if not 1 <= max_per_member <= MAX_PER_MEMBER:
         raise ValueError(f"max_per_member must be between 1 and {MAX_PER_MEMBER}")
     people = {p for p in participants if p in index}
-    edges = index.candidate_edges(people, excluded_pairs, per_member=2 + 2 * max_per_member)
+    edges = index.candidate_edges(people, excluded_pairs, per_member=1 + 2 * max_per_member)
     chosen = solve(edges, max_per_member)
     pairs = [PlannedPair(a, b, edges[(a, b)], index.reasons(a, b)) for a, b in chosen]
     pairs.sort(key=lambda p: (-p.score, p.a, p.b))
