@@ -54,3 +54,24 @@ async def test_deleting_a_member_deletes_their_items(db):
     async with db.session() as session:
         await session.execute(text("DELETE FROM members WHERE id = 1"))
         assert (await session.execute(text("SELECT count(*) FROM member_items"))).scalar_one() == 0
+
+
+async def test_a_failure_after_a_savepoint_rolls_back_the_whole_transaction(db):
+    """Savepoints must not commit early on SQLite: a round and its proposals are one unit."""
+    from sqlalchemy import select
+
+    from models import IntroRound, utcnow
+
+    class Boom(Exception):
+        pass
+
+    try:
+        async with db.session() as session:
+            async with session.begin_nested():
+                session.add(IntroRound(guild_id=1, week="2026-W49", due_at=utcnow()))
+                await session.flush()
+            raise Boom
+    except Boom:
+        pass
+    async with db.session() as session:
+        assert (await session.execute(select(IntroRound))).first() is None

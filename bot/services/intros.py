@@ -166,6 +166,46 @@ async def propose(
     return intro
 
 
+async def record_planned(
+    session: AsyncSession,
+    guild_id: int,
+    pairs: list[tuple[int, int, float, list[dict[str, Any]], bool]],
+    *,
+    now: datetime,
+    round_id: int,
+) -> int:
+    """Record a round's planned pairs (a, b, score, reasons, chance) in bulk; nothing is sent.
+
+    The planner already left out inactive members and recent pairs, so this skips the
+    per-pair checks of :func:`propose` (one query per pair would not scale to a large server).
+    """
+    users = {u for a, b, *_ in pairs for u in (a, b)}
+    member_ids: dict[int, int] = {}
+    ordered = sorted(users)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        rows = await session.execute(
+            select(Member.user_id, Member.id).where(Member.guild_id == guild_id, Member.user_id.in_(chunk))
+        )
+        member_ids.update((user_id, member_id) for user_id, member_id in rows)
+    session.add_all(
+        Introduction(
+            guild_id=guild_id,
+            round_id=round_id,
+            score=round(float(score), 1),
+            reasons=reasons,
+            chance=chance,
+            status=IntroStatus.PENDING.value,
+            expires_at=now + PROPOSAL_TTL,
+            created_at=now,
+            parties=[IntroParty(member_id=member_ids[u], user_id=u) for u in (a, b)],
+        )
+        for a, b, score, reasons, chance in pairs
+    )
+    await session.flush()
+    return len(pairs)
+
+
 async def get(session: AsyncSession, intro_id: int) -> Introduction | None:
     stmt = (
         select(Introduction)

@@ -72,21 +72,14 @@ async def record_round(
     plan = await matcher.plan(
         session, guild_id, now=now, per_member=settings.intro_per_member, history=history(settings), seed=week
     )
-    chance = 0
-    for pair in plan.pairs:
-        await intros.propose(
-            session,
-            guild_id,
-            pair.a,
-            pair.b,
-            score=pair.score,
-            reasons=pair.reasons,
-            chance=pair.chance,
-            now=now,
-            history=history(settings),
-            round_id=record.id,
-        )
-        chance += pair.chance
+    await intros.record_planned(
+        session,
+        guild_id,
+        [(p.a, p.b, p.score, p.reasons, p.chance) for p in plan.pairs],
+        now=now,
+        round_id=record.id,
+    )
+    chance = sum(p.chance for p in plan.pairs)
     return RoundResult(record.id, week, len(plan.pairs), chance, plan.unmatched)
 
 
