@@ -78,3 +78,15 @@ def zone(settings: GuildSettings, default: str) -> ZoneInfo:
 async def servers_with_intro_channel(session: AsyncSession) -> list[GuildSettings]:
     stmt = select(GuildSettings).where(GuildSettings.intro_channel_id.is_not(None))
     return list((await session.execute(stmt)).scalars())
+
+
+async def configure_events(
+    session: AsyncSession, guild_id: int, *, channel_id: int, reminders: str | None = None
+) -> GuildSettings:
+    """The events channel and, if given, the reminder lead times (validated by the events service)."""
+    settings = await _stored(session, guild_id)
+    settings.events_channel_id = channel_id
+    if reminders is not None:
+        settings.event_reminders = reminders
+    await session.flush()
+    return settings

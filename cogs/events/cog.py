@@ -1,0 +1,258 @@
+"""/event: create, list, edit, cancel and setup; and the events' minute tick."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from apscheduler.triggers.interval import IntervalTrigger
+from discord import app_commands
+from discord.app_commands import locale_str as _
+from discord.ext import commands
+
+from bot.errors import UserError
+from bot.i18n import t
+from bot.services import events, guilds
+from bot.ui import is_moderator, locale_of, send_ephemeral
+from cogs.events import manage, render, scheduler
+from cogs.events.views import DescriptionModal, EditDescriptionModal
+
+if TYPE_CHECKING:
+    from bot.app import Bot
+
+log = logging.getLogger(__name__)
+
+TICK = IntervalTrigger(minutes=1)
+KINDS = [
+    app_commands.Choice(name=_("Hackathon"), value="hackathon"),
+    app_commands.Choice(name=_("Ask-the-expert session"), value="expert_session"),
+    app_commands.Choice(name=_("Meetup"), value="meetup"),
+]
+PLACE = discord.VoiceChannel | discord.StageChannel
+
+
+class EventsCog(commands.Cog, name="Events"):
+    event = app_commands.Group(
+        name=_("event"), description=_("Hackathons, ask-the-expert sessions and meetups"), guild_only=True
+    )
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        self.rsvp_lock = asyncio.Lock()
+
+    async def cog_load(self) -> None:
+        if self.bot.scheduler is not None:
+            # Every minute: reminders, questions for the experts, the weekly agenda (each once).
+            self.bot.scheduler.add_job(
+                self.run_due_work, TICK, id="events", replace_existing=True, coalesce=True, max_instances=1
+            )
+
+    async def cog_unload(self) -> None:
+        if self.bot.scheduler is not None and self.bot.scheduler.get_job("events"):
+            self.bot.scheduler.remove_job("events")
+
+    async def run_due_work(self) -> None:
+        """Idempotent: safe to call any time, as often as wanted; every notice is sent at most once."""
+        await self.bot.wait_until_ready()
+        await scheduler.run_due_work(self.bot)
+
+    async def _zone(self, guild_id: int):  # type: ignore[no-untyped-def]
+        async with self.bot.db.session() as session:
+            return guilds.zone(await guilds.get_settings(session, guild_id), self.bot.settings.timezone)
+
+    # --- moderators ------------------------------------------------------------------------------
+
+    @event.command(name=_("create"), description=_("Moderators: create an event, then write its description"))
+    @app_commands.describe(
+        kind=_("What kind of event"),
+        title=_("The title (up to 100 characters)"),
+        start=_("Date and start time in the server's time zone, e.g. 2026-12-03 19:30"),
+        duration=_("How long, e.g. 2h, 90m, 1h30 or 48h"),
+        location=_("An address or a link (or choose a voice channel instead)"),
+        channel=_("A voice or stage channel, instead of an address"),
+        capacity=_("Maximum number of participants; more become a waitlist"),
+        topics=_("Expert sessions: the topics, separated by commas"),
+        slot_minutes=_("Expert sessions: members can book one slot of this many minutes"),
+        expert=_("Expert sessions: an expert who takes part"),
+    )
+    @app_commands.rename(
+        kind=_("kind"),
+        title=_("title"),
+        start=_("start"),
+        duration=_("duration"),
+        location=_("location"),
+        channel=_("channel"),
+        capacity=_("capacity"),
+        topics=_("topics"),
+        slot_minutes=_("slot_minutes"),
+        expert=_("expert"),
+    )
+    @app_commands.choices(kind=KINDS)
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.check(is_moderator)
+    async def create(
+        self,
+        interaction: discord.Interaction[Bot],
+        kind: app_commands.Choice[str],
+        title: str,
+        start: str,
+        duration: str,
+        location: str | None = None,
+        channel: PLACE | None = None,
+        capacity: int | None = None,
+        topics: str | None = None,
+        slot_minutes: int | None = None,
+        expert: discord.Member | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        async with self.bot.db.session() as session:
+            settings = await guilds.get_settings(session, interaction.guild_id)
+            if settings.events_channel_id is None:
+                raise UserError("event.no_channel")
+            draft = events.validate_draft(
+                guild_id=interaction.guild_id,
+                kind=kind.value,
+                title=title,
+                start=start,
+                duration=duration,
+                location=location,
+                channel_id=channel.id if channel else None,
+                capacity=capacity,
+                topics=topics,
+                slot_minutes=slot_minutes,
+                created_by=interaction.user.id,
+                expert_ids=[expert.id] if expert else [],
+                tz=guilds.zone(settings, self.bot.settings.timezone),
+                now=self.bot.clock(),
+            )
+        # Nothing is created until the description is submitted.
+        await interaction.response.send_modal(DescriptionModal(draft, locale_of(interaction)))
+
+    @event.command(name=_("edit"), description=_("Moderators: change an event; only what you fill in changes"))
+    @app_commands.describe(
+        event=_("The event"),
+        title=_("New title"),
+        start=_("New date and start time, e.g. 2026-12-03 19:30"),
+        duration=_("New duration, e.g. 2h"),
+        location=_("New address or link"),
+        channel=_("New voice or stage channel"),
+        capacity=_("New maximum number of participants"),
+        topics=_("New topics, separated by commas"),
+        description=_("Also change the description (opens a form)"),
+    )
+    @app_commands.rename(
+        event=_("event"),
+        title=_("title"),
+        start=_("start"),
+        duration=_("duration"),
+        location=_("location"),
+        channel=_("channel"),
+        capacity=_("capacity"),
+        topics=_("topics"),
+        description=_("description"),
+    )
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.check(is_moderator)
+    async def edit(
+        self,
+        interaction: discord.Interaction[Bot],
+        event: int,
+        title: str | None = None,
+        start: str | None = None,
+        duration: str | None = None,
+        location: str | None = None,
+        channel: PLACE | None = None,
+        capacity: int | None = None,
+        topics: str | None = None,
+        description: bool = False,
+    ) -> None:
+        assert interaction.guild_id is not None
+        now = self.bot.clock()
+        async with self.bot.db.session() as session:
+            settings = await guilds.get_settings(session, interaction.guild_id)
+            found = await events.get_event(session, interaction.guild_id, event)
+            change = events.validate_edit(
+                found,
+                title=title,
+                start=start,
+                duration=duration,
+                location=location,
+                channel_id=channel.id if channel else None,
+                capacity=capacity,
+                topics=topics,
+                tz=guilds.zone(settings, self.bot.settings.timezone),
+                now=now,
+            )
+            current = found.description
+        if description:
+            await interaction.response.send_modal(EditDescriptionModal(change, current, locale_of(interaction)))
+            return
+        if change.empty:
+            raise UserError("event.edit_nothing")
+        await manage.apply(interaction, change)
+
+    @event.command(name=_("cancel"), description=_("Moderators: cancel an event and tell who said Going or Maybe"))
+    @app_commands.describe(event=_("The event"), reason=_("Why (shown to members, optional)"))
+    @app_commands.rename(event=_("event"), reason=_("reason"))
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.check(is_moderator)
+    async def cancel(self, interaction: discord.Interaction[Bot], event: int, reason: str | None = None) -> None:
+        await manage.cancel(interaction, event, reason)
+
+    @edit.autocomplete("event")
+    @cancel.autocomplete("event")
+    async def event_autocomplete(self, interaction: discord.Interaction[Bot], current: str) -> list[app_commands.Choice[int]]:
+        # Checked like the commands themselves.
+        if interaction.guild_id is None or not is_moderator(interaction):
+            return []
+        tz = await self._zone(interaction.guild_id)
+        async with self.bot.db.session() as session:
+            found = await events.search_upcoming(session, interaction.guild_id, self.bot.clock(), current, tz)
+        return [app_commands.Choice(name=label, value=event_id) for event_id, label in found]
+
+    @event.command(name=_("setup"), description=_("Moderators: the events channel and the reminders"))
+    @app_commands.describe(
+        channel=_("Channel for announcements, reminders and the weekly agenda"),
+        reminders=_("When to remind before an event, e.g. 7d,1d,1h (or none)"),
+    )
+    @app_commands.rename(channel=_("channel"), reminders=_("reminders"))
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.check(is_moderator)
+    async def setup(
+        self, interaction: discord.Interaction[Bot], channel: discord.TextChannel, reminders: str | None = None
+    ) -> None:
+        assert interaction.guild_id is not None
+        locale = locale_of(interaction)
+        async with self.bot.db.session() as session:
+            settings = await events.configure(session, interaction.guild_id, channel_id=channel.id, reminders=reminders)
+            leads = events.parse_reminders(settings.event_reminders)
+            weekday, at = events.agenda_time(settings)
+        await send_ephemeral(
+            interaction,
+            t(
+                locale,
+                "event.setup.done",
+                channel=channel.mention,
+                reminders=events.format_reminders(leads) or t(locale, "event.setup.no_reminders"),
+                day=t(locale, f"weekday.{weekday}"),
+                time=f"{at:%H:%M}",
+            ),
+        )
+
+    # --- everyone ----------------------------------------------------------------------------------
+
+    @event.command(name=_("list"), description=_("Upcoming events, with how many are going"))
+    async def list_(self, interaction: discord.Interaction[Bot]) -> None:
+        assert interaction.guild_id is not None
+        locale = locale_of(interaction)
+        async with self.bot.db.session() as session:
+            found = await events.upcoming(session, interaction.guild_id, self.bot.clock())
+            ids = [e.id for e in found]
+            counts = await events.counts(session, ids)
+            mine = await events.statuses_of(session, ids, interaction.user.id)
+        if not found:
+            await send_ephemeral(interaction, t(locale, "event.list.none"))
+            return
+        await send_ephemeral(interaction, embed=render.list_embed(locale, found, counts, mine))

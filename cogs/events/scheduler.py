@@ -1,0 +1,137 @@
+"""The events' scheduled work, run by the minute tick: reminders, questions for the experts and
+the weekly agenda.
+
+The database is the source of truth, so there are no per-event jobs to rebuild after a restart:
+each tick works out from the events table what is due. Every message is recorded (an
+``EventNotice`` or an ``AgendaPost`` row, unique) before it is sent, so it goes out at most once,
+also with two processes or a restart in between; see ``events.claim_due_notices`` for what a
+restart catches up and what it skips.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.i18n import t
+from bot.services import events, experts, guilds
+from bot.ui import safe
+from cogs.events import delivery, render
+from models import Event, RsvpStatus
+
+if TYPE_CHECKING:
+    from bot.app import Bot
+
+log = logging.getLogger(__name__)
+
+
+async def run_due_work(bot: Bot) -> None:
+    now = bot.clock()
+    async with bot.db.session() as session:
+        claimed = await events.claim_due_notices(session, now, bot.settings.timezone)
+    for notice in claimed:
+        try:
+            if notice.kind == events.QUESTIONS:
+                await send_questions(bot, notice.event_id)
+            else:
+                await send_reminder(bot, notice.event_id)
+        except Exception:
+            log.exception("%s of event %s failed", notice.kind, notice.event_id)
+    async with bot.db.session() as session:
+        servers = await events.servers_with_events_channel(session)
+    for settings in servers:
+        try:
+            await post_agenda_if_due(bot, settings.guild_id)
+        except Exception:
+            log.exception("weekly agenda of guild %s failed", settings.guild_id)
+
+
+async def send_reminder(bot: Bot, event_id: int) -> None:
+    """By DM to members who said Going and joined DMs; one post in the events channel for everyone,
+    which mentions only those of them whose DMs are closed."""
+    async with bot.db.session() as session:
+        event = await session.get(Event, event_id)
+        if event is None:
+            return
+        settings = await guilds.get_settings(session, event.guild_id)
+        counts = (await events.counts(session, [event_id]))[event_id]
+        going = await events.recipients(session, event, (RsvpStatus.GOING.value,))
+
+    def text(key: str, locale: str) -> str:
+        return t(
+            locale,
+            key,
+            title=safe(event.title),
+            relative=render.ts(event.starts_at, "R"),
+            when=render.when(event),
+            where=render.where(event),
+            going=render.going_text(locale, event, counts),
+            link=render.link(event),
+        ).strip()
+
+    default = bot.settings.default_locale
+    _reached, closed = await delivery.dm_consenting(bot, going, lambda lang: text("event.reminder.dm", lang), default)
+    await delivery.post(bot, settings.events_channel_id, text("event.reminder.post", default), mention=closed)
+
+
+async def send_questions(bot: Bot, event_id: int) -> None:
+    """The session's questions to each of its experts: by DM, or in a private thread with only them."""
+    async with bot.db.session() as session:
+        event = await session.get(Event, event_id)
+        if event is None:
+            return
+        settings = await guilds.get_settings(session, event.guild_id)
+        asked = await experts.questions(session, event_id)
+        expert_ids = await experts.session_experts(session, event_id)
+        locales = await events.member_locales(session, event.guild_id, expert_ids)
+    if not expert_ids:
+        log.info("expert session %s has no experts to send %d questions to", event_id, len(asked))
+        return
+    for user_id in expert_ids:
+        locale = locales.get(user_id) or bot.settings.default_locale
+        messages = render.questions_messages(locale, event, asked)
+        first = await delivery.dm(bot, user_id, content=messages[0])
+        if first is not None:
+            for message in messages[1:]:
+                await delivery.dm(bot, user_id, content=message)
+            continue
+        channel = await delivery.text_channel(bot, settings.events_channel_id)
+        if channel is None:
+            log.warning("no events channel to reach expert %s of event %s", user_id, event_id)
+            continue
+        try:
+            thread = await delivery.private_thread(
+                channel, t(locale, "event.questions.thread", title=event.title), [user_id]
+            )
+            await thread.send(
+                t(locale, "event.questions.thread_hello", mention=f"<@{user_id}>"),
+                allowed_mentions=delivery.pings([user_id]),
+            )
+            for message in messages:
+                await thread.send(message, allowed_mentions=delivery.NO_PINGS)
+        except discord.HTTPException:
+            log.exception("could not give expert %s the questions of event %s", user_id, event_id)
+
+
+async def post_agenda_if_due(bot: Bot, guild_id: int) -> None:
+    """Once per ISO week: the events of the next two weeks (nothing is posted for an empty agenda)."""
+    now = bot.clock()
+    async with bot.db.session() as session:
+        settings = await guilds.get_settings(session, guild_id)
+        due = events.agenda_due(settings, now, bot.settings.timezone)
+        if due is None:
+            return
+        week = due[0]
+        if not await events.claim_agenda(session, guild_id, week):
+            return
+        found = await events.upcoming(session, guild_id, now, until=now + events.AGENDA_SPAN)
+        counts = await events.counts(session, [e.id for e in found])
+    if not found:
+        return
+    locale = bot.settings.default_locale
+    message = await delivery.post(bot, settings.events_channel_id, None, embed=render.agenda_embed(locale, found, counts))
+    if message is not None:
+        async with bot.db.session() as session:
+            await events.set_agenda_message(session, guild_id, week, message.id)
