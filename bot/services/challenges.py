@@ -249,14 +249,14 @@ async def choices(
 
 
 async def hackathons(session: AsyncSession, guild_id: int, now: datetime) -> list[tuple[int, str, datetime]]:
-    """Hackathons a challenge can be linked to: scheduled and not over yet, soonest first."""
+    """Hackathons a challenge can be linked to: scheduled and not started yet, soonest first."""
     stmt = (
         select(Event.id, Event.title, Event.starts_at)
         .where(
             Event.guild_id == guild_id,
             Event.kind == EventKind.HACKATHON.value,
             Event.status == EventStatus.SCHEDULED.value,
-            Event.ends_at > now,
+            Event.starts_at > now,
         )
         .order_by(Event.starts_at, Event.id)
     )
@@ -269,7 +269,7 @@ async def _hackathon(session: AsyncSession, guild_id: int, event_id: int, now: d
         raise UserError("challenge.unknown_event", id=event_id)
     if event.kind != EventKind.HACKATHON.value:
         raise UserError("challenge.not_hackathon", title=event.title)
-    if event.status != EventStatus.SCHEDULED.value or event.ends_at <= now:
+    if event.status != EventStatus.SCHEDULED.value or event.starts_at <= now:
         raise UserError("challenge.event_over", title=event.title)
     return event
 

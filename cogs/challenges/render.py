@@ -135,10 +135,9 @@ def post_embed(locale: str, view: ChallengeView) -> discord.Embed:
 def full_text(locale: str, view: ChallengeView) -> list[str]:
     """The complete description for the thread, as messages of at most 2,000 characters."""
     header = t(locale, "challenge.thread.full", title=safe(view.title))
-    pieces = split(safe(view.description), CONTENT_MAX)
-    if len(header) + 1 + len(pieces[0]) <= CONTENT_MAX:
-        return [f"{header}\n{pieces[0]}", *pieces[1:]]
-    return [header, *pieces]
+    # Pieces leave room for the header, so it shares the first message instead of standing alone.
+    pieces = split(safe(view.description), CONTENT_MAX - len(header) - 1)
+    return [f"{header}\n{pieces[0]}", *pieces[1:]]
 
 
 def reason_lines(locale: str, reasons: Sequence[SkillReason]) -> str:
