@@ -500,7 +500,9 @@ async def _consenting(session: AsyncSession, guild_id: int, now: datetime) -> di
 
 async def _invited(session: AsyncSession, challenge_id: int, user_id: int) -> bool:
     found = await session.execute(
-        select(ChallengeInvite.id).where(ChallengeInvite.challenge_id == challenge_id, ChallengeInvite.user_id == user_id)
+        select(ChallengeInvite.id).where(
+            ChallengeInvite.challenge_id == challenge_id, ChallengeInvite.user_id == user_id
+        )
     )
     return found.first() is not None
 

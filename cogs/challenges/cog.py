@@ -64,7 +64,9 @@ class ChallengesCog(commands.Cog, name="Challenges"):
     # --- moderators ------------------------------------------------------------------------------
 
     @challenge.command(name=_("setup"), description=_("Moderators: the channel where challenges are posted"))
-    @app_commands.describe(channel=_("A forum channel (each challenge a post) or a text channel (a message with a thread)"))
+    @app_commands.describe(
+        channel=_("A forum channel (each challenge a post) or a text channel (a message with a thread)")
+    )
     @app_commands.rename(channel=_("channel"))
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(is_moderator)
@@ -120,7 +122,9 @@ class ChallengesCog(commands.Cog, name="Challenges"):
         await interaction.response.send_modal(DescriptionModal(draft, locale))
 
     @post.autocomplete("event")
-    async def event_autocomplete(self, interaction: discord.Interaction[Bot], current: str) -> list[app_commands.Choice[int]]:
+    async def event_autocomplete(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[int]]:
         if interaction.guild_id is None or not is_moderator(interaction):
             return []
         async with self.bot.db.session() as session:
@@ -152,7 +156,11 @@ class ChallengesCog(commands.Cog, name="Challenges"):
                     log.warning("challenge could not be posted in %s", channel.id, exc_info=True)
                     raise UserError("challenge.post_failed", channel=channel.mention) from None
                 await challenges.set_post(
-                    session, created.id, channel_id=posted.channel_id, message_id=posted.message_id, thread_id=posted.thread_id
+                    session,
+                    created.id,
+                    channel_id=posted.channel_id,
+                    message_id=posted.message_id,
+                    thread_id=posted.thread_id,
                 )
         except BaseException:
             if posted is not None:  # the row was not stored: the post must not stay either
@@ -170,7 +178,9 @@ class ChallengesCog(commands.Cog, name="Challenges"):
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.send_fits(interaction, id, locale_of(interaction), posted=False)
 
-    async def send_fits(self, interaction: discord.Interaction, challenge_id: int, locale: str, *, posted: bool) -> None:
+    async def send_fits(
+        self, interaction: discord.Interaction, challenge_id: int, locale: str, *, posted: bool
+    ) -> None:
         """The private skill-fit proposal, with an Invite button per member."""
         assert interaction.guild_id is not None
         async with self.bot.db.session() as session:
@@ -180,7 +190,8 @@ class ChallengesCog(commands.Cog, name="Challenges"):
             )
         lines = []
         if posted:
-            lines.append(t(locale, "challenge.posted", id=view.id, title=safe(view.title), link=message_url(view) or ""))
+            link = message_url(view) or ""
+            lines.append(t(locale, "challenge.posted", id=view.id, title=safe(view.title), link=link))
         if not fits:
             lines.append(t(locale, "challenge.fit.none", id=view.id))
         kwargs: dict[str, object] = {"content": "\n\n".join(lines) or None}
@@ -257,16 +268,16 @@ class ChallengesCog(commands.Cog, name="Challenges"):
         async with self._lock(challenge_id):
             async with self.bot.db.session() as session:
                 view = await change(session, challenge_id, interaction.user.id, guild_id=interaction.guild_id)
-            await send_ephemeral(
-                interaction,
-                t(locale, "challenge.joined" if join else "challenge.left", title=safe(view.title), link=message_url(view) or ""),
-            )
+            key = "challenge.joined" if join else "challenge.left"
+            await send_ephemeral(interaction, t(locale, key, title=safe(view.title), link=message_url(view) or ""))
             await posting.refresh_post(self.bot, view.id)
         if join:
             await posting.add_to_thread(self.bot, view, interaction.user.id)
 
     @challenge.command(name=_("list"), description=_("Challenges you could help with first, by your offers"))
-    @app_commands.describe(status=_("Only challenges with this status"), skill=_("Only challenges that need this skill"))
+    @app_commands.describe(
+        status=_("Only challenges with this status"), skill=_("Only challenges that need this skill")
+    )
     @app_commands.rename(status=_("status"), skill=_("skill"))
     @app_commands.choices(status=STATUS_CHOICES)
     async def list_(
@@ -294,7 +305,9 @@ class ChallengesCog(commands.Cog, name="Challenges"):
         await send_ephemeral(interaction, embed=list_embed(locale, listed))
 
     @list_.autocomplete("skill")
-    async def skill_autocomplete(self, interaction: discord.Interaction[Bot], current: str) -> list[app_commands.Choice[str]]:
+    async def skill_autocomplete(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
         async with self.bot.db.session() as session:
@@ -303,7 +316,9 @@ class ChallengesCog(commands.Cog, name="Challenges"):
 
     # --- challenge ids ---------------------------------------------------------------------------
 
-    async def _ids(self, interaction: discord.Interaction, current: str, *, moderators: bool) -> list[app_commands.Choice[int]]:
+    async def _ids(
+        self, interaction: discord.Interaction, current: str, *, moderators: bool
+    ) -> list[app_commands.Choice[int]]:
         # For moderator commands the list is checked like the command itself.
         if interaction.guild_id is None or (moderators and not is_moderator(interaction)):
             return []
@@ -312,17 +327,25 @@ class ChallengesCog(commands.Cog, name="Challenges"):
         return [app_commands.Choice(name=name, value=challenge_id) for challenge_id, name in found]
 
     @suggest.autocomplete("id")
-    async def suggest_autocomplete(self, interaction: discord.Interaction[Bot], current: str) -> list[app_commands.Choice[int]]:
+    async def suggest_autocomplete(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[int]]:
         return await self._ids(interaction, current, moderators=True)
 
     @status.autocomplete("id")
-    async def status_autocomplete(self, interaction: discord.Interaction[Bot], current: str) -> list[app_commands.Choice[int]]:
+    async def status_autocomplete(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[int]]:
         return await self._ids(interaction, current, moderators=True)
 
     @join.autocomplete("id")
-    async def join_autocomplete(self, interaction: discord.Interaction[Bot], current: str) -> list[app_commands.Choice[int]]:
+    async def join_autocomplete(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[int]]:
         return await self._ids(interaction, current, moderators=False)
 
     @leave.autocomplete("id")
-    async def leave_autocomplete(self, interaction: discord.Interaction[Bot], current: str) -> list[app_commands.Choice[int]]:
+    async def leave_autocomplete(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[int]]:
         return await self._ids(interaction, current, moderators=False)

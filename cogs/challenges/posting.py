@@ -19,7 +19,13 @@ from bot.i18n import t
 from bot.services import challenges
 from bot.services.challenges import ChallengeView, Invitation
 from bot.ui import NO_PINGS, safe
-from cogs.challenges.render import full_text, invitation_embed, is_long, post_embed, reason_lines
+from cogs.challenges.render import (
+    full_text,
+    invitation_embed,
+    is_long,
+    post_embed,
+    reason_lines,
+)
 from cogs.challenges.views import join_view, post_view
 
 if TYPE_CHECKING:
@@ -80,7 +86,9 @@ async def publish(bot: Bot, view: ChallengeView, channel: Postable) -> Posted:
         async def undo() -> None:
             await _quietly(thread.delete())
     else:
-        message = await channel.send(embed=post_embed(locale, view), view=buttons, allowed_mentions=NO_PINGS)  # type: ignore[arg-type]
+        message = await channel.send(
+            embed=post_embed(locale, view), view=buttons, allowed_mentions=NO_PINGS  # type: ignore[arg-type]
+        )
         try:
             thread = await message.create_thread(name=name, auto_archive_duration=ARCHIVE_MINUTES)
         except BaseException:
@@ -127,11 +135,11 @@ async def refresh_post(bot: Bot, challenge_id: int) -> None:
         return
     locale = bot.settings.default_locale
     message = bot.get_partial_messageable(view.channel_id).get_partial_message(view.message_id)
-    kwargs = dict(
-        embed=post_embed(locale, view),
-        view=post_view(view.id, locale, finished=view.finished),
-        allowed_mentions=NO_PINGS,
-    )
+    kwargs = {
+        "embed": post_embed(locale, view),
+        "view": post_view(view.id, locale, finished=view.finished),
+        "allowed_mentions": NO_PINGS,
+    }
     try:
         try:
             await message.edit(**kwargs)  # type: ignore[arg-type]

@@ -201,7 +201,8 @@ def list_embed(locale: str, listed: Sequence[Listed], *, shown: int = 10) -> dis
         url = message_url(view)
         if url:
             lines.append(t(locale, "challenge.list.open", url=url))
-        embed.add_field(name=f"#{view.id} {safe(view.title)}"[:256], value=cut("\n".join(lines), FIELD_MAX), inline=False)
+        name = f"#{view.id} {safe(view.title)}"[:256]
+        embed.add_field(name=name, value=cut("\n".join(lines), FIELD_MAX), inline=False)
     if len(listed) > shown:
         embed.set_footer(text=t(locale, "challenge.list.more", count=len(listed) - shown))
     return embed
