@@ -18,14 +18,13 @@ from bot.services.importer import (
     ImportReport,
     MemberRow,
     RowError,
-    _clean,
-    _validate_item,
     import_members,
     item_upsert,
     member_upsert,
     parse_members,
     read_members_file,
 )
+from bot.services.importer.parsing import _clean, _validate_item
 from bot.text import clean
 from models import ItemKind, Member, MemberItem
 from tests.conftest import SHARED_SAMPLE

@@ -1,61 +1,32 @@
-"""Importing members from a CSV file (``verbinder import-members FILE --guild GUILD_ID``).
-
-Format: a header line ``discord_id,name,sector,organisation,region,locale,offers,needs``
-(columns in any order, case and surrounding spaces ignored; ``discord_id`` and ``name``
-are required, unknown columns are ignored), then one member per row. The items in
-``offers`` and ``needs`` are separated by ``|``. The file is UTF-8 with or without a
-byte-order mark; the delimiter is ``,`` or ``;`` (Dutch spreadsheets), whichever the
-header line uses more. ``sector`` takes the stored values (``social_enterprise``) or the
-Dutch labels (``Sociale onderneming``); ``locale`` takes ``nl``/``en`` or a regional
-variant such as ``nl-NL``.
-
-Semantics: the file is the operator's source of truth for the members it lists.
-
-* A listed member's name, sector, organisation, region and locale are *set* to what the
-  file says; an empty cell clears the field, an empty locale means ``DEFAULT_LOCALE``.
-* Their offers and needs are *set* as well: items not in the file are removed, new ones
-  added, unchanged ones kept with their ids. Items are compared as the bot compares
-  them (case, accents and spacing ignored); a changed spelling updates the text in
-  place. Duplicates within a cell are merged and empty list entries skipped.
-* A column the file does not have is left as it is, so a file of only
-  ``discord_id,name`` never wipes anyone's offers. The bio is never touched.
-* Members not in the file are untouched; nothing but listed members' items is deleted.
-* New members count as joined to introductions: the file is the operator's consent
-  record. Existing members keep their own choice (left, paused) on a re-import.
-* A row with any problem is rejected as a whole and changes nothing for that member;
-  the other rows are imported. A ``discord_id`` seen before in the same file is rejected.
-* Importing the same file again changes nothing and reports those members as unchanged.
-* Rows are written in chunks, each in its own transaction, so a running bot is not locked
-  out of SQLite for the whole import; an interrupted import can simply be run again.
-
-Parsing (:func:`parse_members`, :func:`read_members_file`) is pure and lazy; writing
-(:func:`import_members`) uses bulk Core statements: a handful of queries per chunk.
-"""
+"""Reading and validating a member file: pure, lazy, no database."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import process
-from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.errors import UserError
-from bot.services.profiles import FIELD_MAX, ITEM_MAX, ITEM_MIN, ITEMS_PER_KIND, validate_item, validate_sector
+from bot.services.profiles import (
+    FIELD_MAX,
+    ITEM_MAX,
+    ITEM_MIN,
+    ITEMS_PER_KIND,
+    validate_item,
+    validate_sector,
+)
 from bot.text import clean, fold
-from models import ItemKind, Member, MemberItem, Sector, utcnow
+from models import Sector
 
 if TYPE_CHECKING:
-    from bot.db import Database
+    pass
 
 COLUMNS = ("discord_id", "name", "sector", "organisation", "region", "locale", "offers", "needs")
 REQUIRED_COLUMNS = ("discord_id", "name")
@@ -414,189 +385,3 @@ def _validate(
         return RowError(line, "; ".join(problems))
     assert user_id is not None
     return MemberRow(line=line, user_id=user_id, columns=columns, **values)
-
-
-# --- writing (bulk) ---------------------------------------------------------------------
-
-
-def _insert(dialect: str, table: Any) -> sqlite.Insert | postgresql.Insert:
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    raise NotImplementedError(f"importing members supports SQLite and PostgreSQL, not {dialect}")
-
-
-def member_upsert(dialect: str, columns: frozenset[str]) -> sqlite.Insert | postgresql.Insert:
-    """Insert members, or set the fields the file has on the ones that exist."""
-    members = Member.__table__
-    stmt = _insert(dialect, members)
-    update = {f: stmt.excluded[f] for f in PROFILE_FIELDS if f in columns}
-    return stmt.on_conflict_do_update(
-        index_elements=[members.c.guild_id, members.c.user_id],
-        # ON CONFLICT skips the column's onupdate: the timestamp is set explicitly.
-        set_={**update, "updated_at": stmt.excluded.updated_at},
-    )
-
-
-def item_upsert(dialect: str) -> sqlite.Insert | postgresql.Insert:
-    """Insert items; an item whose spelling changed is renamed in place, keeping its id."""
-    items = MemberItem.__table__
-    stmt = _insert(dialect, items)
-    return stmt.on_conflict_do_update(
-        index_elements=[items.c.member_id, items.c.kind, items.c.folded],
-        set_={"text": stmt.excluded.text, "updated_at": stmt.excluded.updated_at},
-    )
-
-
-async def import_members(
-    target: Database | AsyncEngine,
-    guild_id: int,
-    rows: Iterable[ParsedRow],
-    default_locale: str,
-    *,
-    chunk_size: int = CHUNK_SIZE,
-) -> ImportReport:
-    """Write the valid rows into server ``guild_id`` in chunks; collect the rejected ones."""
-    if not 0 < guild_id <= BIGINT_MAX:
-        raise ValueError(f"not a server id: {guild_id}")
-    if default_locale not in LOCALES:
-        raise ValueError(f"unsupported default locale {default_locale!r}")
-    engine = target if isinstance(target, AsyncEngine) else target.engine
-    report = ImportReport()
-    seen: set[int] = set()
-    chunk: list[MemberRow] = []
-    for row in rows:
-        if isinstance(row, RowError):
-            report.rejected.append((row.line, row.reason))
-            continue
-        if row.user_id in seen:  # parse_members reports this already; guards hand-built rows
-            report.rejected.append((row.line, f"discord_id {row.user_id} appears twice"))
-            continue
-        seen.add(row.user_id)
-        chunk.append(row)
-        if len(chunk) >= chunk_size:
-            await _write_chunk(engine, guild_id, chunk, default_locale, report)
-            chunk = []
-    if chunk:
-        await _write_chunk(engine, guild_id, chunk, default_locale, report)
-    return report
-
-
-def _profile_values(row: MemberRow, default_locale: str) -> dict[str, Any]:
-    return {
-        "name": row.name,
-        "sector": row.sector,
-        "organisation": row.organisation,
-        "region": row.region,
-        "locale": row.locale or default_locale,
-    }
-
-
-def _wanted_items(row: MemberRow) -> Iterator[tuple[str, tuple[Item, ...]]]:
-    if "offers" in row.columns:
-        yield ItemKind.OFFER.value, row.offers
-    if "needs" in row.columns:
-        yield ItemKind.NEED.value, row.needs
-
-
-async def _write_chunk(
-    engine: AsyncEngine, guild_id: int, rows: list[MemberRow], default_locale: str, report: ImportReport
-) -> None:
-    members, items = Member.__table__, MemberItem.__table__
-    # Core inserts would apply the columns' default per row, but ON CONFLICT DO UPDATE skips
-    # onupdate: one explicit timestamp per chunk serves both.
-    now = utcnow()
-    async with engine.begin() as conn:
-        dialect = conn.dialect.name
-        if dialect == "sqlite":
-            await conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-        found = await conn.execute(
-            select(members.c.id, members.c.user_id, *(members.c[f] for f in PROFILE_FIELDS)).where(
-                members.c.guild_id == guild_id, members.c.user_id.in_([r.user_id for r in rows])
-            )
-        )
-        existing = {m.user_id: m for m in found}
-        current: dict[int, dict[tuple[str, str], tuple[int, str]]] = {}
-        if existing:
-            found_items = await conn.execute(
-                select(items.c.id, items.c.member_id, items.c.kind, items.c.text, items.c.folded).where(
-                    items.c.member_id.in_([m.id for m in existing.values()])
-                )
-            )
-            for item in found_items:
-                current.setdefault(item.member_id, {})[(item.kind, item.folded)] = (item.id, item.text)
-
-        # Rows to upsert, grouped by the file's columns: those decide what an update may set.
-        upserts: dict[frozenset[str], list[dict[str, Any]]] = {}
-        new_rows: list[MemberRow] = []
-        removed: list[int] = []
-        item_values: list[dict[str, Any]] = []
-        for row in rows:
-            values = _profile_values(row, default_locale)
-            old = existing.get(row.user_id)
-            if old is None:
-                new_rows.append(row)
-                report.created += 1
-            else:
-                changed = any(getattr(old, f) != values[f] for f in PROFILE_FIELDS if f in row.columns)
-                have = current.get(old.id, {})
-                for kind, wanted in _wanted_items(row):
-                    wanted_keys = {folded for _text, folded in wanted}
-                    for (item_kind, folded), (item_id, _text) in have.items():
-                        if item_kind == kind and folded not in wanted_keys:
-                            removed.append(item_id)
-                            changed = True
-                    for text, folded in wanted:
-                        kept = have.get((kind, folded))
-                        if kept is None or kept[1] != text:
-                            item_values.append(_item(old.id, guild_id, kind, text, folded, now))
-                            changed = True
-                if not changed:
-                    report.unchanged += 1
-                    continue
-                report.updated += 1
-            upserts.setdefault(row.columns, []).append(
-                {
-                    "guild_id": guild_id,
-                    "user_id": row.user_id,
-                    **values,
-                    # Only applies to new members: the upsert never updates this column.
-                    "intro_joined": True,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-
-        for columns, batch in upserts.items():
-            await conn.execute(member_upsert(dialect, columns), batch)
-
-        if new_rows:
-            # Ids of the members just created; one query instead of RETURNING per row.
-            created = await conn.execute(
-                select(members.c.user_id, members.c.id).where(
-                    members.c.guild_id == guild_id, members.c.user_id.in_([r.user_id for r in new_rows])
-                )
-            )
-            ids: dict[int, int] = dict(created.all())
-            for row in new_rows:
-                for kind, wanted in _wanted_items(row):
-                    item_values.extend(_item(ids[row.user_id], guild_id, kind, t, f, now) for t, f in wanted)
-
-        for start in range(0, len(removed), DELETE_BATCH):
-            await conn.execute(delete(MemberItem).where(MemberItem.id.in_(removed[start : start + DELETE_BATCH])))
-
-        if item_values:
-            await conn.execute(item_upsert(dialect), item_values)
-
-
-def _item(member_id: int, guild_id: int, kind: str, text: str, folded: str, now: datetime) -> dict[str, Any]:
-    return {
-        "member_id": member_id,
-        "guild_id": guild_id,
-        "kind": kind,
-        "text": text,
-        "folded": folded,
-        "created_at": now,
-        "updated_at": now,
-    }
