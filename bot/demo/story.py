@@ -1,33 +1,17 @@
-"""``verbinder demo``: the real bot in SimCord's simulated Discord, told as a narrated transcript.
-
-No token, no network, no real database: the bot is built by :func:`bot.create_bot` on a
-throwaway SQLite file, and a sample community from Midden-Brabant (fictional people, see
-``bot/data/demo_community.csv``) runs the real slash commands through SimCord actors.
-Every reply printed is what the bot actually answered, in the member's own language.
-
-Needs the ``simcord`` package (the ``demo`` extra: ``pip install -e '.[demo]'``).
-"""
+"""The demo's story: a sample community from Midden-Brabant runs the real commands."""
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import csv
 import io
-import os
-import re
-import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
+
+from bot.demo.printer import Printer, render_message
 
 GUILD_NAME = "Sociaal Midden-Brabant"
-FAST_ENV = "VERBINDER_DEMO_FAST"
-STEP_PAUSE = 1.2
-EPHEMERAL_NOTE = "(alleen zichtbaar voor jou / only visible to you)"
 REAL_RUN_HINT = "Run it for real: see README (DISCORD_TOKEN, verbinder run)"
 
 
@@ -48,95 +32,6 @@ class Person:
 def load_community() -> list[Person]:
     text = resources.files("bot").joinpath("data", "demo_community.csv").read_text(encoding="utf-8")
     return [Person(**row) for row in csv.DictReader(io.StringIO(text))]
-
-
-# --------------------------------------------------------------------------- output
-
-
-class Printer:
-    """Writes the transcript; ANSI styles only on a terminal, never a crash on a narrow encoding."""
-
-    STYLES = {"head": "1;36", "who": "1", "cmd": "33", "bot": "32", "note": "2", "bold": "1"}
-
-    def __init__(self, out: TextIO, *, color: bool) -> None:
-        self.out = out
-        self.color = color
-        # Ids to names, so mentions and channels read as a Discord client shows them.
-        self.names: dict[int, str] = {}
-
-    def discord_markup(self, text: str) -> str:
-        """<@id> as @name, <#id> as #channel and <t:…:F> as a date, as Discord renders them."""
-        from datetime import datetime
-        from zoneinfo import ZoneInfo
-
-        def stamp(match: re.Match[str]) -> str:
-            when = datetime.fromtimestamp(int(match.group(1)), ZoneInfo("Europe/Amsterdam"))
-            return when.strftime("%d-%m-%Y %H:%M")
-
-        text = re.sub(r"<@!?(\d+)>", lambda m: "@" + self.names.get(int(m.group(1)), m.group(1)), text)
-        text = re.sub(r"<#(\d+)>", lambda m: "#" + self.names.get(int(m.group(1)), m.group(1)), text)
-        return re.sub(r"<t:(\d+):[a-zA-Z]>", stamp, text)
-
-    def style(self, text: str, name: str) -> str:
-        if not self.color:
-            return text
-        return f"\033[{self.STYLES[name]}m{text}\033[0m"
-
-    def markdown(self, text: str) -> str:
-        """Discord's **bold** as terminal bold; left as typed when there are no colours."""
-        text = self.discord_markup(text)
-        if not self.color:
-            return text
-        return re.sub(r"\*\*(.+?)\*\*", lambda m: self.style(m.group(1), "bold"), text)
-
-    def line(self, text: str = "") -> None:
-        try:
-            self.out.write(text + "\n")
-        except UnicodeEncodeError:
-            encoding = getattr(self.out, "encoding", None) or "ascii"
-            self.out.write(text.encode(encoding, "replace").decode(encoding) + "\n")
-        self.out.flush()
-
-
-def _indent(text: str, prefix: str) -> list[str]:
-    return [prefix + line for line in (text or "").splitlines() or [""]]
-
-
-def render_embed(embed: Any, printer: Printer, prefix: str) -> None:
-    bar = prefix + "| "
-    if embed.title:
-        printer.line(bar + printer.style(embed.title, "bold"))
-    if embed.description:
-        for line in embed.description.splitlines():
-            printer.line(bar + printer.markdown(line))
-    for field in embed.fields:
-        name = (field.name or "").replace("\u200b", "").strip()
-        value = field.value or ""
-        if "\n" in value or value.startswith("•"):
-            if name:
-                printer.line(bar + f"{name}:")
-            for line in value.splitlines():
-                printer.line(bar + "  " + printer.markdown(line))
-        else:
-            printer.line(bar + (f"{name}: " if name else "") + printer.markdown(value))
-    if embed.footer and embed.footer.text:
-        printer.line(bar + embed.footer.text)
-
-
-def render_message(message: Any, printer: Printer, prefix: str = "    ") -> None:
-    label = printer.style("Verbinder", "bot")
-    # Interaction replies know whether they are private; messages the bot posted itself are not.
-    if getattr(message, "ephemeral", False):
-        label += " " + printer.style(EPHEMERAL_NOTE, "note")
-    printer.line(prefix[:-2] + label + ":")
-    if message.content:
-        for line in _indent(message.content, prefix):
-            printer.line(printer.markdown(line))
-    for embed in message.embeds:
-        render_embed(embed, printer, prefix)
-
-
-# --------------------------------------------------------------------------- the story
 
 
 class Demo:
@@ -282,9 +177,9 @@ class Demo:
     # -- the script
 
     async def setup(self) -> None:
-        from bot.simulation import sync_guild
-
         import discord
+
+        from bot.simulation import sync_guild
 
         self.guild = self.env.create_guild(GUILD_NAME, preferred_locale="nl")
         self.guild.create_text_channel("welkom", topic="Welkom! Stel je voor met /profiel instellen.")
@@ -459,69 +354,3 @@ class Demo:
         self.p.line("Echt gebruiken? Zie de README (DISCORD_TOKEN, verbinder run).")
         self.p.line(REAL_RUN_HINT)
         return members or 0, offers, needs
-
-
-# --------------------------------------------------------------------------- entry points
-
-
-def demo_settings(directory: str | Path) -> Any:
-    """Settings on a throwaway SQLite file: never the user's .env, database or token."""
-    from bot.config import Settings
-
-    url = f"sqlite+aiosqlite:///{(Path(directory) / 'verbinder-demo.db').as_posix()}"
-    return Settings(_env_file=None, database_url=url, dev_guild_id=None, discord_token=None)
-
-
-async def run_demo(out: TextIO | None = None, *, pause: float = 0.0, color: bool = False) -> int:
-    """Run the whole story once; returns the exit code."""
-    import simcord
-
-    from bot import create_bot
-    from bot.simulation import member_locales
-
-    printer = Printer(out or sys.stdout, color=color)
-    with tempfile.TemporaryDirectory(prefix="verbinder-demo-", ignore_cleanup_errors=True) as directory:
-        bot = create_bot(demo_settings(directory))
-        try:
-            with member_locales({}) as locales:
-                async with simcord.run(bot) as env:
-                    demo = Demo(env, bot, printer, pause=pause)
-                    await demo.setup()
-                    for key, person in demo.people.items():
-                        if person.locale != "en":
-                            locales[demo.actors[key].id] = person.locale
-                    await demo.story()
-                    await demo.summary()
-        finally:
-            # SimCord detaches the bot but does not close it: close the database and scheduler
-            # here, before the temporary directory with the database file goes away.
-            await bot.close()
-    return 0
-
-
-def _wants_pause(args: argparse.Namespace | None, out: TextIO) -> bool:
-    if args is not None and getattr(args, "fast", False):
-        return False
-    if os.environ.get(FAST_ENV, "").strip() not in ("", "0"):
-        return False
-    return out.isatty()
-
-
-def main(args: argparse.Namespace | None = None) -> int:
-    out = sys.stdout
-    tty = out.isatty()
-    color = tty and "NO_COLOR" not in os.environ
-    pause = STEP_PAUSE if _wants_pause(args, out) else 0.0
-    try:
-        return asyncio.run(run_demo(out, pause=pause, color=color))
-    except KeyboardInterrupt:
-        print("\nDemo gestopt / demo stopped.", file=out)
-        return 0
-    except BrokenPipeError:
-        # The reader went away (``verbinder demo | head``): stop quietly, as other CLI tools do.
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, out.fileno())
-        except (OSError, ValueError, io.UnsupportedOperation):
-            pass
-        return 0

@@ -1,0 +1,91 @@
+"""Printing the demo for a terminal: messages and embeds as a Discord client shows them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TextIO
+
+EPHEMERAL_NOTE = "(alleen zichtbaar voor jou / only visible to you)"
+
+
+class Printer:
+    """Writes the transcript; ANSI styles only on a terminal, never a crash on a narrow encoding."""
+
+    STYLES = {"head": "1;36", "who": "1", "cmd": "33", "bot": "32", "note": "2", "bold": "1"}
+
+    def __init__(self, out: TextIO, *, color: bool) -> None:
+        self.out = out
+        self.color = color
+        # Ids to names, so mentions and channels read as a Discord client shows them.
+        self.names: dict[int, str] = {}
+
+    def discord_markup(self, text: str) -> str:
+        """<@id> as @name, <#id> as #channel and <t:…:F> as a date, as Discord renders them."""
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        def stamp(match: re.Match[str]) -> str:
+            when = datetime.fromtimestamp(int(match.group(1)), ZoneInfo("Europe/Amsterdam"))
+            return when.strftime("%d-%m-%Y %H:%M")
+
+        text = re.sub(r"<@!?(\d+)>", lambda m: "@" + self.names.get(int(m.group(1)), m.group(1)), text)
+        text = re.sub(r"<#(\d+)>", lambda m: "#" + self.names.get(int(m.group(1)), m.group(1)), text)
+        return re.sub(r"<t:(\d+):[a-zA-Z]>", stamp, text)
+
+    def style(self, text: str, name: str) -> str:
+        if not self.color:
+            return text
+        return f"\033[{self.STYLES[name]}m{text}\033[0m"
+
+    def markdown(self, text: str) -> str:
+        """Discord's **bold** as terminal bold; left as typed when there are no colours."""
+        text = self.discord_markup(text)
+        if not self.color:
+            return text
+        return re.sub(r"\*\*(.+?)\*\*", lambda m: self.style(m.group(1), "bold"), text)
+
+    def line(self, text: str = "") -> None:
+        try:
+            self.out.write(text + "\n")
+        except UnicodeEncodeError:
+            encoding = getattr(self.out, "encoding", None) or "ascii"
+            self.out.write(text.encode(encoding, "replace").decode(encoding) + "\n")
+        self.out.flush()
+
+
+def _indent(text: str, prefix: str) -> list[str]:
+    return [prefix + line for line in (text or "").splitlines() or [""]]
+
+
+def render_embed(embed: Any, printer: Printer, prefix: str) -> None:
+    bar = prefix + "| "
+    if embed.title:
+        printer.line(bar + printer.style(embed.title, "bold"))
+    if embed.description:
+        for line in embed.description.splitlines():
+            printer.line(bar + printer.markdown(line))
+    for field in embed.fields:
+        name = (field.name or "").replace("\u200b", "").strip()
+        value = field.value or ""
+        if "\n" in value or value.startswith("•"):
+            if name:
+                printer.line(bar + f"{name}:")
+            for line in value.splitlines():
+                printer.line(bar + "  " + printer.markdown(line))
+        else:
+            printer.line(bar + (f"{name}: " if name else "") + printer.markdown(value))
+    if embed.footer and embed.footer.text:
+        printer.line(bar + embed.footer.text)
+
+
+def render_message(message: Any, printer: Printer, prefix: str = "    ") -> None:
+    label = printer.style("Verbinder", "bot")
+    # Interaction replies know whether they are private; messages the bot posted itself are not.
+    if getattr(message, "ephemeral", False):
+        label += " " + printer.style(EPHEMERAL_NOTE, "note")
+    printer.line(prefix[:-2] + label + ":")
+    if message.content:
+        for line in _indent(message.content, prefix):
+            printer.line(printer.markdown(line))
+    for embed in message.embeds:
+        render_embed(embed, printer, prefix)
