@@ -1,0 +1,215 @@
+"""Scheduled event messages with an injected clock: each reminder exactly once, who is told how,
+restarts before and after a due time, daylight-saving weekends, cancelled events, the agenda."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import discord
+import pytest
+from sqlalchemy import select
+
+from bot.services import intros
+from models import AgendaPost, Event, EventNotice
+from tests.sim import restart, synced_guild
+
+# Thursday 10 December 2026, 19:30 in Amsterdam (CET) is 18:30 UTC.
+START = datetime(2026, 12, 10, 18, 30, tzinfo=UTC)
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+async def tick(env) -> None:
+    """The events' minute tick, as the scheduler runs it."""
+    with env._bot_scope():
+        await env.bot.get_cog("Events").run_due_work()
+    await env.settle()
+
+
+@pytest.fixture
+async def world(simcord_env):
+    env = simcord_env
+    guild = await synced_guild(env)
+    general = guild.create_text_channel("algemeen")
+    channel = guild.create_text_channel("evenementen")
+    officers = guild.create_role("Innovatie", permissions=discord.Permissions(manage_guild=True))
+    officer = guild.add_member(env.create_user("officer"), roles=[officers])
+    people = {name: guild.add_member(env.create_user(name, global_name=name.title()))
+              for name in ("anouk", "bram", "carol", "dirk")}
+    await officer.slash(general, "event setup", channel=channel)
+    return env, guild, general, channel, officer, people
+
+
+async def create(world, start: str = "2026-12-10 19:30", title: str = "Hack de Stad", **options) -> int:
+    env, guild, general, channel, officer, people = world
+    shown = await officer.slash(general, "event create", kind="hackathon", title=title, start=start, duration="3h",
+                                location="LocHal, Tilburg", **options)
+    assert shown.modal is not None, shown.response and shown.response.content
+    await officer.submit_modal(shown, {"text": "Een avond bouwen aan de stad."})
+    async with env.bot.db.session() as session:
+        return (await session.execute(select(Event.id).where(Event.title == title))).scalar_one()
+
+
+async def answer(world, event_id: int) -> None:
+    """Anouk and Bram joined DMs and go (Bram's DMs are closed); Carol goes without DM consent; Dirk may come."""
+    env, guild, general, channel, officer, people = world
+    async with env.bot.db.session() as session:
+        for name in ("anouk", "bram", "dirk"):
+            await intros.join(session, guild.id, people[name].id, chance=False, name=name, locale="nl")
+    async with env.bot.db.session() as session:
+        message_id = (await session.get(Event, event_id)).announcement_message_id
+    posted = next(m for m in channel.history() if m.id == message_id)
+    for name, label in (("anouk", "Ik ga"), ("bram", "Ik ga"), ("carol", "Ik ga"), ("dirk", "Misschien")):
+        await people[name].click(posted, label=label)
+    bram_dm = env.backend.get_dm_channel(people["bram"].id)
+    env.inject_error("POST", f"/channels/{bram_dm.id}/messages", status=403, code=50007, times=None)
+
+
+def reminders_in(channel) -> list[discord.Message]:
+    return [m for m in channel.history() if m.content.startswith("⏰")]
+
+
+def dm_reminders(member) -> list[discord.Message]:
+    return [m for m in member.user.dm_channel.history() if m.content.startswith("⏰")]
+
+
+async def notices(env) -> dict[str, bool]:
+    async with env.bot.db.session() as session:
+        rows = await session.execute(select(EventNotice.kind, EventNotice.sent_at.is_not(None)))
+        return {kind: sent for kind, sent in rows}
+
+
+async def test_each_reminder_once_by_dm_to_consenting_going_members_and_once_in_the_channel(world, clock):
+    env, guild, general, channel, officer, people = world
+    await answer(world, await create(world))
+    for due in (START - timedelta(days=7), START - timedelta(days=1), START - timedelta(hours=1)):
+        clock.now = due - timedelta(minutes=1)
+        await tick(env)
+        before = len(reminders_in(channel))
+        for step in (timedelta(0), timedelta(minutes=1), timedelta(hours=5) if due < START - timedelta(hours=5) else timedelta(minutes=30)):
+            clock.now = due + step
+            await tick(env)
+        assert len(reminders_in(channel)) == before + 1
+    assert await notices(env) == {"announce": True, "remind_7d": True, "remind_1d": True, "remind_1h": True}
+
+    # Anouk: going, joined DMs, in English (her last interaction).
+    assert [m.content.split(" (")[0] for m in dm_reminders(people["anouk"])] == ["⏰ Reminder: **Hack de Stad** starts <t:1796927400:R>"] * 3
+    assert dm_reminders(people["carol"]) == [] and dm_reminders(people["dirk"]) == []
+    # The channel reminder (the server's language) mentions only Bram: going, consenting, DMs closed.
+    last = reminders_in(channel)[-1]
+    assert last.content.startswith("⏰ **Hack de Stad** begint <t:1796927400:R> (<t:1796927400:F> – <t:1796938200:t>), in/op LocHal, Tilburg. Gaan: 3.")
+    assert last.content.endswith(people["bram"].mention)
+    assert people["carol"].mention not in last.content and people["anouk"].mention not in last.content
+    posts = [r for r in env.http_requests if r.method == "POST" and r.path == f"/channels/{channel.id}/messages"]
+    for request in posts:
+        mentions = request.json["allowed_mentions"]
+        assert mentions["parse"] == [] and set(map(int, mentions.get("users", []))) <= {people["bram"].id}
+
+
+async def test_a_restart_before_the_due_time_loses_and_doubles_nothing(world, clock, settings):
+    env, guild, general, channel, officer, people = world
+    await answer(world, await create(world))
+    clock.now = START - timedelta(days=7)
+    await tick(env)
+    assert len(reminders_in(channel)) == 1
+    clock.now = START - timedelta(days=1, minutes=30)
+    await restart(env, settings, clock)
+    await tick(env)
+    assert len(reminders_in(channel)) == 1
+    clock.now = START - timedelta(days=1)
+    await tick(env)
+    assert len(reminders_in(channel)) == 2 and len(dm_reminders(people["anouk"])) == 2
+    await restart(env, settings, clock)
+    await tick(env)
+    clock.advance(minutes=10)
+    await tick(env)
+    assert len(reminders_in(channel)) == 2 and len(dm_reminders(people["anouk"])) == 2
+    assert await notices(env) == {"announce": True, "remind_7d": True, "remind_1d": True}
+
+
+async def test_after_a_restart_a_recently_missed_reminder_is_sent_once_and_older_ones_are_skipped(world, clock, settings):
+    env, guild, general, channel, officer, people = world
+    await answer(world, await create(world))
+    # Down from before the 7-day reminder until three hours after the 1-day reminder.
+    clock.now = START - timedelta(hours=21)
+    await restart(env, settings, clock)
+    await tick(env)
+    await tick(env)
+    assert len(reminders_in(channel)) == 1 and len(dm_reminders(people["anouk"])) == 1
+    assert await notices(env) == {"announce": True, "remind_7d": False, "remind_1d": True}
+    # Down again over the start: the 1-hour reminder is skipped, never sent late.
+    clock.now = START + timedelta(hours=2)
+    await restart(env, settings, clock)
+    await tick(env)
+    assert len(reminders_in(channel)) == 1
+    assert await notices(env) == {"announce": True, "remind_7d": False, "remind_1d": True, "remind_1h": False}
+
+
+async def test_a_cancelled_event_gets_no_reminders(world, clock):
+    env, guild, general, channel, officer, people = world
+    event_id = await create(world)
+    await answer(world, event_id)
+    await officer.slash(general, "event cancel", event=event_id)
+    for due in (START - timedelta(days=7), START - timedelta(days=1), START - timedelta(hours=1)):
+        clock.now = due
+        await tick(env)
+    assert reminders_in(channel) == [] and dm_reminders(people["anouk"]) == []
+    assert await notices(env) == {"announce": True}
+
+
+@pytest.mark.parametrize(
+    ("now", "start", "expected"),
+    [
+        # Spring forward, Sunday 29 March 2026: 02:00 becomes 03:00.
+        (utc(2026, 3, 27, 12, 0), "2026-03-29 03:30", {"remind_1d": utc(2026, 3, 28, 2, 30), "remind_2h": utc(2026, 3, 28, 23, 30), "remind_1h": utc(2026, 3, 29, 0, 30)}),
+        (utc(2026, 3, 27, 12, 0), "2026-03-29 10:00", {"remind_1d": utc(2026, 3, 28, 9, 0), "remind_2h": utc(2026, 3, 29, 6, 0), "remind_1h": utc(2026, 3, 29, 7, 0)}),
+        # Fall back, Sunday 25 October 2026: 03:00 becomes 02:00; 02:30 happens twice (the first counts).
+        (utc(2026, 10, 23, 12, 0), "2026-10-25 02:30", {"remind_1d": utc(2026, 10, 24, 0, 30), "remind_2h": utc(2026, 10, 24, 22, 30), "remind_1h": utc(2026, 10, 24, 23, 30)}),
+        (utc(2026, 10, 23, 12, 0), "2026-10-25 10:00", {"remind_1d": utc(2026, 10, 24, 8, 0), "remind_2h": utc(2026, 10, 25, 7, 0), "remind_1h": utc(2026, 10, 25, 8, 0)}),
+    ],
+)
+async def test_daylight_saving_weekends_neither_skip_nor_double_a_reminder(world, clock, now, start, expected):
+    env, guild, general, channel, officer, people = world
+    await officer.slash(general, "event setup", channel=channel, reminders="1d,2h,1h")
+    clock.now = now
+    await create(world, start=start)
+    sent_at: dict[str, datetime] = {}
+    while clock.now < now + timedelta(hours=48):
+        before = len(reminders_in(channel))
+        await tick(env)
+        if len(reminders_in(channel)) > before:
+            async with env.bot.db.session() as session:
+                rows = await session.execute(select(EventNotice.kind, EventNotice.sent_at).where(EventNotice.sent_at == clock.now))
+                sent_at.update({kind: at for kind, at in rows if kind != "announce"})
+        clock.advance(minutes=30)
+    assert len(reminders_in(channel)) == 3
+    # Each one at the first tick (every half hour) at or after its due instant.
+    assert sent_at == expected
+    assert await notices(env) == {"announce": True, "remind_1d": True, "remind_2h": True, "remind_1h": True}
+
+
+async def test_the_weekly_agenda_lists_the_next_two_weeks_once_per_week(world, clock):
+    env, guild, general, channel, officer, people = world
+    intros_channel = guild.create_text_channel("kennismaken")
+    # With the weekly introductions on Wednesday 14:30, the agenda comes then too.
+    await officer.slash(general, "intro setup", channel=intros_channel, day=2, time="14:30")
+    await create(world, start="2026-12-01 19:30", title="Borrel")
+    await create(world, start="2026-12-10 19:30", title="Hack de Stad")
+    await create(world, start="2026-12-20 10:00", title="Te ver weg")
+    agenda_time = utc(2026, 12, 2, 13, 30)  # Wednesday 2 December, 14:30 CET
+    for moment in (agenda_time - timedelta(minutes=1), agenda_time, agenda_time + timedelta(minutes=1), agenda_time + timedelta(hours=6)):
+        clock.now = moment
+        await tick(env)
+    agendas = [m for m in channel.history() if m.embeds and m.embeds[0].title == "Agenda: de komende twee weken"]
+    assert len(agendas) == 1
+    text = agendas[0].embeds[0].description
+    assert "**Hack de Stad** (Hackathon) · gaan: 0" in text
+    assert "Borrel" not in text and "Te ver weg" not in text  # over already; more than two weeks away
+    clock.now = agenda_time + timedelta(days=7)
+    await tick(env)
+    async with env.bot.db.session() as session:
+        weeks = sorted((await session.execute(select(AgendaPost.week))).scalars())
+    assert weeks == ["2026-W49", "2026-W50"]
+    assert len([m for m in channel.history() if m.embeds and m.embeds[0].title.startswith("Agenda")]) == 2
