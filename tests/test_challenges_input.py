@@ -195,3 +195,41 @@ async def test_dutch_members_get_dutch_replies_and_nobody_is_pinged(world):
     assert pings_nobody(env)
     assert "@everyone" not in str([r.json for r in env.http_requests])
     assert isinstance(anouk.user.dm_channel.last_message.embeds[0], discord.Embed)
+
+
+async def test_the_hackathon_announcement_lists_its_challenges(world, clock):
+    """The contract with events: after linking, the real announcement lists the challenge (and drops it when closed)."""
+    env, guild, general, officer, *_ = world
+    if getattr(sys.modules.get("cogs.events"), "refresh_announcement", None) is None:
+        pytest.skip("the events feature does not provide refresh_announcement")
+    events_channel = guild.create_text_channel("agenda")
+    hackathon = await add_event(env, guild.id, clock)
+    async with env.bot.db.session() as session:
+        from bot.services import guilds
+
+        settings = await guilds.get_settings(session, guild.id)
+        settings.events_channel_id = events_channel.id
+        session.add(settings)
+    await post(world, guild.create_forum_channel("uitdagingen"), event=hackathon)
+
+    def listed() -> str:
+        announcement = events_channel.history()[-1]
+        return " ".join(f.value for f in announcement.embeds[0].fields)
+
+    assert "#1 Schone Piushaven" in listed()
+    await officer.slash(general, "challenge status", id=1, status="closed")
+    assert "Schone Piushaven" not in listed()
+
+
+async def test_setup_refuses_a_channel_the_bot_cannot_post_in(world):
+    env, guild, general, officer, *_ = world
+    bot_member = guild.me
+    closed = guild.create_text_channel(
+        "dicht", overwrites={bot_member: discord.PermissionOverwrite(create_public_threads=False)}
+    )
+    refused = await officer.slash(general, "challenge setup", channel=closed)
+    assert refused.response.content.startswith(f"I may not post challenges in {closed.mention}")
+    take_user_errors(env)
+    shown = await officer.slash(general, "challenge post", title="Schone Piushaven", skills="subsidies")
+    assert shown.response.content.startswith("There is no challenges channel yet.")
+    take_user_errors(env)

@@ -75,6 +75,8 @@ class ChallengesCog(commands.Cog, name="Challenges"):
     ) -> None:
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
+        if not posting.can_post(channel):
+            raise UserError("challenge.setup_no_permission", channel=channel.mention)
         async with self.bot.db.session() as session:
             await challenges.configure_channel(session, interaction.guild_id, channel.id)
         kind = "forum" if isinstance(channel, discord.ForumChannel) else "text"

@@ -60,6 +60,18 @@ async def challenge_channel(bot: Bot, channel_id: int | None) -> Postable | None
     return channel if isinstance(channel, Postable) else None
 
 
+def can_post(channel: Postable) -> bool:
+    """Whether the bot may post challenges there (a forum post, or a message and a thread)."""
+    me = channel.guild.me
+    if me is None:
+        return True  # not cached: Discord will tell when posting
+    allowed = channel.permissions_for(me)
+    needed = [allowed.view_channel, allowed.send_messages, allowed.embed_links, allowed.send_messages_in_threads]
+    if isinstance(channel, discord.TextChannel):
+        needed.append(allowed.create_public_threads)
+    return all(needed)
+
+
 @dataclass
 class Posted:
     channel_id: int
