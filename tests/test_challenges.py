@@ -12,9 +12,8 @@ from tests.sim import restart, synced_guild, take_user_errors
 DESCRIPTION = "Zwerfafval in de Piushaven: wie helpt een buurtaanpak op te zetten met bewoners en ondernemers?"
 
 
-@pytest.fixture
-async def world(simcord_env):
-    env = simcord_env
+async def make_world(env):
+    """A server with a moderator, two members who joined introductions and one who did not."""
     guild = await synced_guild(env)
     general = guild.create_text_channel("algemeen")
     officers = guild.create_role("Innovatie", permissions=discord.Permissions(manage_guild=True))
@@ -29,6 +28,11 @@ async def world(simcord_env):
     for member in (anouk, bram):
         await member.slash(general, "intro join")
     return env, guild, general, officer, anouk, bram, carol
+
+
+@pytest.fixture
+async def world(simcord_env):
+    return await make_world(simcord_env)
 
 
 async def post(world, channel, *, title="Schone Piushaven", skills="subsidieaanvraag schrijven, communicatie", description=DESCRIPTION, **options):

@@ -13,7 +13,12 @@ from sqlalchemy import func, select
 from bot.simulation import member_locales
 from models import Challenge, Event
 from tests.sim import pings_nobody, synced_guild, take_user_errors
-from tests.test_challenges import DESCRIPTION, field, post, stored, world  # noqa: F401  (fixture)
+from tests.test_challenges import field, make_world, post, stored
+
+
+@pytest.fixture
+async def world(simcord_env):
+    return await make_world(simcord_env)
 
 
 async def challenge_count(env) -> int:

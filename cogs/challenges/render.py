@@ -53,8 +53,11 @@ def split(text: str, limit: int = CONTENT_MAX) -> list[str]:
     rest = text.strip()
     while len(rest) > limit:
         window = rest[:limit]
-        at = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
-        if at < limit // 2:
+        for mark in ("\n\n", "\n", " "):
+            at = window.rfind(mark)
+            if at >= limit // 2:
+                break
+        else:
             at = limit
         pieces.append(rest[:at].rstrip())
         rest = rest[at:].lstrip()
