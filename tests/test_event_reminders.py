@@ -99,7 +99,7 @@ async def test_each_reminder_once_by_dm_to_consenting_going_members_and_once_in_
     assert dm_reminders(people["carol"]) == [] and dm_reminders(people["dirk"]) == []
     # The channel reminder (the server's language) mentions only Bram: going, consenting, DMs closed.
     last = reminders_in(channel)[-1]
-    assert last.content.startswith("⏰ **Hack de Stad** begint <t:1796927400:R> (<t:1796927400:F> – <t:1796938200:t>), in/op LocHal, Tilburg. Gaan: 3.")
+    assert last.content.startswith("⏰ **Hack de Stad** begint <t:1796927400:R> (<t:1796927400:F> – <t:1796938200:t>). Waar: LocHal, Tilburg. Gaan: 3.")
     assert last.content.endswith(people["bram"].mention)
     assert people["carol"].mention not in last.content and people["anouk"].mention not in last.content
     posts = [r for r in env.http_requests if r.method == "POST" and r.path == f"/channels/{channel.id}/messages"]

@@ -126,7 +126,7 @@ async def test_rsvp_clicks_update_the_counts(world):
     assert (shown["Gaan"], shown["Misschien"], shown["Kunnen niet"]) == ("1", "1", "1")
 
     again = await w.anouk.click(await announcement(w), label="Ik ga")
-    assert again.response.content == "You already said going for **Hack de Stad**."
+    assert again.response.content == "You already said “going” for **Hack de Stad**."
     await w.bram.click(await announcement(w), label="Ik ga")
     shown = fields(await announcement(w))
     assert (shown["Gaan"], shown["Misschien"]) == ("2", "0")
@@ -215,14 +215,14 @@ async def test_edit_updates_the_native_event_and_the_announcement(world):
     edited = await w.officer.slash(w.general, "event edit", event=event.id, title="Hack de Wijk",
                                    start="2026-12-04 10:00", capacity=10)
     assert edited.response.content.startswith("Updated **Hack de Wijk**")
-    assert "1 members were told by DM" in edited.response.content
+    assert "DMs sent to members who said Going or Maybe: 1." in edited.response.content
     [native] = natives(w)
     assert (native.name, native.scheduled_start_time) == ("Hack de Wijk", "2026-12-04T09:00:00+00:00")
     assert native.scheduled_end_time == "2026-12-04T12:00:00+00:00"  # the duration stays 3 hours
     posted = await announcement(w)
     assert posted.embeds[0].title == "Hack de Wijk" and fields(posted)["Gaan"] == "1 van 10"
     # In the language of her last interaction (her click), not the server's.
-    assert w.anouk.user.dm_channel.last_message.content.startswith("**Hack de Wijk** has changed. It is now <t:1796374800:F>")
+    assert w.anouk.user.dm_channel.last_message.content.startswith("**Hack de Wijk** has changed. When: <t:1796374800:F>")
 
     form = await w.officer.slash(w.general, "event edit", event=event.id, description=True)
     assert form.modal["components"][0]["components"][0]["value"] == DESCRIPTION
@@ -341,3 +341,25 @@ async def test_when_storing_fails_the_native_event_is_deleted(world, monkeypatch
     assert any(r.method == "DELETE" and "/scheduled-events/" in r.path for r in w.env.http_requests)
     async with w.env.bot.db.session() as session:
         assert (await session.execute(select(func.count()).select_from(EventNotice))).scalar_one() == 0
+
+
+async def test_refresh_announcement_shows_linked_challenges(world):
+    """The contract with challenges: link a challenge to an event, then call refresh_announcement."""
+    w = world
+    from cogs.events import refresh_announcement
+    from models import Challenge
+
+    await create(w)
+    [event] = await rows(w)
+    async with w.env.bot.db.session() as session:
+        for title, status in (("Eenzaamheid onder ouderen", "open"), ("Afgesloten vraag", "closed")):
+            session.add(Challenge(guild_id=w.guild.id, title=title, description="-", skills="", event_id=event.id,
+                                  status=status, created_by=w.officer.id))
+    with w.env._bot_scope():
+        await refresh_announcement(w.env.bot, event.id)
+        await refresh_announcement(w.env.bot, 999)  # unknown: nothing happens
+    await w.env.settle()
+    shown = fields(await announcement(w))
+    assert shown["Challenges"].startswith("• #") and shown["Challenges"].endswith(" Eenzaamheid onder ouderen")
+    assert "Afgesloten" not in shown["Challenges"]
+    assert len([m for m in w.channel.history() if m.embeds]) == 1  # edited in place, not posted again

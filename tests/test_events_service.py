@@ -283,3 +283,15 @@ async def test_linked_challenges_and_upcoming_hackathons(db):
     async with db.session() as session:
         assert [title for _, title in await events.linked_challenges(session, hack)] == ["Eenzaamheid"]
         assert await events.upcoming_hackathons(session, GUILD, NOW) == [(hack, "Hack de Stad", utc(2026, 12, 10, 9, 0))]
+
+
+def test_the_agenda_comes_with_the_weekly_round_or_on_monday_morning():
+    from datetime import time
+
+    from models import GuildSettings
+
+    plain = GuildSettings(guild_id=GUILD, intro_weekday=3, intro_hour=14, intro_minute=30)
+    assert events.agenda_time(plain) == (0, time(9, 0))  # no introductions set up: Monday 09:00
+    plain.intro_channel_id = 5
+    assert events.agenda_time(plain) == (3, time(14, 30))
+    assert events.agenda_due(plain, utc(2026, 12, 3, 13, 30), "Europe/Amsterdam") == ("2026-W49", utc(2026, 12, 3, 13, 30))
