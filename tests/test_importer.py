@@ -219,7 +219,7 @@ def test_upserts_compile_for_both_backends(dialect):
 
 
 def test_other_backends_are_refused():
-    with pytest.raises(NotImplementedError, match="SQLite and PostgreSQL, not mysql"):
+    with pytest.raises(ValueError, match="SQLite and PostgreSQL, not mysql"):
         item_upsert("mysql")
 
 

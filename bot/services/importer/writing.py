@@ -37,7 +37,7 @@ def _insert(dialect: str, table: Any) -> sqlite.Insert | postgresql.Insert:
         return sqlite.insert(table)
     if dialect == "postgresql":
         return postgresql.insert(table)
-    raise NotImplementedError(f"importing members supports SQLite and PostgreSQL, not {dialect}")
+    raise ValueError(f"importing members supports SQLite and PostgreSQL, not {dialect}")
 
 
 def member_upsert(dialect: str, columns: frozenset[str]) -> sqlite.Insert | postgresql.Insert:
