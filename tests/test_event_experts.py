@@ -95,7 +95,7 @@ async def test_a_session_suggests_fitting_experts_and_the_moderator_invites_one(
     assert labels == ["Invite Anouk de Vries"]
 
     invited = await officer.click(created.response, label="Invite Anouk de Vries")
-    assert invited.followups[-1].content == "Anouk de Vries is an expert of **Vraag het de expert: geld voor je buurtidee** now; I told them by DM."
+    assert invited.response.content == "Anouk de Vries is an expert of **Vraag het de expert: geld voor je buurtidee** now; I told them by DM."
     dm = people["anouk"].user.dm_channel.last_message
     assert dm.content.startswith("You are invited as an expert for **Vraag het de expert: geld voor je buurtidee** (<t:1796322600:F>)")
     again = await officer.click(created.response, label="Invite Anouk de Vries")

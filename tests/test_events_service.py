@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.errors import UserError
 from bot.services import events, experts
-from models import EventNotice, RsvpStatus
+from models import EventNotice
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -98,11 +98,11 @@ def test_day_reminders_keep_the_local_time_across_daylight_saving():
 
 
 def draft(**overrides):
-    values = dict(
-        guild_id=GUILD, kind="meetup", title="Koffie & Kansen", start="2026-12-10 10:00", duration="2h",
-        location="Pieter Vreedeplein, Tilburg", channel_id=None, capacity=None, topics=None, slot_minutes=None,
-        created_by=99, tz=AMS, now=NOW,
-    )
+    values = {
+        "guild_id": GUILD, "kind": "meetup", "title": "Koffie & Kansen", "start": "2026-12-10 10:00",
+        "duration": "2h", "location": "Pieter Vreedeplein, Tilburg", "channel_id": None, "capacity": None,
+        "topics": None, "slot_minutes": None, "created_by": 99, "tz": AMS, "now": NOW,
+    }
     values.update(overrides)
     return events.validate_draft(**values)
 

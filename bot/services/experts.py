@@ -20,7 +20,16 @@ from bot.services.matching import DEFAULT_THRESHOLD, Scorer, load_vocabulary
 from bot.services.matchmaking import synonym_groups
 from bot.services.profiles import ensure_member
 from bot.text import clean
-from models import Event, EventExpert, EventKind, EventQuestion, EventSlot, EventStatus, Expert, Member
+from models import (
+    Event,
+    EventExpert,
+    EventKind,
+    EventQuestion,
+    EventSlot,
+    EventStatus,
+    Expert,
+    Member,
+)
 
 QUESTION_MAX = 500
 QUESTIONS_PER_MEMBER = 3

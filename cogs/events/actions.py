@@ -35,13 +35,10 @@ async def rsvp(interaction: discord.Interaction, event_id: int, status: RsvpStat
     bot: Bot = interaction.client  # type: ignore[assignment]
     assert interaction.guild_id is not None
     locale = locale_of(interaction)
-    async with _lock(bot):
-        async with bot.db.session() as session:
-            await profiles.remember_locale(session, interaction.guild_id, interaction.user.id, locale)
-            result = await events.rsvp(
-                session, interaction.guild_id, event_id, interaction.user.id, status.value, bot.clock()
-            )
-            title = (await events.get_event(session, interaction.guild_id, event_id)).title
+    async with _lock(bot), bot.db.session() as session:
+        await profiles.remember_locale(session, interaction.guild_id, interaction.user.id, locale)
+        result = await events.rsvp(session, interaction.guild_id, event_id, interaction.user.id, status.value, bot.clock())
+        title = (await events.get_event(session, interaction.guild_id, event_id)).title
     if not result.changed:
         key = "event.rsvp.still_waiting" if result.status == RsvpStatus.WAITLIST.value else "event.rsvp.unchanged"
         reply = t(locale, key, title=safe(title), position=result.position, status=render.status_label(locale, result.status))
@@ -167,6 +164,7 @@ async def invite_expert(interaction: discord.Interaction, event_id: int, user_id
     if not is_moderator(interaction):
         raise UserError("errors.not_allowed")
     locale = locale_of(interaction)
+    await interaction.response.defer(ephemeral=True, thinking=True)
     async with bot.db.session() as session:
         added = await experts.add_to_session(session, interaction.guild_id, event_id, user_id, bot.clock())
         event = await events.get_event(session, interaction.guild_id, event_id)
@@ -176,12 +174,9 @@ async def invite_expert(interaction: discord.Interaction, event_id: int, user_id
     if not added:
         await send_ephemeral(interaction, t(locale, "event.already_expert", name=name, title=safe(event.title)))
         return
-    await send_ephemeral(interaction, t(locale, "event.inviting", name=name, title=safe(event.title)))
     reached = await tell_expert(bot, event, user_id, member.locale if member else None)
     key = "event.invited" if reached else "event.invited_no_dm"
-    await interaction.followup.send(
-        t(locale, key, name=name, title=safe(event.title)), ephemeral=True, allowed_mentions=delivery.NO_PINGS
-    )
+    await send_ephemeral(interaction, t(locale, key, name=name, title=safe(event.title)))
     await refresh_announcement(bot, event_id)
 
 

@@ -18,6 +18,7 @@ from bot.errors import UserError
 from bot.services import events, experts, guilds
 from cogs.events import render
 from cogs.events.delivery import NO_PINGS, text_channel
+from cogs.events.views import announcement_view
 from models import Event, EventStatus
 
 if TYPE_CHECKING:
@@ -148,8 +149,6 @@ async def refresh_announcement(bot: Bot, event_id: int) -> None:
     locale = bot.settings.default_locale
     embed = render.announcement_embed(locale, event, counts, challenges=challenges, slots=slots, experts=session_experts)
     open_ = event.status == EventStatus.SCHEDULED.value and event.starts_at > bot.clock()
-    from cogs.events.views import announcement_view
-
     view = announcement_view(event, locale) if open_ else None
     if event.announcement_channel_id is not None and event.announcement_message_id is not None:
         message = bot.get_partial_messageable(event.announcement_channel_id).get_partial_message(

@@ -14,6 +14,7 @@ from typing import Any
 
 import discord
 
+from bot.errors import UserError
 from bot.i18n import t
 from bot.services.events import DESCRIPTION_MAX, Draft, Edit
 from bot.services.experts import QUESTION_MAX
@@ -122,7 +123,9 @@ class SlotSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"event:boo
 
     @reports_errors
     async def callback(self, interaction: discord.Interaction) -> None:
-        value = (interaction.data or {}).get("values", [RELEASE])[0]  # type: ignore[union-attr]
+        value = str((interaction.data or {}).get("values", [RELEASE])[0])  # type: ignore[union-attr]
+        if value != RELEASE and not value.isdigit():
+            raise UserError("slot.unknown")
         at = None if value == RELEASE else datetime.fromtimestamp(int(value), UTC)
         await _actions().book_slot(interaction, self.event_id, at)
 
