@@ -18,7 +18,7 @@ from bot.errors import UserError
 from bot.i18n import t
 from bot.services import events, experts, guilds, profiles
 from bot.text import clean
-from bot.ui import locale_of, safe, send_ephemeral
+from bot.ui import is_moderator, locale_of, safe, send_ephemeral
 from cogs.events import announce, delivery, render
 from cogs.events.actions import tell_expert, tell_promoted
 from cogs.events.announce import NativeSpec, refresh_announcement
@@ -34,6 +34,12 @@ REASON_MAX = 300
 SUGGESTIONS = 5
 
 
+def _moderator(interaction: discord.Interaction) -> None:
+    """Forms are checked like the commands that opened them (permissions can change in between)."""
+    if not is_moderator(interaction):
+        raise UserError("errors.not_allowed")
+
+
 def _audit(interaction: discord.Interaction, action: str) -> str:
     return f"Verbinder: /event {action} by {interaction.user} ({interaction.user.id})"
 
@@ -42,6 +48,7 @@ async def create(interaction: discord.Interaction, draft: events.Draft, text: st
     """The description form was submitted: create the native event, the row and the announcement."""
     bot: Bot = interaction.client  # type: ignore[assignment]
     locale = locale_of(interaction)
+    _moderator(interaction)
     description = events.clean_description(text)
     await interaction.response.defer(ephemeral=True, thinking=True)
     now = bot.clock()
@@ -114,6 +121,7 @@ async def apply(interaction: discord.Interaction, edit: events.Edit, *, descript
     assert interaction.guild_id is not None
     guild_id = interaction.guild_id
     locale = locale_of(interaction)
+    _moderator(interaction)
     if description is not None:
         edit.description = events.clean_description(description)
     if not interaction.response.is_done():
