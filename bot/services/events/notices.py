@@ -1,0 +1,187 @@
+"""Scheduled messages of events: reminders, questions for experts, the weekly agenda; each recorded once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.errors import UserError
+from bot.services import guilds
+from bot.services.events.rules import (
+    ANNOUNCE,
+    LOOK_BACK,
+    QUESTIONS,
+    QUESTIONS_LEAD,
+    REMINDER_MAX,
+    Lead,
+    parse_reminders,
+)
+from bot.services.schedule import due_round
+from models import (
+    AgendaPost,
+    Event,
+    EventKind,
+    EventNotice,
+    EventStatus,
+    GuildSettings,
+)
+
+
+async def reminder_leads(session: AsyncSession, guild_id: int) -> list[Lead]:
+    settings = await guilds.get_settings(session, guild_id)
+    try:
+        return parse_reminders(settings.event_reminders)
+    except UserError:
+        return [Lead(timedelta(days=7)), Lead(timedelta(days=1)), Lead(timedelta(hours=1))]
+
+
+
+# --- notices --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    kind: str
+    due_at: datetime
+    lead: timedelta
+    reminder: bool
+
+
+def due_instant(starts_at: datetime, lead: Lead, tz: ZoneInfo) -> datetime:
+    """Whole days count on the local calendar (7 days before 19:30 is 19:30, also across a DST
+    change); hours and minutes are exact. The result is one instant either way."""
+    if not lead.whole_days:
+        return starts_at - lead.delta
+    local = starts_at.astimezone(tz).replace(tzinfo=None) - lead.delta
+    return local.replace(tzinfo=tz).astimezone(UTC)
+
+
+def notice_plan(event: Event, leads: list[Lead], tz: ZoneInfo) -> list[Planned]:
+    plan = [Planned(lead.kind, due_instant(event.starts_at, lead, tz), lead.delta, True) for lead in leads]
+    if event.kind == EventKind.EXPERT_SESSION:
+        plan.append(Planned(QUESTIONS, event.starts_at - QUESTIONS_LEAD, QUESTIONS_LEAD, False))
+    return plan
+
+
+async def _record(session: AsyncSession, event_id: int, kind: str, due_at: datetime, sent_at: datetime | None) -> bool:
+    """Insert one notice; False when it exists already (recorded by an earlier tick or process)."""
+    try:
+        async with session.begin_nested():
+            session.add(EventNotice(event_id=event_id, kind=kind, due_at=due_at, sent_at=sent_at))
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+async def skip_passed_notices(
+    session: AsyncSession, event: Event, now: datetime, leads: list[Lead], tz: ZoneInfo
+) -> None:
+    """At creation or a new time: notices already due are covered by the announcement (skipped)."""
+    for planned in notice_plan(event, leads, tz):
+        if planned.due_at <= now and planned.reminder:
+            await _record(session, event.id, planned.kind, planned.due_at, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    event_id: int
+    guild_id: int
+    kind: str
+
+
+async def claim_due_notices(session: AsyncSession, now: datetime, default_tz: str) -> list[Claimed]:
+    """Record every due notice and return those to send now.
+
+    A notice missed by less than its own lead time (the bot was down) is still sent, once.
+    When several reminders of one event are due together, only the latest (closest to the
+    start) is sent; the older ones, and any missed by their whole lead time, are recorded as
+    skipped (``sent_at`` empty), so they are never sent later either.
+    """
+    horizon = now + REMINDER_MAX + timedelta(days=1)
+    candidates = list(
+        (
+            await session.execute(
+                select(Event).where(
+                    Event.status == EventStatus.SCHEDULED.value,
+                    Event.starts_at > now - LOOK_BACK,
+                    Event.starts_at <= horizon,
+                )
+            )
+        ).scalars()
+    )
+    if not candidates:
+        return []
+    rows = await session.execute(
+        select(EventNotice.event_id, EventNotice.kind).where(EventNotice.event_id.in_([e.id for e in candidates]))
+    )
+    recorded = {(event_id, kind) for event_id, kind in rows}
+    settings_cache: dict[int, tuple[list[Lead], ZoneInfo]] = {}
+    claimed: list[Claimed] = []
+    for event in candidates:
+        if event.guild_id not in settings_cache:
+            settings = await guilds.get_settings(session, event.guild_id)
+            settings_cache[event.guild_id] = (
+                await reminder_leads(session, event.guild_id),
+                guilds.zone(settings, default_tz),
+            )
+        leads, tz = settings_cache[event.guild_id]
+        due = [p for p in notice_plan(event, leads, tz) if p.due_at <= now and (event.id, p.kind) not in recorded]
+        sendable = [p for p in due if now < event.starts_at and now - p.due_at < p.lead]
+        latest_reminder = min((p for p in sendable if p.reminder), key=lambda p: p.lead, default=None)
+        for planned in due:
+            send = planned in sendable and (not planned.reminder or planned is latest_reminder)
+            if await _record(session, event.id, planned.kind, planned.due_at, now if send else None) and send:
+                claimed.append(Claimed(event.id, event.guild_id, planned.kind))
+    await session.flush()
+    return claimed
+
+
+async def reset_notices(session: AsyncSession, event: Event, now: datetime, tz: ZoneInfo) -> None:
+    """After a new start time: reminders and questions are planned afresh (passed ones skipped)."""
+    await session.execute(
+        delete(EventNotice).where(EventNotice.event_id == event.id, EventNotice.kind != ANNOUNCE)
+    )
+    await skip_passed_notices(session, event, now, await reminder_leads(session, event.guild_id), tz)
+
+
+# --- the weekly agenda ---------------------------------------------------------------------------
+
+
+def agenda_due(settings: GuildSettings, now: datetime, default_tz: str) -> tuple[str, datetime] | None:
+    """The agenda week due now (posted with the weekly introductions round if the server set one
+    up, otherwise Monday 09:00), at most a day late; None otherwise."""
+    weekday, at = agenda_time(settings)
+    return due_round(now, weekday, at, guilds.zone(settings, default_tz))
+
+
+def agenda_time(settings: GuildSettings) -> tuple[int, time]:
+    """The weekday and local time of the agenda: those of the weekly introductions round when the
+    server set up introductions, otherwise Monday 09:00."""
+    if settings.intro_channel_id is not None:
+        return settings.intro_weekday, time(settings.intro_hour, settings.intro_minute)
+    return 0, time(9, 0)
+
+
+async def claim_agenda(session: AsyncSession, guild_id: int, week: str) -> bool:
+    """Record the week's agenda before it is posted; False when it was recorded before."""
+    try:
+        async with session.begin_nested():
+            session.add(AgendaPost(guild_id=guild_id, week=week))
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+async def set_agenda_message(session: AsyncSession, guild_id: int, week: str, message_id: int) -> None:
+    post = (
+        await session.execute(select(AgendaPost).where(AgendaPost.guild_id == guild_id, AgendaPost.week == week))
+    ).scalar_one_or_none()
+    if post is not None:
+        post.message_id = message_id
