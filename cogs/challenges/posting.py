@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.i18n import t
+from bot.messaging import fetch_channel, pings, send_dm
 from bot.services import challenges
 from bot.services.challenges import ChallengeView, Invitation
 from bot.ui import NO_PINGS, safe
@@ -38,25 +39,8 @@ ARCHIVE_MINUTES = 10080  # a week of quiet before Discord hides the thread
 THREAD_ARCHIVED = 50083
 
 
-def ping(user_id: int) -> discord.AllowedMentions:
-    """Ping exactly this member, never anyone else."""
-    return discord.AllowedMentions(everyone=False, roles=False, users=[discord.Object(user_id)])
-
-
-async def _fetch(bot: Bot, channel_id: int | None) -> object | None:
-    if channel_id is None:
-        return None
-    channel = bot.get_channel(channel_id)
-    if channel is None:
-        try:
-            channel = await bot.fetch_channel(channel_id)
-        except discord.HTTPException:
-            return None
-    return channel
-
-
 async def challenge_channel(bot: Bot, channel_id: int | None) -> Postable | None:
-    channel = await _fetch(bot, channel_id)
+    channel = await fetch_channel(bot, channel_id)
     return channel if isinstance(channel, Postable) else None
 
 
@@ -134,7 +118,7 @@ async def _quietly(action: Awaitable[object]) -> None:
 
 
 async def _unarchive(bot: Bot, thread_id: int) -> None:
-    thread = await _fetch(bot, thread_id)
+    thread = await fetch_channel(bot, thread_id)
     if isinstance(thread, discord.Thread) and thread.archived:
         await thread.edit(archived=False)
 
@@ -176,7 +160,7 @@ async def announce(bot: Bot, view: ChallengeView, content: str) -> None:
 
 async def add_to_thread(bot: Bot, view: ChallengeView, user_id: int) -> None:
     """A new team member follows the thread from now on."""
-    thread = await _fetch(bot, view.thread_id)
+    thread = await fetch_channel(bot, view.thread_id)
     if not isinstance(thread, discord.Thread):
         return
     try:
@@ -195,12 +179,8 @@ async def deliver_invitation(bot: Bot, invitation: Invitation, *, by: str) -> st
     embed = invitation_embed(
         locale, view, by=by, server=guild.name if guild else "Discord", reasons=invitation.reasons
     )
-    try:
-        user = bot.get_user(user_id) or await bot.fetch_user(user_id)
-        await user.send(embed=embed, view=join_view(view.id, locale), allowed_mentions=NO_PINGS)
+    if await send_dm(bot, user_id, embed=embed, view=join_view(view.id, locale)) is not None:
         return "dm"
-    except discord.HTTPException as exc:
-        log.info("invitation DM to %s failed (%s); mentioning them in the thread", user_id, exc.status)
     if view.thread_id is None:
         return None
     content = t(
@@ -213,7 +193,7 @@ async def deliver_invitation(bot: Bot, invitation: Invitation, *, by: str) -> st
     )
     try:
         await bot.get_partial_messageable(view.thread_id).send(
-            content[:2000], view=join_view(view.id, locale), allowed_mentions=ping(user_id)
+            content[:2000], view=join_view(view.id, locale), allowed_mentions=pings([user_id])
         )
     except discord.HTTPException:
         log.warning("could not invite %s in the thread of challenge %s", user_id, view.id, exc_info=True)

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.messaging import NO_PINGS, pings, private_thread, text_channel
+from bot.messaging import send_dm as dm
 from bot.services.events import Recipient
 
 if TYPE_CHECKING:
@@ -27,46 +29,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NO_PINGS = discord.AllowedMentions.none()
-
-
-def pings(user_ids: Sequence[int]) -> discord.AllowedMentions:
-    """Ping exactly the named members, never anyone else."""
-    return discord.AllowedMentions(
-        everyone=False, roles=False, replied_user=False, users=[discord.Object(u) for u in user_ids]
-    )
-
-
-async def text_channel(bot: Bot, channel_id: int | None) -> discord.TextChannel | None:
-    if channel_id is None:
-        return None
-    channel = bot.get_channel(channel_id)
-    if channel is None:
-        try:
-            channel = await bot.fetch_channel(channel_id)
-        except discord.HTTPException:
-            return None
-    return channel if isinstance(channel, discord.TextChannel) else None
-
-
-async def dm(bot: Bot, user_id: int, **kwargs: Any) -> discord.Message | None:
-    """Send a DM; None when the member's DMs are closed or the send failed."""
-    kwargs.setdefault("allowed_mentions", NO_PINGS)
-    try:
-        user = bot.get_user(user_id) or await bot.fetch_user(user_id)
-        return await user.send(**kwargs)
-    except discord.HTTPException as exc:
-        log.info("DM to %s failed (%s)", user_id, exc.status)
-        return None
-
-
-async def private_thread(channel: discord.TextChannel, name: str, user_ids: Sequence[int]) -> discord.Thread:
-    thread = await channel.create_thread(
-        name=name[:100], type=discord.ChannelType.private_thread, invitable=False, auto_archive_duration=10080
-    )
-    for user_id in user_ids:
-        await thread.add_user(discord.Object(user_id))
-    return thread
+# Re-exported for the other event modules.
+__all__ = ["NO_PINGS", "dm", "dm_consenting", "pings", "post", "private_thread", "text_channel"]
 
 
 async def dm_consenting(

@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot.errors import UserError
 from bot.i18n import t
+from bot.messaging import text_channel
 from bot.services import guilds, intros, matchmaking, rounds
 from bot.services.schedule import due_round
 from bot.ui import is_moderator, locale_of, safe, send_ephemeral
@@ -287,7 +288,7 @@ class IntroductionsCog(commands.Cog, name="Introductions"):
         async with self.bot.db.session() as session:
             settings = await guilds.get_settings(session, guild_id)
             claimed = await rounds.claim_summaries(session, guild_id, self.bot.clock())
-        channel = await delivery._channel(self.bot, settings.intro_channel_id)
+        channel = await text_channel(self.bot, settings.intro_channel_id)
         if channel is None:
             return
         locale = self.bot.settings.default_locale

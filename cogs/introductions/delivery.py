@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.i18n import t
+from bot.messaging import fetch_channel, pings, private_thread, send_dm, text_channel
 from bot.services import guilds, intros
 from bot.ui import safe
 from cogs.introductions.render import proposal_embed, reasons_text
@@ -23,44 +24,6 @@ if TYPE_CHECKING:
     from bot.app import Bot
 
 log = logging.getLogger(__name__)
-
-
-def _pings(*user_ids: int) -> discord.AllowedMentions:
-    """Ping exactly the named members, never anyone else."""
-    return discord.AllowedMentions(everyone=False, roles=False, users=[discord.Object(u) for u in user_ids])
-
-
-async def _channel(bot: Bot, channel_id: int | None) -> discord.TextChannel | None:
-    if channel_id is None:
-        return None
-    channel = bot.get_channel(channel_id)
-    if channel is None:
-        try:
-            channel = await bot.fetch_channel(channel_id)
-        except discord.HTTPException:
-            return None
-    return channel if isinstance(channel, discord.TextChannel) else None
-
-
-async def _dm(bot: Bot, user_id: int, **kwargs: object) -> discord.Message | None:
-    """Send a DM; None when the member's DMs are closed or the send failed."""
-    try:
-        user = bot.get_user(user_id) or await bot.fetch_user(user_id)
-        return await user.send(**kwargs)  # type: ignore[arg-type]
-    except discord.HTTPException as exc:
-        log.info("DM to %s failed (%s); using a private thread", user_id, exc.status)
-        return None
-
-
-async def _private_thread(
-    bot: Bot, channel: discord.TextChannel, name: str, user_ids: tuple[int, ...]
-) -> discord.Thread:
-    thread = await channel.create_thread(
-        name=name[:100], type=discord.ChannelType.private_thread, invitable=False, auto_archive_duration=10080
-    )
-    for user_id in user_ids:
-        await thread.add_user(discord.Object(user_id))
-    return thread
 
 
 async def send_proposal(bot: Bot, intro_id: int, user_id: int) -> bool:
@@ -86,19 +49,19 @@ async def send_proposal(bot: Bot, intro_id: int, user_id: int) -> bool:
             expires_at=int(intro.expires_at.timestamp()),
         )
     view = answer_view(intro_id, locale)
-    message = await _dm(bot, user_id, embed=embed, view=view, allowed_mentions=discord.AllowedMentions.none())
+    message = await send_dm(bot, user_id, embed=embed, view=view)
     if message is None:
-        channel = await _channel(bot, settings.intro_channel_id)
+        channel = await text_channel(bot, settings.intro_channel_id)
         if channel is None:
             log.warning("no introductions channel in guild %s to reach member %s", intro.guild_id, user_id)
             return False
         try:
-            thread = await _private_thread(bot, channel, t(locale, "intro.thread.ask_name", name=other.name), (user_id,))
+            thread = await private_thread(channel, t(locale, "intro.thread.ask_name", name=other.name), (user_id,))
             message = await thread.send(
                 content=t(locale, "intro.thread.ask_hello", mention=f"<@{user_id}>"),
                 embed=embed,
                 view=view,
-                allowed_mentions=_pings(user_id),
+                allowed_mentions=pings([user_id]),
             )
         except discord.HTTPException:
             log.exception("could not reach member %s about introduction %s", user_id, intro_id)
@@ -131,13 +94,13 @@ async def open_connection(bot: Bot, intro: Introduction) -> discord.Thread | Non
         assert fresh is not None
         parties = [(p.user_id, p.member.name, p.member.locale) for p in fresh.parties]
         reasons, chance = fresh.reasons, fresh.chance
-    channel = await _channel(bot, settings.intro_channel_id)
+    channel = await text_channel(bot, settings.intro_channel_id)
     if channel is None:
         log.warning("introduction %s connected but guild %s has no introductions channel", intro.id, intro.guild_id)
         return None
     names = {user_id: name for user_id, name, _ in parties}
     (a, a_name, a_locale), (b, b_name, b_locale) = parties
-    thread = await _private_thread(bot, channel, f"{a_name} × {b_name}", (a, b))
+    thread = await private_thread(channel, f"{a_name} × {b_name}", (a, b))
     texts = []
     for locale in dict.fromkeys((a_locale, b_locale)):
         texts.append(
@@ -150,7 +113,7 @@ async def open_connection(bot: Bot, intro: Introduction) -> discord.Thread | Non
                 starter=t(locale, "intro.connected.starter"),
             )
         )
-    await thread.send("\n\n".join(texts)[:2000], allowed_mentions=_pings(a, b))
+    await thread.send("\n\n".join(texts)[:2000], allowed_mentions=pings([a, b]))
     async with bot.db.session() as session:
         await intros.set_thread(session, intro.id, thread.id)
     return thread
@@ -178,14 +141,12 @@ async def send_followups(bot: Bot) -> int:
         view = met_view(intro_id, locale)
         message = None
         if may_dm:  # a member who left introductions since gets no more DMs, only the thread
-            message = await _dm(bot, user_id, content=content, view=view, allowed_mentions=discord.AllowedMentions.none())
+            message = await send_dm(bot, user_id, content=content, view=view)
         if message is None and thread_id is not None:
-            thread = bot.get_channel(thread_id)
+            thread = await fetch_channel(bot, thread_id)
             try:
-                if thread is None:
-                    thread = await bot.fetch_channel(thread_id)
                 assert isinstance(thread, discord.Thread)
-                message = await thread.send(f"<@{user_id}> {content}", view=view, allowed_mentions=_pings(user_id))
+                message = await thread.send(f"<@{user_id}> {content}", view=view, allowed_mentions=pings([user_id]))
             except (discord.HTTPException, AssertionError):
                 log.info("follow-up for %s in introduction %s could not be delivered", user_id, intro_id)
         sent += message is not None
