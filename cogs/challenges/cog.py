@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.errors import UserError
 from bot.i18n import t
-from bot.services import challenges, guilds, matchmaking
+from bot.services import challenges, events, guilds, matchmaking
 from bot.services.challenges import Draft
 from bot.ui import is_moderator, locale_of, safe, send_ephemeral
 from cogs.challenges import posting
@@ -130,7 +130,7 @@ class ChallengesCog(commands.Cog, name="Challenges"):
         if interaction.guild_id is None or not is_moderator(interaction):
             return []
         async with self.bot.db.session() as session:
-            found = await challenges.hackathons(session, interaction.guild_id, self.bot.clock())
+            found = await events.upcoming_hackathons(session, interaction.guild_id, self.bot.clock())
         needle = current.casefold()
         return [
             app_commands.Choice(name=f"{title} · {starts.date().isoformat()}"[:100], value=event_id)

@@ -152,21 +152,6 @@ async def choices(
     return found
 
 
-async def hackathons(session: AsyncSession, guild_id: int, now: datetime) -> list[tuple[int, str, datetime]]:
-    """Hackathons a challenge can be linked to: scheduled and not started yet, soonest first."""
-    stmt = (
-        select(Event.id, Event.title, Event.starts_at)
-        .where(
-            Event.guild_id == guild_id,
-            Event.kind == EventKind.HACKATHON.value,
-            Event.status == EventStatus.SCHEDULED.value,
-            Event.starts_at > now,
-        )
-        .order_by(Event.starts_at, Event.id)
-    )
-    return [(row[0], row[1], row[2]) for row in await session.execute(stmt)]
-
-
 async def _hackathon(session: AsyncSession, guild_id: int, event_id: int, now: datetime) -> Event:
     event = await session.get(Event, event_id)
     if event is None or event.guild_id != guild_id:
