@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from bot.services.matching import (
     DEFAULT_THRESHOLD,
+    Analyzer,
     MatchIndex,
     MemberData,
     Scorer,
@@ -90,6 +91,21 @@ def test_compound_splitting() -> None:
 
 def test_stopwords_and_accents_are_ignored() -> None:
     assert SCORER.features("Een ruimte voor de Ideeën").norm == SCORER.features("ruimte ideeen").norm
+
+
+def test_analysis_is_a_function_of_the_text_alone() -> None:
+    # Texts are analysed once per set of (word, head or qualifier) units and cached: the result
+    # must not depend on which texts were analysed before, or in which order.
+    texts = ["Subsidie aanvragen voor stichtingen", "aanvragen subsidie voor Stichtingen", "subsidei aanvraag",
+             "hulp bij fondsenwerving", "fondsenwerving hulp", "Vrijwiligers voor ouderen", "ouderen vrijwilligers",
+             "werkruimte voor reparaties", "reparaties werkruimte", "a", "de het een", ""]
+    first, second = Analyzer(load_vocabulary()), Analyzer(load_vocabulary())
+    forward = [first.analyze(t) for t in texts]
+    backward = [second.analyze(t) for t in reversed(texts)][::-1]
+    assert forward == backward
+    assert forward[0] == forward[1]  # word order
+    assert forward[2].norm == first.analyze("subsidie aanvraag").norm  # corrected typo
+    assert forward[5].concepts != forward[6].concepts  # "voor ouderen" is a qualifier
 
 
 # -- text scores -------------------------------------------------------------------------------

@@ -46,6 +46,8 @@ GENERIC_WORDS = frozenset(
 QUALIFIER_WEIGHT = 0.5  # concept weight of words after a qualifier preposition
 BROADER_WEIGHT = 0.8  # a concept implies its broader concepts at this weight
 _LINKERS = ("", "s", "e", "en")  # Dutch linking sounds: beleid-s-advies, fondsen-werving
+CACHE_LIMIT = 400_000  # token and unit-set entries kept before the analysis caches are reset
+_STOP, _QUALIFIER = -1, -2  # token ids of stop words and of qualifier prepositions
 
 
 @lru_cache(maxsize=65536)
@@ -162,7 +164,17 @@ class Analyzer:
             if len(w) >= 4 and w.isalpha():
                 self._by_end.setdefault((len(w), w[0], 0), []).append(w)
                 self._by_end.setdefault((len(w), w[-1], 1), []).append(w)
+        # Every prefix (3+ letters) of a compound part: splitting only tries slices that can grow
+        # into a part.
+        self._prefixes = frozenset(p[:k] for p in self._parts for k in range(3, len(p) + 1))
         self._unit = lru_cache(maxsize=200_000)(self._compute_unit)
+        # Texts are analysed through their set of (unit, in head) pairs: token -> unit id, unit ->
+        # id, and unit-id set -> features. Texts differing only in case, accents, stop words,
+        # word order, inflection or a corrected typo share one entry.
+        self._token_ids: dict[str, int] = {}
+        self._unit_ids: dict[_Unit, int] = {}
+        self._units: list[_Unit] = []
+        self._by_units: dict[frozenset[int], Features] = {}
         self._choices: dict[tuple[int, str, str], list[str]] = {}
         terms = []
         for group in vocabulary.groups:
@@ -195,8 +207,14 @@ class Analyzer:
             return None
         best: list[tuple[str, ...] | None] = [None] * (n + 1)
         best[n] = ()
+        prefixes = self._prefixes
         for i in range(n - 3, -1, -1):
-            for j in range(n, i + 2, -1):
+            ends = []  # j where word[i:j] may be a part (longest last)
+            j = i + 3
+            while j <= n and word[i:j] in prefixes:
+                ends.append(j)
+                j += 1
+            for j in reversed(ends):
                 rest = best[j]
                 part = self._parts.get(word[i:j])
                 if part is None or rest is None or (i == 0 and j == n):
@@ -238,14 +256,47 @@ class Analyzer:
     # -- texts -------------------------------------------------------------------------------
 
     def analyze(self, text: str) -> Features:
-        units: list[tuple[_Unit, bool]] = []  # (unit, in the head part of the text)
-        head = True
-        for token in tokens(text):
-            if token in STOPWORDS:
-                if token in QUALIFIER_PREPOSITIONS and units:
-                    head = False
+        if len(self._token_ids) >= CACHE_LIMIT or len(self._by_units) >= CACHE_LIMIT:
+            self._token_ids.clear()
+            self._unit_ids.clear()
+            self._units.clear()
+            self._by_units.clear()
+        token_ids = self._token_ids
+        key: list[int] = []  # 2 * unit id + (1 in the head part of the text, else 0)
+        head = 1
+        for token in _TOKEN.findall(fast_fold(text)):
+            uid = token_ids.get(token)
+            if uid is None:
+                uid = self._token_id(token)
+            if uid < 0:
+                if uid == _QUALIFIER and key:
+                    head = 0
                 continue
-            units.append((self._unit(token), head))
+            key.append(2 * uid + head)
+        units = frozenset(key)
+        features = self._by_units.get(units)
+        if features is None:
+            features = self._by_units[units] = self._features(units)
+        return features
+
+    def _token_id(self, token: str) -> int:
+        if len(token) < 2 or token in STOPWORDS:
+            uid = _QUALIFIER if token in QUALIFIER_PREPOSITIONS else _STOP
+        else:
+            unit = self._unit(token)
+            uid = self._unit_ids.get(unit)
+            if uid is None:
+                uid = self._unit_ids[unit] = len(self._units)
+                self._units.append(unit)
+        self._token_ids[token] = uid
+        return uid
+
+    def _features(self, key: frozenset[int]) -> Features:
+        # A canonical order (by content, not by id) keeps the result a function of the text.
+        units = sorted(
+            ((self._units[k >> 1], bool(k & 1)) for k in key),
+            key=lambda uh: (uh[0].whole, uh[0].parts, uh[0].known, uh[1]),
+        )
         norm_stems = sorted(
             {p for u, _ in units for p in (u.parts if u.parts and not u.known else (u.whole,))} - self._generic
         )
