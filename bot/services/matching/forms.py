@@ -4,9 +4,10 @@ Members share many texts, and many texts share a normalized form ("Subsidie aanv
 "subsidies aanvragen" and "subsidei aanvraag" are one form), so all text work happens once per
 *form*. Scores between forms come from two relations, each kept only above the threshold:
 
-* ``str_rel``: rapidfuzz string scores between need forms and offer forms, found through a
-  stem → forms inverted index (very common stems are skipped when rarer ones exist), then scored
-  in C with ``process.extract``; stored when at or above the threshold;
+* ``str_rel``: rapidfuzz string scores between the normalized strings of need forms and offer
+  forms (kept per distinct string: forms differing only in concepts share it), found through a
+  stem → strings inverted index (very common stems are skipped when rarer ones exist), then
+  scored in C with ``process.extract``; stored when at or above the threshold;
 * concept scores between concept *signatures* (a form's concept weights), computed when asked,
   after a cheap test that rejects pairs sharing no strong concept whose weak overlap cannot reach
   the threshold. Candidates for concept matches come from a concept → members index per role.
@@ -58,9 +59,13 @@ class FormTable:
         self.sig: list[int] = []
         # Per role: form -> members holding it; stem -> forms; concept -> {member: count}.
         self.holders: tuple[dict[int, set[int]], dict[int, set[int]]] = ({}, {})
-        self._postings: tuple[dict[str, set[int]], dict[str, set[int]]] = ({}, {})  # stems and affixes
+        # Per role: normalized string -> forms held with it; stem or affix -> normalized strings.
+        # String matching works on distinct strings: forms that differ only in concepts share them.
+        self._norm_forms: tuple[dict[str, set[int]], dict[str, set[int]]] = ({}, {})
+        self._postings: tuple[dict[str, set[str]], dict[str, set[str]]] = ({}, {})
         self.concept_holders: tuple[dict[int, dict[int, int]], dict[int, dict[int, int]]] = ({}, {})
-        self.str_rel: dict[int, dict[int, float]] = {}
+        # Normalized string -> {normalized string: string score}, both ways, at or above the threshold.
+        self.str_rel: dict[str, dict[str, float]] = {}
         # Signatures: distinct concept weightings, with what the fast rejection test needs.
         self._sig_of_concepts: dict[tuple[tuple[str, float], ...], int] = {}
         self.sig_concepts: list[dict[str, float]] = []
@@ -168,13 +173,19 @@ class FormTable:
     def add_holder(self, role: int, form: int, member: int, *, defer: bool = False) -> None:
         held = self.holders[role].setdefault(form, set())
         if not held:
-            for token in self.tokens[form] | self._affixes[form]:
-                self._postings[role].setdefault(token, set()).add(form)
-            if defer:
-                if role == NEED:
-                    self._pending.append((role, form))
-            else:
-                self._match(form, role)
+            norm = self.norm[form]
+            same = self._norm_forms[role].setdefault(norm, set())
+            if not same:
+                postings = self._postings[role]
+                for token in self.tokens[form] | self._affixes[form]:
+                    postings.setdefault(token, set()).add(norm)
+                # A string new to this role: its matches against the other role are owed.
+                if defer:
+                    if role == NEED:
+                        self._pending.append((role, form))
+                else:
+                    self._match(form, role)
+            same.add(form)
         held.add(member)
         by_concept = self.concept_holders[role]
         for concept, _estimate in self._estimates[self.sig[form]]:
@@ -195,55 +206,69 @@ class FormTable:
         if held:
             return
         del self.holders[role][form]
-        for token in self.tokens[form] | self._affixes[form]:
-            forms = self._postings[role][token]
-            forms.discard(form)
-            if not forms:
-                del self._postings[role][token]
-        if form not in self.holders[1 - role]:
+        norm = self.norm[form]
+        same = self._norm_forms[role][norm]
+        same.discard(form)
+        if not same:
+            del self._norm_forms[role][norm]
+            for token in self.tokens[form] | self._affixes[form]:
+                norms = self._postings[role][token]
+                norms.discard(norm)
+                if not norms:
+                    del self._postings[role][token]
+        if norm not in self._norm_forms[0] and norm not in self._norm_forms[1]:
             # Unused in both roles: forget its string matches (they are recomputed if it returns).
-            for other in self.str_rel.pop(form, {}):
-                self.str_rel.get(other, {}).pop(form, None)
+            for other in self.str_rel.pop(norm, {}):
+                self.str_rel.get(other, {}).pop(norm, None)
 
     # -- string matching -----------------------------------------------------------------------
 
     def flush(self) -> None:
         """Compute the string matches owed by a bulk load."""
         pending, self._pending = self._pending, []
+        done: set[tuple[int, str]] = set()
         for role, form in pending:
-            if form in self.holders[role]:
+            key = (role, self.norm[form])
+            if key[1] in self._norm_forms[role] and key not in done:
+                done.add(key)
                 self._match(form, role)
 
     def _match(self, form: int, role: int) -> None:
-        """String matches of a form (in ``role``) against the forms of the other role."""
+        """String matches of a form's normalized string (new in ``role``) against the strings
+        held in the other role."""
         query = self.norm[form]
-        postings = self._postings[1 - role]
         if not query:
             return
-        lists = [postings[t] for t in self.tokens[form] if t in postings]
+        postings = self._postings[1 - role]
+        tokens = self.tokens[form]
+        lists = [postings[t] for t in tokens if t in postings]
         common = max(COMMON_STEM_MIN, int(COMMON_STEM_FRACTION * len(self.holders[1 - role])))
-        rare = [t for t in self.tokens[form] if t in postings and len(postings[t]) <= common]
+        rare = [t for t in tokens if t in postings and len(postings[t]) <= common]
         # Common stems are skipped unless the rest of the text is short: only then can a text
         # sharing nothing but common stems still reach the threshold.
-        if sum(map(len, rare)) > sum(len(t) for t in self.tokens[form] if t not in rare):
+        if sum(map(len, rare)) > sum(len(t) for t in tokens if t not in rare):
             lists = [postings[t] for t in rare]
         # Shared word beginnings and endings find compounds and variants ("ruimte" in
         # "woonruimte", "burn-out" and "burnout") that share no whole stem.
         lists += [postings[k] for k in self._affixes[form] if k in postings and len(postings[k]) <= common]
         if not lists:
             return
-        candidates = list(set().union(*lists))
-        choices = [self.norm[c] for c in candidates]
         found = process.extract(
-            query, choices, scorer=STRING_SCORER, processor=None, score_cutoff=self.threshold, limit=None
+            query, set().union(*lists), scorer=STRING_SCORER, processor=None, score_cutoff=self.threshold, limit=None
         )
         if not found:
             return
-        mine = self.str_rel.setdefault(form, {})
-        for _choice, score, i in found:
-            other = candidates[i]
+        str_rel = self.str_rel
+        get = str_rel.get
+        mine = get(query)
+        if mine is None:
+            mine = str_rel[query] = {}
+        for other, score, _i in found:
             mine[other] = score
-            self.str_rel.setdefault(other, {})[form] = score
+            theirs = get(other)
+            if theirs is None:
+                theirs = str_rel[other] = {}
+            theirs[query] = score
 
     # -- scores --------------------------------------------------------------------------------
 
@@ -252,9 +277,9 @@ class FormTable:
         if need == offer:
             return 100.0 if self.norm[need] else self.concept_between(self.sig[need], self.sig[need])
         s = self.concept_between(self.sig[need], self.sig[offer])
-        rel = self.str_rel.get(need)
+        rel = self.str_rel.get(self.norm[need])
         if rel is not None:
-            t = rel.get(offer, 0.0)
+            t = rel.get(self.norm[offer], 0.0)
             if t > s:
                 return t
         return s
@@ -272,11 +297,12 @@ class FormTable:
             held = by_concept.get(concept)
             if held and estimate >= floor:
                 yield estimate, 2 * concept, held
-        form_holders = self.holders[partner_role]
-        for other, score in self.str_rel.get(form, {}).items():
-            held_f = form_holders.get(other)
-            if held_f:
-                yield score, 2 * other + 1, held_f
+        rel = self.str_rel.get(self.norm[form])
+        if rel:
+            form_holders, norm_forms = self.holders[partner_role], self._norm_forms[partner_role]
+            for other_norm, score in rel.items():
+                for other in norm_forms.get(other_norm, ()):
+                    yield score, 2 * other + 1, form_holders[other]
 
     def shared_concepts(self, need: int, offer: int) -> tuple[str, ...]:
         a, b = self.sig_concepts[self.sig[need]], self.sig_concepts[self.sig[offer]]

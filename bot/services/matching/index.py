@@ -78,11 +78,12 @@ class _Member:
     sector: str | None
     needs: tuple[tuple[int, str], ...]  # (form, text as written), one per distinct form
     offers: tuple[tuple[int, str], ...]
-    # Per offer: (form, text, concept ids); and all concept ids and forms of the offers, so a
-    # need that shares nothing with them is skipped in one step.
-    offer_info: tuple[tuple[int, str, frozenset[str]], ...]
+    # Per offer: (form, text, concept ids, normalized string); and all concept ids, forms and
+    # normalized strings of the offers, so a need that shares nothing with them is skipped in one step.
+    offer_info: tuple[tuple[int, str, frozenset[str], str], ...]
     offer_keys: frozenset[str]
     offer_forms: frozenset[int]
+    offer_norms: frozenset[str]
 
 
 def combine(scores: Iterable[float], cross_sector: bool) -> float:
@@ -160,15 +161,16 @@ class MatchIndex:
         if data.member_id in self._members:
             self.remove_member(data.member_id)
         needs, offers = self._items(data.needs), self._items(data.offers)
-        keys = self.forms.keys_of
-        info = tuple((f, text, keys(f)) for f, text in offers)
+        keys, norm = self.forms.keys_of, self.forms.norm
+        info = tuple((f, text, keys(f), norm[f]) for f, text in offers)
         record = _Member(
             data.sector or None,
             needs,
             offers,
             info,
-            frozenset().union(*(k for _f, _t, k in info)),
+            frozenset().union(*(k for _f, _t, k, _n in info)),
             frozenset(f for f, _t in offers),
+            frozenset(n for _f, _t, _k, n in info),
         )
         self._members[data.member_id] = record
         for role, items in ((NEED, record.needs), (OFFER, record.offers)):
@@ -191,24 +193,25 @@ class MatchIndex:
     def _direction(self, need_of: _Member, offer_of: _Member) -> Iterable[tuple[float, str, int, str, int]]:
         forms = self.forms
         sig, match_keys, str_rel, between = forms.sig, forms.match_keys_of_sig, forms.str_rel, forms.concept_between
+        norm = forms.norm
         threshold = self.threshold
-        offer_keys, offer_forms = offer_of.offer_keys, offer_of.offer_forms
+        offer_keys, offer_forms, offer_norms = offer_of.offer_keys, offer_of.offer_forms, offer_of.offer_norms
         for need_form, need in need_of.needs:
             sn = sig[need_form]
             kn = match_keys[sn]
-            rel = str_rel.get(need_form)
+            rel = str_rel.get(norm[need_form])
             if kn.isdisjoint(offer_keys) and need_form not in offer_forms and (
-                rel is None or rel.keys().isdisjoint(offer_forms)
+                rel is None or rel.keys().isdisjoint(offer_norms)
             ):
                 continue  # nothing of this offerer's can answer this need
             best, best_offer, best_form = 0.0, "", -1
-            for offer_form, offer, ko in offer_of.offer_info:
+            for offer_form, offer, ko, offer_norm in offer_of.offer_info:
                 if offer_form == need_form:
                     s = forms.text_score(need_form, offer_form)
                 else:
                     s = 0.0 if kn.isdisjoint(ko) else between(sn, sig[offer_form])
                     if rel is not None:
-                        t = rel.get(offer_form, 0.0)
+                        t = rel.get(offer_norm, 0.0)
                         if t > s:
                             s = t
                 if s > best:
