@@ -10,10 +10,12 @@ exceeds 100 and pairs stay distinguishable instead of all saturating at the cap.
 
 from __future__ import annotations
 
+import gc
 import heapq
-from operator import itemgetter
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from bot.services.matching.forms import NEED, OFFER, FormTable
 from bot.services.matching.scoring import DEFAULT_THRESHOLD, Scorer
@@ -34,6 +36,22 @@ def mix(a: int, b: int) -> int:
     does not always favour the lowest member ids and does not depend on PYTHONHASHSEED."""
     x = ((a ^ (b * 0x9E3779B97F4A7C15)) * 0xBF58476D1CE4E5B9) & _MASK
     return x ^ (x >> 29)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector during bulk work (building an index, planning a round).
+
+    That work allocates millions of long-lived containers and frees no cycles; the collector would
+    scan them again and again (about a fifth of the build time at 100,000 members).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def pair_filter(excluded: PairFilter | Iterable[tuple[int, int] | frozenset[int]] | None) -> PairFilter:
@@ -125,9 +143,10 @@ class MatchIndex:
             extra = [list(g) for g in extra_synonyms]
             scorer = Scorer(vocab.extended(extra) if extra else vocab, threshold=threshold)
         index = cls(scorer)
-        for member in members:
-            index._add(member, defer=True)
-        index.forms.flush()
+        with gc_paused():
+            for member in members:
+                index._add(member, defer=True)
+            index.forms.flush()
         return index
 
     # -- membership ----------------------------------------------------------------------------

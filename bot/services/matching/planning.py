@@ -23,7 +23,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bot.services.matching.index import MatchIndex, PairFilter, Reason, pair_filter
+from bot.services.matching.index import MatchIndex, PairFilter, Reason, gc_paused, pair_filter
 
 EXACT_LIMIT = 12
 MAX_PER_MEMBER = 3
@@ -70,9 +70,10 @@ def plan_round(
     if not 1 <= max_per_member <= MAX_PER_MEMBER:
         raise ValueError(f"max_per_member must be between 1 and {MAX_PER_MEMBER}")
     people = {p for p in participants if p in index}
-    edges = index.candidate_edges(people, excluded_pairs, per_member=1 + 2 * max_per_member)
-    chosen = solve(edges, max_per_member)
-    pairs = [PlannedPair(a, b, edges[(a, b)], index.reasons(a, b)) for a, b in chosen]
+    with gc_paused():
+        edges = index.candidate_edges(people, excluded_pairs, per_member=1 + 2 * max_per_member)
+        chosen = solve(edges, max_per_member)
+        pairs = [PlannedPair(a, b, edges[(a, b)], index.reasons(a, b)) for a, b in chosen]
     pairs.sort(key=lambda p: (-p.score, p.a, p.b))
     matched = {p.a for p in pairs} | {p.b for p in pairs}
     return RoundPlan(pairs, sorted(set(participants) - matched))
