@@ -17,7 +17,9 @@ Nothing here compares every need with every offer.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator
+from operator import itemgetter
 
 from rapidfuzz import process
 
@@ -41,6 +43,7 @@ CACHE_LIMIT = 1_000_000  # concept scores kept between signature pairs before th
 
 
 AFFIX = 4
+_RANK = itemgetter(0, 1)  # (-score, key) of an entry
 
 
 def _affixes(tokens: frozenset[str]) -> frozenset[str]:
@@ -303,6 +306,37 @@ class FormTable:
             for other_norm, score in rel.items():
                 for other in norm_forms.get(other_norm, ()):
                     yield score, 2 * other + 1, form_holders[other]
+
+    def ranked_entries(self, form: int, partner_role: int) -> Iterator[tuple[float, int, set[int] | dict[int, int]]]:
+        """:meth:`entries` as (-score, key, holders), best first (ties by key), produced lazily:
+        taking the first few does not look at the holders of every string match."""
+        by_concept = self.concept_holders[partner_role]
+        floor = self.threshold - 10
+        concepts = []
+        for concept, estimate in self._estimates[self.sig[form]]:
+            if estimate >= floor:
+                held = by_concept.get(concept)
+                if held:
+                    concepts.append((-estimate, 2 * concept, held))
+        concepts.sort(key=_RANK)
+        rel = self.str_rel.get(self.norm[form])
+        if not rel:
+            return iter(concepts)
+        return heapq.merge(concepts, self._ranked_strings(rel, partner_role), key=_RANK)
+
+    def _ranked_strings(self, rel: dict[str, float], partner_role: int) -> Iterator[tuple[float, int, set[int]]]:
+        form_holders, norm_forms = self.holders[partner_role], self._norm_forms[partner_role]
+        items = sorted(rel.items(), key=itemgetter(1), reverse=True)
+        i, n = 0, len(items)
+        while i < n:
+            score = items[i][1]
+            group = []
+            while i < n and items[i][1] == score:
+                for other in norm_forms.get(items[i][0], ()):
+                    group.append((-score, 2 * other + 1, form_holders[other]))
+                i += 1
+            group.sort(key=_RANK)
+            yield from group
 
     def shared_concepts(self, need: int, offer: int) -> tuple[str, ...]:
         a, b = self.sig_concepts[self.sig[need]], self.sig_concepts[self.sig[offer]]

@@ -11,7 +11,6 @@ exceeds 100 and pairs stay distinguishable instead of all saturating at the cap.
 from __future__ import annotations
 
 import gc
-import heapq
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -238,13 +237,47 @@ class MatchIndex:
             if best >= threshold:
                 yield best, need, need_form, best_offer, best_form
 
+    def _scores(self, need_of: _Member, offer_of: _Member, scores: list[float]) -> bool:
+        """The scores :meth:`_direction` yields, appended to ``scores``; True (and stop) at a
+        perfect one, since a pair with a reason of 100 scores 100 whatever else it has."""
+        forms = self.forms
+        sig, match_keys, str_rel, between = forms.sig, forms.match_keys_of_sig, forms.str_rel, forms.concept_between
+        norm = forms.norm
+        threshold = self.threshold
+        offer_keys, offer_forms, offer_norms = offer_of.offer_keys, offer_of.offer_forms, offer_of.offer_norms
+        for need_form, _need in need_of.needs:
+            sn = sig[need_form]
+            kn = match_keys[sn]
+            rel = str_rel.get(norm[need_form])
+            strings = None if rel is None else rel.keys() & offer_norms
+            if need_form in offer_forms:
+                best = forms.text_score(need_form, need_form)
+            elif strings:
+                best = max(rel[n] for n in strings)
+            elif kn.isdisjoint(offer_keys):
+                continue  # nothing of this offerer's can answer this need
+            else:
+                best = 0.0
+            if best < 100.0 and not kn.isdisjoint(offer_keys):
+                for offer_form, _offer, ko, _norm in offer_of.offer_info:
+                    if offer_form != need_form and not kn.isdisjoint(ko):
+                        s = between(sn, sig[offer_form])
+                        if s > best:
+                            best = s
+            if best >= threshold:
+                if best >= 100.0:
+                    return True
+                scores.append(best)
+        return False
+
     def pair_score(self, a: int, b: int) -> float:
         """Symmetric pair score 0–100; 0 when nothing matches (or a == b, or unknown)."""
         ma, mb = self._members.get(a), self._members.get(b)
         if ma is None or mb is None or a == b:
             return 0.0
-        scores = [r[0] for r in self._direction(ma, mb)]
-        scores.extend(r[0] for r in self._direction(mb, ma))
+        scores: list[float] = []
+        if self._scores(ma, mb, scores) or self._scores(mb, ma, scores):
+            return 100.0
         return combine(scores, _cross_sector(ma, mb))
 
     def reasons(self, a: int, b: int) -> list[Reason]:
@@ -331,50 +364,57 @@ class MatchIndex:
         """
         people = set(participants)
         is_excluded = pair_filter(excluded_pairs)
-        top_cache: dict[tuple[int, int], list[tuple[float, int, tuple[int, ...]]]] = {}
-        held_cache: dict[tuple[int, int], tuple[int, ...]] = {}
+        ranked = self.forms.ranked_entries
+        top_cache: dict[int, list[tuple[float, int, tuple[int, ...]]]] = {}
+        held_cache: dict[int, tuple[int, ...]] = {}  # entry key -> participants holding it, sorted
 
-        def top(form: int, partner_role: int) -> list[tuple[float, int, tuple[int, ...]]]:
-            key = (form, partner_role)
-            found = top_cache.get(key)
-            if found is None:
-                found = []
-                for score, hkey, held in self.forms.entries(form, partner_role):
-                    hk = (partner_role, hkey)
-                    tup = held_cache.get(hk)
-                    if tup is None:
-                        tup = held_cache[hk] = tuple(sorted(b for b in held if b in people))
-                    if tup:
-                        found.append((score, hkey, tup))
-                found = heapq.nsmallest(entries_per_item, found, key=lambda e: (-e[0], e[1]))
-                top_cache[key] = found
+        def top(form: int) -> list[tuple[float, int, tuple[int, ...]]]:
+            """The best entries of a need form that participants hold: (score, key mixed for
+            the start position, holders)."""
+            found = []
+            for negative, hkey, held in ranked(form, OFFER):
+                tup = held_cache.get(hkey)
+                if tup is None:
+                    tup = held_cache[hkey] = tuple(sorted(people.intersection(held)))
+                if tup:
+                    found.append((-negative, hkey * 0x9E3779B97F4A7C15, tup))
+                    if len(found) >= entries_per_item:
+                        break
+            top_cache[form] = found
             return found
 
+        members = self._members
         edges: dict[tuple[int, int], float] = {}
         for a in sorted(people):
-            member = self._members.get(a)
+            member = members.get(a)
             if member is None:
                 continue
             # Each member looks from its needs to offers; the other direction is covered when the
             # partner looks from its own needs, and the pair score counts both anyway.
             cands: dict[int, float] = {}
+            get = cands.get
             for form, _text in member.needs:
-                for score, hkey, held in top(form, OFFER):
+                best = top_cache.get(form)
+                if best is None:
+                    best = top(form)
+                for score, mixed, held in best:
                     n = len(held)
-                    start = ((a ^ hkey * 0x9E3779B97F4A7C15) * 0xBF58476D1CE4E5B9 >> 17) % n
-                    for j in range(min(n, fanout)):
-                        b = held[(start + j) % n]
-                        if score > cands.get(b, 0.0):
+                    start = ((a ^ mixed) * 0xBF58476D1CE4E5B9 >> 17) % n
+                    end = start + fanout
+                    # fanout holders from start on, wrapping around (each at most once)
+                    for b in held[start:end] if end <= n else held[start:] + held[: min(end - n, start)]:
+                        if score > get(b, 0.0):
                             cands[b] = score
             cands.pop(a, None)
             # Stable sort: equal scores keep the (member-dependent) order in which they were picked.
             kept = 0
-            for b, _score in sorted(cands.items(), key=itemgetter(1), reverse=True):
+            for b, score in sorted(cands.items(), key=itemgetter(1), reverse=True):
                 if is_excluded(a, b):
                     continue
                 pair = (a, b) if a < b else (b, a)
                 if pair not in edges:
-                    edges[pair] = self.pair_score(a, b)
+                    # A string entry of 100 is an identical text: the pair scores 100 whatever else.
+                    edges[pair] = 100.0 if score >= 100.0 else self.pair_score(a, b)
                 kept += 1
                 if kept >= per_member:
                     break

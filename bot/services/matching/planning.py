@@ -140,17 +140,23 @@ def _exact(vertices: tuple[int, ...], adj: Mapping[int, Mapping[int, float]]) ->
 
 def _approximate(vertices: list[int], adj: Mapping[int, Mapping[int, float]], capacity: int) -> list[Edge]:
     mates: dict[int, set[int]] = {v: set() for v in vertices}
-    ranked = sorted(
-        ((w, a, b) for a in vertices for b, w in adj[a].items() if a < b), key=lambda e: (-e[0], e[1], e[2])
-    )
+    ranked = sorted((-w, a, b) for a in vertices for b, w in adj[a].items() if a < b)  # heaviest first
     for _w, a, b in ranked:
         if len(mates[a]) < capacity and len(mates[b]) < capacity:
             mates[a].add(b)
             mates[b].add(a)
-    neighbours = {v: sorted(adj[v], key=lambda u: (-adj[v][u], u)) for v in vertices}
+    if not ranked:
+        return []
+    # Heaviest first, ties by id (a stable sort by weight of the ids in order).
+    neighbours = {v: sorted(sorted(adj[v]), key=adj[v].__getitem__, reverse=True) for v in vertices}
+    # Bounds that let the local search skip moves which cannot gain (the results are the same):
+    # the heaviest edge at each vertex, and the lightest edge of all.
+    heaviest = {v: adj[v][nb[0]] if nb else 0.0 for v, nb in neighbours.items()}
+    lightest = -ranked[-1][0]
+    spread = -ranked[0][0] - lightest
     for _ in range(MAX_PASSES):
-        improved = _augment(vertices, adj, neighbours, mates, capacity)
-        improved = _swap(vertices, adj, neighbours, mates) or improved
+        improved = _augment(vertices, adj, neighbours, mates, capacity, spread)
+        improved = _swap(vertices, adj, neighbours, mates, heaviest, lightest) or improved
         if not improved:
             break
     return [(a, b) for a in vertices for b in mates[a] if a < b]
@@ -165,12 +171,18 @@ def _link(mates: dict[int, set[int]], a: int, b: int, on: bool) -> None:
         mates[b].discard(a)
 
 
+def _ordered(items: set[int]) -> Collection[int]:
+    """A set's elements in ascending order, as a copy (cheap for the usual zero or one)."""
+    return tuple(items) if len(items) < 2 else sorted(items)
+
+
 def _augment(
     vertices: list[int],
     adj: Mapping[int, Mapping[int, float]],
     neighbours: Mapping[int, list[int]],
     mates: dict[int, set[int]],
     capacity: int,
+    spread: float,
 ) -> bool:
     """From each vertex with room, apply the best short augmenting path while one gains.
 
@@ -181,7 +193,7 @@ def _augment(
     improved = False
     for u in vertices:
         while len(mates[u]) < capacity:
-            gain, ops = _best_path(u, adj, neighbours, mates, capacity)
+            gain, ops = _best_path(u, adj, neighbours, mates, capacity, spread)
             if gain <= _EPS:
                 break
             for add, a, b in ops:
@@ -196,23 +208,36 @@ def _best_path(
     neighbours: Mapping[int, list[int]],
     mates: dict[int, set[int]],
     capacity: int,
+    spread: float,
 ) -> tuple[float, list[tuple[bool, int, int]]]:
+    """The best path from ``u`` (see :func:`_augment`), the first found among equals.
+
+    Branch and bound: after adding x-v (gain g), a path can still gain at most ``spread`` (the
+    heaviest minus the lightest edge) per further step, so neighbours whose bound cannot beat the
+    best path found are skipped with all lighter ones. This never changes the result.
+    """
     best: list[tuple[float, list[tuple[bool, int, int]]]] = [(0.0, [])]
+    margin = _EPS / 2
 
     def explore(x: int, gain: float, ops: list[tuple[bool, int, int]], used: set[int], depth: int) -> None:
         tried = 0
+        ahead = (depth - 1) * spread
+        edges = adj[x]
         for v in neighbours[x]:
             if v in used or v in mates[x]:
                 continue
             tried += 1
             if tried > AUGMENT_BRANCH:
                 break
-            g = gain + adj[x][v]
-            if len(mates[v]) < capacity:
+            g = gain + edges[v]
+            if g + ahead <= best[0][0] + margin:
+                break  # neighbours come heaviest first: none of the rest can do better
+            held = mates[v]
+            if len(held) < capacity:
                 if g > best[0][0] + _EPS:
                     best[0] = (g, [*ops, (True, x, v)])
                 continue
-            for y in sorted(mates[v]):
+            for y in _ordered(held):
                 if y in used:
                     continue
                 g2 = g - adj[v][y]
@@ -231,18 +256,29 @@ def _swap(
     adj: Mapping[int, Mapping[int, float]],
     neighbours: Mapping[int, list[int]],
     mates: dict[int, set[int]],
+    heaviest: Mapping[int, float],
+    lightest: float,
 ) -> bool:
-    """Replace two chosen pairs a-b, c-d by a-c, b-d when that scores more."""
+    """Replace two chosen pairs a-b, c-d by a-c, b-d when that scores more.
+
+    The gain is at most w(a, c) + heaviest(b) - w(a, b) - lightest; neighbours c come heaviest
+    first, so the search for a-b stops once that bound cannot be positive.
+    """
     improved = False
+    margin = _EPS / 2
     for a in vertices:
-        for b in sorted(mates[a]):
+        edges = adj[a]
+        for b in _ordered(mates[a]):
             if b not in mates[a]:
                 continue
             done = False
+            floor = edges[b] + lightest - heaviest[b] + margin  # w(a, c) must exceed this
             for c in neighbours[a]:
+                if edges[c] <= floor:
+                    break
                 if c == b or c in mates[a]:
                     continue
-                for d in sorted(mates[c]):
+                for d in _ordered(mates[c]):
                     if d in (a, b) or d in mates[b] or d not in adj[b]:
                         continue
                     if adj[a][c] + adj[b][d] - adj[a][b] - adj[c][d] > _EPS:
