@@ -211,6 +211,26 @@ def test_incremental_add_and_remove(sample_index: MatchIndex) -> None:
     assert index.pair_score(11, 99) == 0
 
 
+def test_bulk_build_matches_incremental_adds() -> None:
+    # A bulk build counts concept holders and string matches once at the end; member by member
+    # gives the same index. A member listed twice keeps its last entry.
+    members = sample_members()
+    replaced = MemberData(5, "company", ["boekhouding"], ["fundraising coach"])
+    bulk = MatchIndex.build([*members, replaced], scorer=SCORER)
+    step = MatchIndex(SCORER)
+    for member in [*members, replaced]:
+        step.add_member(member)
+    def counts(index: MatchIndex) -> list[dict[int, dict[int, int]]]:
+        return [{c: held for c, held in role.items() if held} for role in index.forms.concept_holders]
+
+    assert counts(bulk) == counts(step)
+    assert bulk.forms.holders == step.forms.holders
+    for a, b in itertools.combinations(range(1, 13), 2):
+        assert bulk.pair_score(a, b) == step.pair_score(a, b)
+    for m in range(1, 13):
+        assert bulk.suggest(m, limit=5) == step.suggest(m, limit=5)
+
+
 PHRASES = ["fondsenwerving", "fundraising", "boekhouding", "accounting", "juridisch advies", "legal advice",
            "vergaderruimte", "meeting room", "vrijwilligers", "volunteers", "fietsen repareren", "subsidieaanvraag",
            "grant writing", "social media", "marketing", "taalcafé", "language lessons", "web development"]

@@ -18,7 +18,7 @@ Nothing here compares every need with every offer.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from operator import itemgetter
 
 from rapidfuzz import process
@@ -32,6 +32,15 @@ from bot.services.matching.scoring import (
     Scorer,
     concept_score,
 )
+
+try:
+    from collections import _count_elements  # C helper behind Counter.update
+except ImportError:  # pragma: no cover - other Python implementations
+
+    def _count_elements(mapping: dict[int, int], iterable: Iterable[int]) -> None:
+        for element in iterable:
+            mapping[element] = mapping.get(element, 0) + 1
+
 
 NEED, OFFER = 0, 1
 # A stem in more forms than this is too common to find candidates with (when rarer stems exist).
@@ -55,6 +64,7 @@ class FormTable:
         self.scorer = scorer
         self.threshold = scorer.threshold
         self._form_of_text: dict[str, int] = {}
+        self.known_text = self._form_of_text.get  # the form of a text seen before, else None
         self._form_of_features: dict[tuple[str, tuple[tuple[str, float], ...]], int] = {}
         self.norm: list[str] = []
         self.tokens: list[frozenset[str]] = []
@@ -84,6 +94,7 @@ class FormTable:
         self._concept_no: dict[str, int] = {}
         self._cache: dict[int, float] = {}
         self._pending: list[tuple[int, int]] = []  # (role, form) whose string matches are owed
+        self._bulk = False  # a bulk load is under way: concept_holders are counted at flush()
 
     # -- forms and signatures ------------------------------------------------------------------
 
@@ -95,7 +106,7 @@ class FormTable:
         key = fast_fold(text)
         form = self._form_of_text.get(key)
         if form is None:
-            features = self.scorer.features(text)
+            features = self.scorer.analyzer.analyze(text)
             fkey = (features.norm, features.concepts)
             form = self._form_of_features.get(fkey)
             if form is None:
@@ -174,38 +185,59 @@ class FormTable:
     # -- holders -------------------------------------------------------------------------------
 
     def add_holder(self, role: int, form: int, member: int, *, defer: bool = False) -> None:
-        held = self.holders[role].setdefault(form, set())
-        if not held:
-            norm = self.norm[form]
-            same = self._norm_forms[role].setdefault(norm, set())
-            if not same:
-                postings = self._postings[role]
-                for token in self.tokens[form] | self._affixes[form]:
-                    postings.setdefault(token, set()).add(norm)
-                # A string new to this role: its matches against the other role are owed.
-                if defer:
-                    if role == NEED:
-                        self._pending.append((role, form))
-                else:
-                    self._match(form, role)
-            same.add(form)
-        held.add(member)
-        by_concept = self.concept_holders[role]
-        for concept, _estimate in self._estimates[self.sig[form]]:
-            counts = by_concept.setdefault(concept, {})
-            counts[member] = counts.get(member, 0) + 1
+        self.add_holders(role, (form,), member, defer=defer)
+
+    def add_holders(self, role: int, forms: Iterable[int], member: int, *, defer: bool = False) -> None:
+        """``member`` holds ``forms`` in ``role``. With ``defer`` (a bulk load), concept holders
+        and string matches wait for :meth:`flush`."""
+        holders = self.holders[role]
+        for form in forms:
+            held = holders.get(form)
+            if held is None:
+                held = holders[form] = set()
+            if not held:
+                self._first_holder(role, form, defer)
+            held.add(member)
+            if not defer:
+                by_concept = self.concept_holders[role]
+                for concept, _estimate in self._estimates[self.sig[form]]:
+                    counts = by_concept.setdefault(concept, {})
+                    counts[member] = counts.get(member, 0) + 1
+        if defer:
+            self._bulk = True
+
+    def _first_holder(self, role: int, form: int, defer: bool) -> None:
+        norm = self.norm[form]
+        same = self._norm_forms[role].get(norm)
+        if same is None:
+            same = self._norm_forms[role][norm] = set()
+        if not same:
+            postings = self._postings[role]
+            for token in self.tokens[form] | self._affixes[form]:
+                posted = postings.get(token)
+                if posted is None:
+                    posted = postings[token] = set()
+                posted.add(norm)
+            # A string new to this role: its matches against the other role are owed.
+            if defer:
+                if role == NEED:
+                    self._pending.append((role, form))
+            else:
+                self._match(form, role)
+        same.add(form)
 
     def remove_holder(self, role: int, form: int, member: int) -> None:
         held = self.holders[role].get(form)
         if not held or member not in held:
             return
         held.discard(member)
-        by_concept = self.concept_holders[role]
-        for concept, _estimate in self._estimates[self.sig[form]]:
-            counts = by_concept[concept]
-            counts[member] -= 1
-            if not counts[member]:
-                del counts[member]
+        if not self._bulk:
+            by_concept = self.concept_holders[role]
+            for concept, _estimate in self._estimates[self.sig[form]]:
+                counts = by_concept[concept]
+                counts[member] -= 1
+                if not counts[member]:
+                    del counts[member]
         if held:
             return
         del self.holders[role][form]
@@ -227,7 +259,20 @@ class FormTable:
     # -- string matching -----------------------------------------------------------------------
 
     def flush(self) -> None:
-        """Compute the string matches owed by a bulk load."""
+        """Finish a bulk load: count concept holders, compute the string matches owed."""
+        if self._bulk:
+            # Counted here, per form and concept, in C: far cheaper than per member and text.
+            self._bulk = False
+            for role in (NEED, OFFER):
+                by_concept: dict[int, dict[int, int]] = {}
+                for form, held in self.holders[role].items():
+                    for concept, _estimate in self._estimates[self.sig[form]]:
+                        counts = by_concept.get(concept)
+                        if counts is None:
+                            counts = by_concept[concept] = {}
+                        _count_elements(counts, held)
+                self.concept_holders[role].clear()
+                self.concept_holders[role].update(by_concept)
         pending, self._pending = self._pending, []
         done: set[tuple[int, str]] = set()
         for role, form in pending:

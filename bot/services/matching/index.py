@@ -178,28 +178,33 @@ class MatchIndex:
     def _add(self, data: MemberData, *, defer: bool) -> None:
         if data.member_id in self._members:
             self.remove_member(data.member_id)
+        forms = self.forms
         needs, offers = self._items(data.needs), self._items(data.offers)
-        keys, norm = self.forms.keys_of, self.forms.norm
-        info = tuple((f, text, keys(f), norm[f]) for f, text in offers)
+        keys, norm = forms.keys_of, forms.norm
+        info = tuple([(f, text, keys(f), norm[f]) for f, text in offers])
         record = _Member(
             data.sector or None,
             needs,
             offers,
             info,
-            frozenset().union(*(k for _f, _t, k, _n in info)),
-            frozenset(f for f, _t in offers),
-            frozenset(n for _f, _t, _k, n in info),
+            frozenset().union(*[k for _f, _t, k, _n in info]),
+            frozenset([f for f, _t in offers]),
+            frozenset([n for _f, _t, _k, n in info]),
         )
-        self._members[data.member_id] = record
-        for role, items in ((NEED, record.needs), (OFFER, record.offers)):
-            for form, _text in items:
-                self.forms.add_holder(role, form, data.member_id, defer=defer)
+        member_id = data.member_id
+        self._members[member_id] = record
+        forms.add_holders(NEED, [f for f, _t in needs], member_id, defer=defer)
+        forms.add_holders(OFFER, [f for f, _t in offers], member_id, defer=defer)
 
     def _items(self, texts: Sequence[str]) -> tuple[tuple[int, str], ...]:
+        forms = self.forms
+        known, form_of, norm, sig, sig_concepts = forms.known_text, forms.form, forms.norm, forms.sig, forms.sig_concepts
         seen: dict[int, str] = {}
         for text in texts:
-            form = self.forms.form(text)
-            if self.forms.norm[form] or self.forms.sig_concepts[self.forms.sig[form]]:
+            form = known(text)
+            if form is None:
+                form = form_of(text)
+            if norm[form] or sig_concepts[sig[form]]:
                 seen.setdefault(form, text)
         return tuple(seen.items())
 
