@@ -284,28 +284,10 @@ class FormTable:
     def _match(self, form: int, role: int) -> None:
         """String matches of a form's normalized string (new in ``role``) against the strings
         held in the other role."""
-        query = self.norm[form]
-        if not query:
-            return
-        postings = self._postings[1 - role]
-        tokens = self.tokens[form]
-        lists = [postings[t] for t in tokens if t in postings]
-        common = max(COMMON_STEM_MIN, int(COMMON_STEM_FRACTION * len(self.holders[1 - role])))
-        rare = [t for t in tokens if t in postings and len(postings[t]) <= common]
-        # Common stems are skipped unless the rest of the text is short: only then can a text
-        # sharing nothing but common stems still reach the threshold.
-        if sum(map(len, rare)) > sum(len(t) for t in tokens if t not in rare):
-            lists = [postings[t] for t in rare]
-        # Shared word beginnings and endings find compounds and variants ("ruimte" in
-        # "woonruimte", "burn-out" and "burnout") that share no whole stem.
-        lists += [postings[k] for k in self._affixes[form] if k in postings and len(postings[k]) <= common]
-        if not lists:
-            return
-        found = process.extract(
-            query, set().union(*lists), scorer=STRING_SCORER, processor=None, score_cutoff=self.threshold, limit=None
-        )
+        found = self._string_matches(form, role)
         if not found:
             return
+        query = self.norm[form]
         str_rel = self.str_rel
         get = str_rel.get
         mine = get(query)
@@ -317,6 +299,37 @@ class FormTable:
             if theirs is None:
                 theirs = str_rel[other] = {}
             theirs[query] = score
+
+    def _string_matches(self, form: int, role: int) -> list[tuple[str, float, int]]:
+        """(string, score, _) of the other role's strings at or above the threshold."""
+        query = self.norm[form]
+        if not query:
+            return []
+        postings = self._postings[1 - role]
+        tokens = self.tokens[form]
+        stems = [t for t in tokens if t in postings]
+        common = max(COMMON_STEM_MIN, int(COMMON_STEM_FRACTION * len(self.holders[1 - role])))
+        rare = [t for t in stems if len(postings[t]) <= common]
+        # Common stems are skipped unless the rest of the text is short: only then can a text
+        # sharing nothing but common stems still reach the threshold.
+        if sum(map(len, rare)) > sum(len(t) for t in tokens if t not in rare):
+            stems = rare
+        # Shared word beginnings and endings find compounds and variants ("ruimte" in
+        # "woonruimte", "burn-out" and "burnout") that share no whole stem.
+        affixes = {k for k in self._affixes[form] if k in postings and len(postings[k]) <= common}
+        if affixes:
+            # Every string with a stem also has the stem's beginning and ending: a stem whose
+            # affix is used adds nothing to the candidates.
+            stems = [
+                t for t in stems if len(t) <= AFFIX or ("<" + t[:AFFIX] not in affixes and t[-AFFIX:] + ">" not in affixes)
+            ]
+        lists = [postings[t] for t in stems]
+        lists += [postings[k] for k in affixes]
+        if not lists:
+            return []
+        return process.extract(
+            query, set().union(*lists), scorer=STRING_SCORER, processor=None, score_cutoff=self.threshold, limit=None
+        )
 
     # -- scores --------------------------------------------------------------------------------
 
