@@ -24,6 +24,7 @@ from bot.services.matching import (
     solve,
     stem,
 )
+from bot.services.matching import forms as forms_module
 from bot.services.matching.planning import EXACT_LIMIT, _approximate
 
 SCORER = Scorer()
@@ -229,6 +230,33 @@ def test_bulk_build_matches_incremental_adds() -> None:
         assert bulk.pair_score(a, b) == step.pair_score(a, b)
     for m in range(1, 13):
         assert bulk.suggest(m, limit=5) == step.suggest(m, limit=5)
+
+
+def _community(n: int, seed: int = 3) -> list[MemberData]:
+    rng = random.Random(seed)
+    terms = [t for g in load_vocabulary().groups for t in g.terms]
+    templates = ["{}", "hulp bij {}", "{} voor ouderen", "advice on {}", "{} en {}", "{} for charities"]
+
+    def text() -> str:
+        return rng.choice(templates).format(rng.choice(terms), rng.choice(terms))
+
+    return [MemberData(i, None, [text() for _ in range(3)], [text() for _ in range(3)]) for i in range(n)]
+
+
+def test_string_matching_shared_with_a_helper_process_gives_the_same_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    members = _community(400)
+    monkeypatch.setattr(forms_module, "HELPER_MIN_QUERIES", None)
+    alone = MatchIndex.build(members, scorer=SCORER)
+    monkeypatch.setattr(forms_module, "HELPER_MIN_QUERIES", 1)
+    monkeypatch.setattr(forms_module, "_cores", lambda: 2)
+    shared = MatchIndex.build(members, scorer=SCORER)
+    assert alone.forms.str_rel and shared.forms.str_rel == alone.forms.str_rel
+    # A helper that cannot start, or fails, leaves the work to this process.
+    monkeypatch.setattr(forms_module.sys, "executable", "/nonexistent/python")
+    assert MatchIndex.build(members, scorer=SCORER).forms.str_rel == alone.forms.str_rel
+    monkeypatch.setattr(forms_module.sys, "executable", sys.executable)
+    monkeypatch.setattr(forms_module.marshal, "dumps", lambda _obj: b"not a payload")
+    assert MatchIndex.build(members, scorer=SCORER).forms.str_rel == alone.forms.str_rel
 
 
 PHRASES = ["fondsenwerving", "fundraising", "boekhouding", "accounting", "juridisch advies", "legal advice",

@@ -13,11 +13,22 @@ Members share many texts, and many texts share a normalized form ("Subsidie aanv
   the threshold. Candidates for concept matches come from a concept → members index per role.
 
 Nothing here compares every need with every offer.
+
+A bulk build owes one string query per distinct need string. From ``HELPER_MIN_QUERIES`` on, and
+with two usable cores, half of them run in a helper process (a fresh interpreter fed the strings
+and postings by pipe, so nothing is shared or forked) while this process runs the other half;
+the index is the same as when one process does all. If the helper cannot start or fails, this
+process does its share.
 """
 
 from __future__ import annotations
 
 import heapq
+import marshal
+import os
+import subprocess
+import sys
+from array import array
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
 
@@ -49,6 +60,10 @@ COMMON_STEM_FRACTION = 0.02
 STRONG = 0.5  # concepts at or above this weight are a text's topics; below, qualifiers
 INDEX_MIN = 0.35  # concepts below this weight (demoted qualifiers) find no candidates
 CACHE_LIMIT = 1_000_000  # concept scores kept between signature pairs before the cache is reset
+# A bulk load owing at least this many string queries shares them with a helper process when
+# two cores are usable (set to None to never start one). The helper takes this share.
+HELPER_MIN_QUERIES: int | None = 4_000
+HELPER_SHARE = 0.5
 
 
 AFFIX = 4
@@ -57,6 +72,103 @@ _RANK = itemgetter(0, 1)  # (-score, key) of an entry
 
 def _affixes(tokens: frozenset[str]) -> frozenset[str]:
     return frozenset(k for t in tokens if len(t) > AFFIX for k in ("<" + t[:AFFIX], t[-AFFIX:] + ">"))
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _string_matches(
+    query: str,
+    tokens: Iterable[str],
+    affixes: Iterable[str],
+    postings: dict[str, set[str]],
+    common: int,
+    threshold: float,
+) -> list[tuple[str, float, int]]:
+    """(string, score, _) of the strings in ``postings`` that score at or above ``threshold``
+    against ``query`` (normalized, with its stems ``tokens`` and their ``affixes``)."""
+    stems = [t for t in tokens if t in postings]
+    rare = [t for t in stems if len(postings[t]) <= common]
+    # Common stems are skipped unless the rest of the text is short: only then can a text
+    # sharing nothing but common stems still reach the threshold.
+    if sum(map(len, rare)) > sum(len(t) for t in tokens if t not in rare):
+        stems = rare
+    # Shared word beginnings and endings find compounds and variants ("ruimte" in
+    # "woonruimte", "burn-out" and "burnout") that share no whole stem.
+    used = {k for k in affixes if k in postings and len(postings[k]) <= common}
+    if used:
+        # Every string with a stem also has the stem's beginning and ending: a stem whose
+        # affix is used adds nothing to the candidates.
+        stems = [t for t in stems if len(t) <= AFFIX or ("<" + t[:AFFIX] not in used and t[-AFFIX:] + ">" not in used)]
+    lists = [postings[t] for t in stems]
+    lists += [postings[k] for k in used]
+    if not lists:
+        return []
+    return process.extract(
+        query, set().union(*lists), scorer=STRING_SCORER, processor=None, score_cutoff=threshold, limit=None
+    )
+
+
+def _unpack(data: bytes, queries: int) -> tuple[array, ...] | None:
+    """The arrays a helper sent (see _helper_main), or None if they are not all there."""
+    header = array("q")
+    if len(data) < 24:
+        return None
+    header.frombytes(data[:24])
+    n_queries, n_found, n_others = header
+    if n_queries != queries or len(data) != 24 + 8 * (n_queries + 2 * n_found + 2 * n_others + 2 * n_found):
+        return None
+    parts = []
+    start = 24
+    for code, size in (("q", n_queries), ("q", n_found), ("d", n_found), ("q", n_others), ("q", n_others),
+                       ("q", n_found), ("d", n_found)):
+        part = array(code)
+        part.frombytes(data[start : start + 8 * size])
+        parts.append(part)
+        start += 8 * size
+    return tuple(parts)
+
+
+def _helper_main() -> None:
+    """The helper process of :meth:`FormTable._match_shared`: queries in (marshal, stdin),
+    string numbers and scores out (stdout)."""
+    threshold, strings, postings_by_role, commons, queries = marshal.loads(sys.stdin.buffer.read())
+    postings = {
+        role: {token: {strings[i] for i in numbers} for token, numbers in by_token.items()}
+        for role, by_token in postings_by_role.items()
+    }
+    number = {string: i for i, string in enumerate(strings)}
+    counts, found_ids, scores = array("q"), array("q"), array("d")
+    # The same matches grouped by the string found, so that the parent stores both directions
+    # with one dict update per string: string number -> ([query number], [score]).
+    by_other: dict[int, tuple[list[int], list[float]]] = {}
+    for q, (role, query, tokens, affixes) in enumerate(queries):
+        found = _string_matches(query, tokens, affixes, postings[role], commons[role], threshold)
+        counts.append(len(found))
+        for other, score, _i in found:
+            o = number[other]
+            found_ids.append(o)
+            scores.append(score)
+            group = by_other.get(o)
+            if group is None:
+                group = by_other[o] = ([], [])
+            group[0].append(q)
+            group[1].append(score)
+    others, sizes, back_ids, back_scores = array("q"), array("q"), array("q"), array("d")
+    for o, (qs, ss) in by_other.items():
+        others.append(o)
+        sizes.append(len(qs))
+        back_ids.extend(qs)
+        back_scores.extend(ss)
+    out = sys.stdout.buffer
+    out.write(array("q", [len(counts), len(found_ids), len(others)]).tobytes())
+    for part in (counts, found_ids, scores, others, sizes, back_ids, back_scores):
+        out.write(part.tobytes())
+    out.flush()
 
 
 class FormTable:
@@ -275,60 +387,127 @@ class FormTable:
                 self.concept_holders[role].update(by_concept)
         pending, self._pending = self._pending, []
         done: set[tuple[int, str]] = set()
+        owed = []
         for role, form in pending:
             key = (role, self.norm[form])
             if key[1] in self._norm_forms[role] and key not in done:
                 done.add(key)
-                self._match(form, role)
+                owed.append((role, form))
+        if HELPER_MIN_QUERIES is not None and len(owed) >= HELPER_MIN_QUERIES and _cores() >= 2:
+            if self._match_shared(owed):
+                return
+        for role, form in owed:
+            self._match(form, role)
 
     def _match(self, form: int, role: int) -> None:
         """String matches of a form's normalized string (new in ``role``) against the strings
         held in the other role."""
         found = self._string_matches(form, role)
-        if not found:
-            return
-        query = self.norm[form]
+        if found:
+            self._store(self.norm[form], [(other, score) for other, score, _i in found])
+
+    def _store(self, query: str, found: list[tuple[str, float]]) -> None:
         str_rel = self.str_rel
         get = str_rel.get
         mine = get(query)
         if mine is None:
             mine = str_rel[query] = {}
-        for other, score, _i in found:
+        for other, score in found:
             mine[other] = score
             theirs = get(other)
             if theirs is None:
                 theirs = str_rel[other] = {}
             theirs[query] = score
 
+    def _match_shared(self, owed: list[tuple[int, int]]) -> bool:
+        """:meth:`_match` for every (role, form) in ``owed``, with a share of the queries run by a
+        helper process (a fresh interpreter, fed the strings and postings it needs) while this one
+        runs the rest. The helper sends back string numbers and scores; this process stores them.
+        The results are those of matching here. False (nothing done) if the helper cannot start."""
+        path = [os.getcwd() if p == "" else p for p in sys.path]
+        code = f"import sys; sys.path[:0] = {path!r}; from bot.services.matching.forms import _helper_main; _helper_main()"
+        try:
+            helper = subprocess.Popen(
+                [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            )
+        except OSError:
+            return False
+        data = b""
+        try:
+            # Prepared while the helper starts.
+            cut = int(len(owed) * HELPER_SHARE)
+            theirs, ours = owed[:cut], owed[cut:]
+            strings = list({*self._norm_forms[NEED], *self._norm_forms[OFFER]})
+            number = {string: i for i, string in enumerate(strings)}
+            roles = {1 - role for role, _form in theirs}
+            payload = marshal.dumps(
+                (
+                    self.threshold,
+                    strings,
+                    {r: {t: [number[s] for s in norms] for t, norms in self._postings[r].items()} for r in roles},
+                    {r: self._common(r) for r in roles},
+                    [(1 - role, self.norm[f], tuple(self.tokens[f]), tuple(self._affixes[f])) for role, f in theirs],
+                )
+            )
+            assert helper.stdin is not None and helper.stdout is not None
+            try:
+                helper.stdin.write(payload)
+                helper.stdin.close()
+            except OSError:
+                pass  # the helper died: its share is done here below
+            del payload
+            for role, form in ours:
+                self._match(form, role)
+            data = helper.stdout.read()
+        finally:
+            if helper.poll() is None and not data:
+                helper.kill()
+            helper.wait()
+            helper.stdout.close()  # type: ignore[union-attr]
+        parts = _unpack(data, len(theirs)) if helper.returncode == 0 else None
+        del data
+        if parts is None:
+            for role, form in theirs:  # the helper failed: do its share here
+                self._match(form, role)
+            return True
+        counts, found_ids, scores, others, sizes, back_ids, back_scores = parts
+        str_rel = self.str_rel
+        queries = [self.norm[form] for _role, form in theirs]
+        name = strings.__getitem__
+        position = 0
+        for query, count in zip(queries, counts):
+            if count:
+                end = position + count
+                found = zip(map(name, found_ids[position:end]), scores[position:end])
+                mine = str_rel.get(query)
+                if mine is None:
+                    str_rel[query] = dict(found)
+                else:
+                    mine.update(found)
+                position = end
+        position = 0
+        for other, size in zip(map(name, others), sizes):
+            end = position + size
+            back = zip(map(queries.__getitem__, back_ids[position:end]), back_scores[position:end])
+            theirs_rel = str_rel.get(other)
+            if theirs_rel is None:
+                str_rel[other] = dict(back)
+            else:
+                theirs_rel.update(back)
+            position = end
+        return True
+
+    def _common(self, role: int) -> int:
+        """Posting sets larger than this are too common to find candidates with (see _match)."""
+        return max(COMMON_STEM_MIN, int(COMMON_STEM_FRACTION * len(self.holders[role])))
+
     def _string_matches(self, form: int, role: int) -> list[tuple[str, float, int]]:
         """(string, score, _) of the other role's strings at or above the threshold."""
         query = self.norm[form]
         if not query:
             return []
-        postings = self._postings[1 - role]
-        tokens = self.tokens[form]
-        stems = [t for t in tokens if t in postings]
-        common = max(COMMON_STEM_MIN, int(COMMON_STEM_FRACTION * len(self.holders[1 - role])))
-        rare = [t for t in stems if len(postings[t]) <= common]
-        # Common stems are skipped unless the rest of the text is short: only then can a text
-        # sharing nothing but common stems still reach the threshold.
-        if sum(map(len, rare)) > sum(len(t) for t in tokens if t not in rare):
-            stems = rare
-        # Shared word beginnings and endings find compounds and variants ("ruimte" in
-        # "woonruimte", "burn-out" and "burnout") that share no whole stem.
-        affixes = {k for k in self._affixes[form] if k in postings and len(postings[k]) <= common}
-        if affixes:
-            # Every string with a stem also has the stem's beginning and ending: a stem whose
-            # affix is used adds nothing to the candidates.
-            stems = [
-                t for t in stems if len(t) <= AFFIX or ("<" + t[:AFFIX] not in affixes and t[-AFFIX:] + ">" not in affixes)
-            ]
-        lists = [postings[t] for t in stems]
-        lists += [postings[k] for k in affixes]
-        if not lists:
-            return []
-        return process.extract(
-            query, set().union(*lists), scorer=STRING_SCORER, processor=None, score_cutoff=self.threshold, limit=None
+        return _string_matches(
+            query, self.tokens[form], self._affixes[form], self._postings[1 - role], self._common(1 - role), self.threshold
         )
 
     # -- scores --------------------------------------------------------------------------------
