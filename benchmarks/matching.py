@@ -7,9 +7,10 @@
 Members get 5 needs and 5 offers built from the vocabulary's terms, in Dutch or English, often
 wrapped in everyday phrasing ("hulp bij ...", "advice on ..."), with a typo in ~10 % of texts,
 and a random sector. Measured: index build + ``plan_round`` time (wall clock; the build shares its
-string matching with one helper process when two cores are usable, see ``forms``), CPU time, and
-peak memory (ru_maxrss, this process and separately the helper); ``suggest`` latency on the warm
-index; and, on a smaller community, the text-level matching of the engine against brute force
+string matching with one helper process when two cores are usable, see ``forms``), CPU time
+(with the helper's), and peak memory of this process (ru_maxrss; the helper's own peak, about
+160 MB at 100,000 members, is not included: ru_maxrss of children counts the parent's pages a
+child shares between fork and exec); ``suggest`` latency on the warm index; and, on a smaller community, the text-level matching of the engine against brute force
 over every need string x every offer string with the same string scorer and threshold
 (``rapidfuzz.process.cdist`` when numpy is installed, otherwise the same scorer row by row with
 ``process.extract``), for speed and recall. The all-strings brute force is timed on every
@@ -96,11 +97,6 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def helper_rss_mib() -> float:
-    """Peak RSS of the largest finished child process (the index build's string-matching helper)."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-
-
 def cpu_s() -> float:
     """CPU time of this process and its finished children."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -135,7 +131,6 @@ def weekly_round(n: int) -> tuple[dict[str, object], MatchIndex, list[MemberData
         "mean_pair_score": round(plan.total_score / max(1, len(plan.pairs)), 2),
         "rss_before_build_mib": round(before, 1),
         "peak_rss_mib": round(rss_mib(), 1),
-        "helper_peak_rss_mib": round(helper_rss_mib(), 1),
         "index": index.stats(),
     }, index, members
 
