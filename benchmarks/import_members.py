@@ -29,12 +29,46 @@ from bot.db import Database
 from models import Member, MemberItem, Sector
 
 GUILD_ID = 900000000000000001
-WORDS = (
-    "subsidie advies vrijwilligers ruimte werkplek mentor netwerk onderzoek studenten stage "
-    "marketing juridisch boekhouding fondsenwerving website fietsen energie zorg taal buurt "
-    "ouderen jongeren klimaat voedsel cultuur sport design events vertalen coaching data "
-    "ideeën coöperatie café geïnteresseerd financiële creëren privé"
-).split()
+WORDS = [
+    "subsidie",
+    "advies",
+    "vrijwilligers",
+    "ruimte",
+    "werkplek",
+    "mentor",
+    "netwerk",
+    "onderzoek",
+    "studenten",
+    "stage",
+    "marketing",
+    "juridisch",
+    "boekhouding",
+    "fondsenwerving",
+    "website",
+    "fietsen",
+    "energie",
+    "zorg",
+    "taal",
+    "buurt",
+    "ouderen",
+    "jongeren",
+    "klimaat",
+    "voedsel",
+    "cultuur",
+    "sport",
+    "design",
+    "events",
+    "vertalen",
+    "coaching",
+    "data",
+    "ideeën",
+    "coöperatie",
+    "café",
+    "geïnteresseerd",
+    "financiële",
+    "creëren",
+    "privé",
+]
 SECTORS = [s.value for s in Sector] + ["Overheid", "Sociale onderneming", ""]
 
 

@@ -10,7 +10,8 @@ and a random sector. Measured: index build + ``plan_round`` time (wall clock; th
 string matching with one helper process when two cores are usable, see ``forms``), CPU time
 (with the helper's), and peak memory of this process (ru_maxrss; the helper's own peak, about
 160 MB at 100,000 members, is not included: ru_maxrss of children counts the parent's pages a
-child shares between fork and exec); ``suggest`` latency on the warm index; and, on a smaller community, the text-level matching of the engine against brute force
+child shares between fork and exec); ``suggest`` latency on the warm index; and, on a smaller
+community, the text-level matching of the engine against brute force
 over every need string x every offer string with the same string scorer and threshold
 (``rapidfuzz.process.cdist`` when numpy is installed, otherwise the same scorer row by row with
 ``process.extract``), for speed and recall. The all-strings brute force is timed on every
@@ -40,10 +41,28 @@ from bot.services.matching.forms import NEED, OFFER  # noqa: E402
 from bot.services.matching.scoring import STRING_SCORER  # noqa: E402
 
 SECTORS = ["government", "company", "social_enterprise", "knowledge_institution", "civil_society", "citizen", None]
-NL = ["hulp bij {}", "advies over {}", "{} voor stichtingen", "iemand voor {}", "ervaring met {}", "{} in de wijk",
-      "ondersteuning bij {}", "kennis van {}", "{} voor ouderen", "{} en {}"]
-EN = ["help with {}", "advice on {}", "{} for small charities", "someone for {}", "experience with {}",
-      "support with {}", "{} for young people", "{} and {}"]
+NL = [
+    "hulp bij {}",
+    "advies over {}",
+    "{} voor stichtingen",
+    "iemand voor {}",
+    "ervaring met {}",
+    "{} in de wijk",
+    "ondersteuning bij {}",
+    "kennis van {}",
+    "{} voor ouderen",
+    "{} en {}",
+]
+EN = [
+    "help with {}",
+    "advice on {}",
+    "{} for small charities",
+    "someone for {}",
+    "experience with {}",
+    "support with {}",
+    "{} for young people",
+    "{} and {}",
+]
 BRUTE_SAMPLE_STEP = 10  # time the all-strings brute force on every 10th need row
 TARGETS = {"round_seconds": 60.0, "peak_rss_mib": 2048.0, "suggest_p95_ms": 50.0, "speedup": 20.0, "recall": 0.95}
 
@@ -119,20 +138,24 @@ def weekly_round(n: int) -> tuple[dict[str, object], MatchIndex, list[MemberData
     t2 = time.perf_counter()
     c2 = cpu_s()
     assert all(frozenset((p.a, p.b)) not in met for p in plan.pairs)
-    return {
-        "members": n,
-        "participants": len(participants),
-        "index_build_s": round(t1 - t0, 2),
-        "plan_round_s": round(t2 - t1, 2),
-        "round_total_s": round(t2 - t0, 2),
-        "round_cpu_s": round(c2 - c0, 2),  # this process and the build's helper, for noisy machines
-        "pairs": len(plan.pairs),
-        "unmatched": len(plan.unmatched),
-        "mean_pair_score": round(plan.total_score / max(1, len(plan.pairs)), 2),
-        "rss_before_build_mib": round(before, 1),
-        "peak_rss_mib": round(rss_mib(), 1),
-        "index": index.stats(),
-    }, index, members
+    return (
+        {
+            "members": n,
+            "participants": len(participants),
+            "index_build_s": round(t1 - t0, 2),
+            "plan_round_s": round(t2 - t1, 2),
+            "round_total_s": round(t2 - t0, 2),
+            "round_cpu_s": round(c2 - c0, 2),  # this process and the build's helper, for noisy machines
+            "pairs": len(plan.pairs),
+            "unmatched": len(plan.unmatched),
+            "mean_pair_score": round(plan.total_score / max(1, len(plan.pairs)), 2),
+            "rss_before_build_mib": round(before, 1),
+            "peak_rss_mib": round(rss_mib(), 1),
+            "index": index.stats(),
+        },
+        index,
+        members,
+    )
 
 
 def suggest_latency(index: MatchIndex, members: list[MemberData], samples: int = 200) -> dict[str, object]:
@@ -194,7 +217,7 @@ def engine_vs_brute(n: int) -> dict[str, object]:
     # timed on a fixed sample of need rows and scaled (its cost is linear in the rows).
     distinct_needs, distinct_offers = sorted(set(need_rows)), sorted(set(offer_rows))
     pairs, brute_distinct_s, method = brute_force(distinct_needs, distinct_offers, threshold)
-    sample = need_rows[:: BRUTE_SAMPLE_STEP]
+    sample = need_rows[::BRUTE_SAMPLE_STEP]
     _sampled, sample_s, _ = brute_force(sample, offer_rows, threshold)
     brute_s = sample_s * len(need_rows) / len(sample)
     # Recall: of the pairs brute force finds, how many the engine scores at or above threshold.
@@ -207,8 +230,10 @@ def engine_vs_brute(n: int) -> dict[str, object]:
         weight = need_count[need] * offer_count[offer]
         found = any(
             forms.text_score(a, b) >= threshold
-            for a in form_of_norm[need] if a in forms.holders[NEED]
-            for b in form_of_norm[offer] if b in forms.holders[OFFER]
+            for a in form_of_norm[need]
+            if a in forms.holders[NEED]
+            for b in form_of_norm[offer]
+            if b in forms.holders[OFFER]
         )
         total += 1
         total_w += weight
@@ -252,15 +277,20 @@ def main() -> None:
         "speedup": comparison["speedup"] >= TARGETS["speedup"],  # type: ignore[operator]
         "recall": comparison["recall_instance_pairs"] >= TARGETS["recall"],  # type: ignore[operator]
     }
-    print(json.dumps({
-        "python": sys.version.split()[0],
-        "round": round_figures,
-        "suggest": latency,
-        "engine_vs_brute_force": comparison,
-        "targets": TARGETS,
-        "ok": ok,
-        "all_ok": all(ok.values()),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "python": sys.version.split()[0],
+                "round": round_figures,
+                "suggest": latency,
+                "engine_vs_brute_force": comparison,
+                "targets": TARGETS,
+                "ok": ok,
+                "all_ok": all(ok.values()),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -16,6 +18,7 @@ from bot.config import Settings
 from bot.db import Database, ensure_sqlite_dir
 from bot.errors import UserError
 from bot.i18n import t
+from bot.services.matchmaking import Matchmaker
 from bot.translator import VerbinderTranslator
 from bot.ui import locale_of, safe, send_ephemeral
 
@@ -34,7 +37,7 @@ EXTENSIONS: tuple[str, ...] = (
 Clock = Callable[[], datetime]
 
 
-def _utcnow() -> datetime:
+def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
@@ -44,7 +47,21 @@ class VerbinderTree(app_commands.CommandTree["Bot"]):
 
 
 class Bot(commands.Bot):
-    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+    """The running bot and the resources its features share.
+
+    Resources are made outside and passed in (see :func:`create_bot`); buttons and listeners reach
+    them through a typed ``interaction.client``. A bot without a database only knows its commands:
+    ``verbinder sync`` uses that to register them without migrating or scheduling anything.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        database: Database | None = None,
+        matcher: Matchmaker | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -54,26 +71,33 @@ class Bot(commands.Bot):
             tree_cls=VerbinderTree,
         )
         self.settings = settings
-        self.clock: Clock = clock or _utcnow
-        self._db: Database | None = None
+        self.clock: Clock = clock
+        self.matcher: Matchmaker = matcher or Matchmaker()
+        self._db = database
         self.scheduler: AsyncIOScheduler | None = None
+        # Named locks shared by features (e.g. one per event while its seats are counted).
+        self.locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     @property
     def db(self) -> Database:
         if self._db is None:
-            raise RuntimeError("the database is opened in setup_hook")
+            raise RuntimeError("this bot was built without a database (commands only)")
         return self._db
 
+    @property
+    def serving(self) -> bool:
+        """True when the bot answers members and runs scheduled work, not only lists its commands."""
+        return self._db is not None
+
     async def setup_hook(self) -> None:
-        ensure_sqlite_dir(self.settings.database_url)
-        self._db = Database(self.settings.database_url)
-        await self._db.upgrade()
-        self.scheduler = AsyncIOScheduler(timezone=UTC)
-        self.scheduler.start()
+        if self._db is not None:
+            await self._db.upgrade()
+            self.scheduler = AsyncIOScheduler(timezone=UTC)
+            self.scheduler.start()
         await self.tree.set_translator(VerbinderTranslator())
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        if self.settings.dev_guild_id is not None:
+        if self.serving and self.settings.dev_guild_id is not None:
             await self.sync_commands(self.settings.dev_guild_id)
 
     async def sync_commands(self, guild_id: int | None = None) -> list[app_commands.AppCommand]:
@@ -93,7 +117,6 @@ class Bot(commands.Bot):
         finally:
             if self._db is not None:
                 await self._db.dispose()
-                self._db = None
 
     async def report_error(self, interaction: discord.Interaction, error: Exception) -> None:
         """The one place errors of commands, buttons and modals become a reply."""
@@ -120,6 +143,18 @@ class Bot(commands.Bot):
             log.warning("could not tell the member about an error", exc_info=True)
 
 
-def create_bot(settings: Settings, *, clock: Clock | None = None) -> Bot:
-    """Build the bot without connecting: the CLI, the demo and the tests all start here."""
-    return Bot(settings, clock=clock)
+def create_bot(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    database: Database | None = None,
+    matcher: Matchmaker | None = None,
+) -> Bot:
+    """Build the serving bot without connecting: ``verbinder run``, the demo and the tests start here.
+
+    The database is opened lazily and migrated to head when the bot starts (``setup_hook``).
+    """
+    if database is None:
+        ensure_sqlite_dir(settings.database_url)
+        database = Database(settings.database_url)
+    return Bot(settings, database=database, matcher=matcher or Matchmaker(), clock=clock or utcnow)

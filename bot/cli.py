@@ -52,10 +52,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
         print("verbinder: DISCORD_TOKEN is not set; syncing commands needs the bot's token.", file=sys.stderr)
         return 2
     _configure_logging(settings)
-    from bot import create_bot
+    from bot.app import Bot
 
     async def sync() -> int:
-        bot = create_bot(settings)
+        # Only the commands: no database, no migration, no scheduler, so it runs beside a serving bot.
+        bot = Bot(settings)
         async with bot:
             await bot.login(settings.discord_token.get_secret_value())
             synced = await bot.sync_commands(args.guild)
@@ -228,7 +229,9 @@ def cmd_match(args: argparse.Namespace) -> int:
                 )
             # Chance meetings are the pairs without reasons.
             return {
-                "pairs": [{"a": str(p.a), "b": str(p.b), "score": p.score, "reasons": _ids(p.reasons)} for p in plan.pairs],
+                "pairs": [
+                    {"a": str(p.a), "b": str(p.b), "score": p.score, "reasons": _ids(p.reasons)} for p in plan.pairs
+                ],
                 "unmatched": [str(u) for u in plan.unmatched],
             }, due
         finally:

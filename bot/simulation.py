@@ -35,7 +35,26 @@ def member_locales(locales: dict[int, str]) -> Iterator[dict[int, str]]:
         _interactions.base_payload = original
 
 
+@contextmanager
+def as_bot(env: Any) -> Iterator[None]:
+    """Run code as the bot's own task would, so SimCord attributes its Discord calls to the bot.
+
+    The one place that touches SimCord's private API.
+    """
+    with env._bot_scope():
+        yield
+
+
 async def sync_guild(env: Any, guild_id: int) -> None:
     """Sync the bot's commands to one simulated server, the way an operator's ``verbinder sync`` does."""
-    with env._bot_scope():
+    with as_bot(env):
         await env.bot.sync_commands(guild_id)
+
+
+async def run_jobs(env: Any, *job_ids: str) -> None:
+    """Run the bot's scheduled jobs (all, or those named) once now, as its scheduler would."""
+    with as_bot(env):
+        for job in env.bot.scheduler.get_jobs():
+            if not job_ids or job.id in job_ids:
+                await job.func()
+    await env.settle()

@@ -37,6 +37,7 @@ def reports_errors(func: Any) -> Any:
 
     Unexpected errors are reported with a reference and then re-raised, so they are logged.
     """
+
     @functools.wraps(func)
     async def wrapper(self: Any, interaction: discord.Interaction, *args: Any, **kwargs: Any) -> Any:
         try:

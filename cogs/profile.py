@@ -72,9 +72,7 @@ class ProfileCog(commands.Cog):
         region=_("Your town or region"),
         bio=_("A few words about you (up to 500 characters)"),
     )
-    @app_commands.rename(
-        sector=_("sector"), organisation=_("organisation"), region=_("region"), bio=_("bio")
-    )
+    @app_commands.rename(sector=_("sector"), organisation=_("organisation"), region=_("region"), bio=_("bio"))
     @app_commands.choices(sector=SECTOR_CHOICES)
     async def profile_set(
         self,

@@ -50,7 +50,9 @@ class SynonymsCog(commands.Cog):
             await send_ephemeral(interaction, t(locale, "synonym.none"))
             return
         lines = [f"`{g.id}` {safe(', '.join(g.terms))}" for g in groups]
-        embed = discord.Embed(title=t(locale, "synonym.list_title", count=len(groups)), description="\n".join(lines)[:4000])
+        embed = discord.Embed(
+            title=t(locale, "synonym.list_title", count=len(groups)), description="\n".join(lines)[:4000]
+        )
         await send_ephemeral(interaction, embed=embed)
 
     @synonym.command(name=_("remove"), description=_("Remove a synonym group"))

@@ -16,7 +16,7 @@ from models.event import (
     RsvpStatus,
 )
 from models.guild import GuildSettings
-from models.introduction import Answer, IntroParty, IntroRound, Introduction, IntroStatus, Met
+from models.introduction import Answer, Introduction, IntroParty, IntroRound, IntroStatus, Met
 from models.member import ItemKind, Member, MemberItem, Sector
 from models.synonym import SynonymGroup
 

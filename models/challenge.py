@@ -22,9 +22,7 @@ class ChallengeStatus(enum.StrEnum):
 class Challenge(TimestampMixin, Base):
     __tablename__ = "challenges"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('open', 'team_formed', 'in_progress', 'done', 'closed')", name="status_valid"
-        ),
+        CheckConstraint("status IN ('open', 'team_formed', 'in_progress', 'done', 'closed')", name="status_valid"),
         Index("ix_challenges_guild_id_status", "guild_id", "status"),
     )
 

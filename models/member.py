@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint

@@ -8,7 +8,7 @@ from typing import Any
 from discord import app_commands
 
 from bot.errors import UserError
-from bot.simulation import sync_guild
+from bot.simulation import run_jobs, sync_guild
 
 
 async def synced_guild(env: Any, **kwargs: Any) -> Any:
@@ -35,9 +35,8 @@ def pings_nobody(env: Any) -> bool:
         if not body or request.method not in ("POST", "PATCH"):
             continue
         data = body.get("data", body) if isinstance(body.get("data"), dict) else body
-        if "content" in data or "embeds" in data:
-            if data.get("allowed_mentions") != {"parse": []}:
-                return False
+        if ("content" in data or "embeds" in data) and data.get("allowed_mentions") != {"parse": []}:
+            return False
     return True
 
 
@@ -55,10 +54,8 @@ class FakeClock:
 
 
 async def run_scheduled(env: Any) -> None:
-    """Run the bot's minute tick (rounds, expiry, follow-ups) now, as the scheduler would."""
-    with env._bot_scope():
-        await env.bot.get_cog("Introductions").run_due_work()
-    await env.settle()
+    """Run the introductions' minute tick (rounds, expiry, follow-ups) now, as the scheduler would."""
+    await run_jobs(env, "introductions")
 
 
 async def restart(env: Any, settings: Any, clock: Any = None) -> Any:

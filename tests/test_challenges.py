@@ -35,7 +35,15 @@ async def world(simcord_env):
     return await make_world(simcord_env)
 
 
-async def post(world, channel, *, title="Schone Piushaven", skills="subsidieaanvraag schrijven, communicatie", description=DESCRIPTION, **options):
+async def post(
+    world,
+    channel,
+    *,
+    title="Schone Piushaven",
+    skills="subsidieaanvraag schrijven, communicatie",
+    description=DESCRIPTION,
+    **options,
+):
     env, guild, general, officer, *_ = world
     await officer.slash(general, "challenge setup", channel=channel)
     shown = await officer.slash(general, "challenge post", title=title, skills=skills, **options)
@@ -56,7 +64,9 @@ async def stored(env) -> list[Challenge]:
 async def team(env, challenge_id: int = 1) -> list[int]:
     async with env.bot.db.session() as session:
         found = await session.execute(
-            select(ChallengeMember.user_id).where(ChallengeMember.challenge_id == challenge_id).order_by(ChallengeMember.id)
+            select(ChallengeMember.user_id)
+            .where(ChallengeMember.challenge_id == challenge_id)
+            .order_by(ChallengeMember.id)
         )
         return list(found.scalars())
 
@@ -66,7 +76,11 @@ def field(message, name: str) -> str:
 
 
 def labels(message) -> list[str]:
-    return [c["label"] if isinstance(c, dict) else c.label for row in message.components for c in (row["components"] if isinstance(row, dict) else row.children)]
+    return [
+        c["label"] if isinstance(c, dict) else c.label
+        for row in message.components
+        for c in (row["components"] if isinstance(row, dict) else row.children)
+    ]
 
 
 # --- posting -------------------------------------------------------------------------------------
@@ -93,9 +107,12 @@ async def test_a_forum_channel_gets_a_forum_post_and_the_moderator_a_private_pro
     assert challenge.skills == "subsidieaanvraag schrijven|communicatie" and challenge.status == "open"
     assert challenge.deadline.date().isoformat() == "2026-12-31"  # 23:59 in Amsterdam is 22:59 UTC
 
-    # Only the moderator sees who fits, and why: Anouk (joined, fitting offer), not Bram (no fit), not Carol (not joined).
+    # Only the moderator sees who fits, and why: Anouk (joined, fitting offer), not Bram (no fit),
+    # not Carol (not joined).
     reply = done.response
-    assert done.ephemeral and reply.content.startswith("Posted challenge #1 “Schone Piushaven”: https://discord.com/channels/")
+    assert done.ephemeral and reply.content.startswith(
+        "Posted challenge #1 “Schone Piushaven”: https://discord.com/channels/"
+    )
     proposal = reply.embeds[0]
     assert proposal.title == "Members whose offers fit “Schone Piushaven”"
     assert [f.name for f in proposal.fields] == ["1. Anouk de Vries"]
@@ -181,7 +198,10 @@ async def test_status_moves_forward_is_announced_and_finishing_removes_the_butto
     for value, label in (("team_formed", "Team formed"), ("in_progress", "In progress"), ("done", "Done")):
         changed = await officer.slash(general, "challenge status", id=1, status=value)
         assert changed.ephemeral
-        assert changed.response.content == f"“Schone Piushaven” is now **{label}**. I announced it in the challenge thread."
+        assert (
+            changed.response.content
+            == f"“Schone Piushaven” is now **{label}**. I announced it in the challenge thread."
+        )
     announced = [m.content for m in thread.history()]
     assert announced[0] == f"Status: **Open** → **Team gevormd** (door {officer.mention})."
     assert announced[1] == f"Status: **Team gevormd** → **Bezig** (door {officer.mention})."
@@ -262,9 +282,14 @@ async def test_closed_dms_fall_back_to_a_mention_in_the_challenge_thread(world):
     channel = guild.create_text_channel("uitdagingen")
     done = await post(world, channel)
     dm = env.backend.get_dm_channel(anouk.id)
-    env.inject_error("POST", f"/channels/{dm.id}/messages", status=403, code=50007, message="Cannot send messages to this user")
+    env.inject_error(
+        "POST", f"/channels/{dm.id}/messages", status=403, code=50007, message="Cannot send messages to this user"
+    )
     invited = await officer.click(done.response, label="Invite (1)")
-    assert invited.response.content == "Anouk de Vries does not accept DMs, so I invited them with a mention in the challenge thread."
+    assert (
+        invited.response.content
+        == "Anouk de Vries does not accept DMs, so I invited them with a mention in the challenge thread."
+    )
 
     [thread] = channel.threads
     mention = thread.last_message

@@ -30,7 +30,12 @@ async def add_event(env, guild_id: int, clock, *, kind="hackathon", days=14, tit
     starts = clock.now + timedelta(days=days)
     async with env.bot.db.session() as session:
         event = Event(
-            guild_id=guild_id, kind=kind, title=title, starts_at=starts, ends_at=starts + timedelta(hours=8), created_by=1
+            guild_id=guild_id,
+            kind=kind,
+            title=title,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=8),
+            created_by=1,
         )
         session.add(event)
         await session.flush()
@@ -112,10 +117,14 @@ async def test_when_discord_refuses_the_post_nothing_is_saved_and_nothing_stays(
     env, guild, general, officer, *_ = world
     if kind == "forum":
         channel = guild.create_forum_channel("uitdagingen")
-        env.inject_error("POST", f"/channels/{channel.id}/threads", status=403, code=50013, message="Missing Permissions")
+        env.inject_error(
+            "POST", f"/channels/{channel.id}/threads", status=403, code=50013, message="Missing Permissions"
+        )
     else:
         channel = guild.create_text_channel("uitdagingen")
-        env.inject_error("POST", f"/channels/{channel.id}/messages/*/threads", status=403, code=50013, message="Missing Permissions")
+        env.inject_error(
+            "POST", f"/channels/{channel.id}/messages/*/threads", status=403, code=50013, message="Missing Permissions"
+        )
     failed = await post(world, channel)
     assert failed.response.content.startswith(f"I could not post in {channel.mention}")
     take_user_errors(env)
@@ -126,7 +135,10 @@ async def test_when_discord_refuses_the_post_nothing_is_saved_and_nothing_stays(
 async def test_a_long_description_is_cut_on_the_post_and_complete_in_the_thread(world):
     env, guild, general, officer, *_ = world
     channel = guild.create_text_channel("uitdagingen")
-    paragraphs = [f"Alinea {i}: " + "bewoners, ondernemers en de gemeente werken samen aan een schone haven. " * 4 for i in range(7)]
+    paragraphs = [
+        f"Alinea {i}: " + "bewoners, ondernemers en de gemeente werken samen aan een schone haven. " * 4
+        for i in range(7)
+    ]
     long = "\n\n".join(paragraphs)[:2000]
     await post(world, channel, description=long, title="T" * 100, owner="O" * 100, deadline="2027-01-31")
     message = channel.history()[0]
@@ -158,7 +170,9 @@ async def test_a_challenge_linked_to_a_hackathon_shows_it_and_refreshes_its_anno
     meetup = await add_event(env, guild.id, clock, kind="meetup", title="Borrel")
     started = await add_event(env, guild.id, clock, days=-1, title="Vorige hackathon")
     choices = await officer.autocomplete(general, "challenge post", "event", "hack")
-    assert choices == [{"name": f"Hack de Haven · {(clock.now + timedelta(days=14)).date().isoformat()}", "value": hackathon}]
+    assert choices == [
+        {"name": f"Hack de Haven · {(clock.now + timedelta(days=14)).date().isoformat()}", "value": hackathon}
+    ]
 
     await officer.slash(general, "challenge setup", channel=guild.create_forum_channel("uitdagingen"))
     for event_id, message in (
@@ -188,13 +202,19 @@ async def test_dutch_members_get_dutch_replies_and_nobody_is_pinged(world):
         done = await post(world, forum)
         assert done.response.content.startswith("Uitdaging #1 “Schone Piushaven” is geplaatst:")
         assert done.response.embeds[0].title == "Leden wier aanbod past bij “Schone Piushaven”"
-        assert "Biedt “subsidies aanvragen” aan voor de vaardigheid “subsidieaanvraag schrijven”." in done.response.embeds[0].fields[0].value
+        assert (
+            "Biedt “subsidies aanvragen” aan voor de vaardigheid “subsidieaanvraag schrijven”."
+            in done.response.embeds[0].fields[0].value
+        )
         invited = await officer.click(done.response, label="Uitnodigen (1)")
         assert invited.response.content == "Ik heb Anouk de Vries via een DM uitgenodigd."
         joined = await anouk.slash(general, "challenge join", id=1)
         assert joined.response.content.startswith("Je doet mee in het team van “Schone Piushaven”.")
         moved = await officer.slash(general, "challenge status", id=1, status="team_formed")
-        assert moved.response.content == "“Schone Piushaven” is nu **Team gevormd**. Ik heb het in de thread van de uitdaging gemeld."
+        assert (
+            moved.response.content
+            == "“Schone Piushaven” is nu **Team gevormd**. Ik heb het in de thread van de uitdaging gemeld."
+        )
         shown = await anouk.slash(general, "challenge list")
         assert shown.response.embeds[0].title == "Uitdagingen (1)"
     assert pings_nobody(env)

@@ -27,8 +27,13 @@ def test_skills_are_split_cleaned_and_deduplicated():
         "communicatie",
         "fondsen",
     ]
-    for bad, key in (("", "challenge.no_skills"), (" , | ", "challenge.no_skills"), ("x", "challenge.bad_skill"),
-                     ("a" * 61, "challenge.bad_skill"), (",".join(f"s{i}x" for i in range(11)), "challenge.too_many_skills")):
+    for bad, key in (
+        ("", "challenge.no_skills"),
+        (" , | ", "challenge.no_skills"),
+        ("x", "challenge.bad_skill"),
+        ("a" * 61, "challenge.bad_skill"),
+        (",".join(f"s{i}x" for i in range(11)), "challenge.too_many_skills"),
+    ):
         with pytest.raises(UserError) as found:
             challenges.parse_skills(bad)
         assert found.value.key == key
@@ -50,7 +55,11 @@ def test_deadlines_are_dates_in_the_server_time_zone():
     assert challenges.parse_deadline("2026-11-27", now=NOW, tz=AMSTERDAM) is not None  # today is fine
     assert challenges.parse_deadline("  ", now=NOW, tz=AMSTERDAM) is None
     late_evening = datetime(2026, 11, 27, 23, 30, tzinfo=UTC)  # already the 28th in Amsterdam
-    for text, key in (("2026-11-27", "challenge.deadline_past"), ("2026-02-30", "challenge.bad_deadline"), ("morgen", "challenge.bad_deadline")):
+    for text, key in (
+        ("2026-11-27", "challenge.deadline_past"),
+        ("2026-02-30", "challenge.bad_deadline"),
+        ("morgen", "challenge.bad_deadline"),
+    ):
         with pytest.raises(UserError) as found:
             challenges.parse_deadline(text, now=late_evening, tz=AMSTERDAM)
         assert found.value.key == key
@@ -79,7 +88,9 @@ def test_ranking_uses_the_engine_and_leaves_the_shared_index_as_it_was():
     before = (index.member_ids(), index.suggest(1, 5))
     ranked = challenges.rank(index, ["subsidieaanvraag schrijven", "data analyse"], eligible={1, 2, 3})
     assert [user for user, _score, _reasons in ranked] == [3, 1]
-    assert ranked[1][2] == [challenges.SkillReason("subsidieaanvraag schrijven", "subsidies aanvragen", ranked[1][2][0].score)]
+    assert ranked[1][2] == [
+        challenges.SkillReason("subsidieaanvraag schrijven", "subsidies aanvragen", ranked[1][2][0].score)
+    ]
     assert challenges.rank(index, ["data analyse"], eligible={1, 2}) == []  # 3 fits, but may not be proposed
     assert (index.member_ids(), index.suggest(1, 5)) == before
     assert challenges.PROBE_ID not in index
@@ -94,7 +105,9 @@ def test_fits_of_many_challenges_in_one_call():
 
 
 async def test_teams_and_statuses_in_the_database(db):
-    draft = Draft(guild_id=7, title="Schone haven", skills=["subsidies"], owner=None, deadline=None, event_id=None, channel_id=5)
+    draft = Draft(
+        guild_id=7, title="Schone haven", skills=["subsidies"], owner=None, deadline=None, event_id=None, channel_id=5
+    )
     async with db.session() as session:
         created = await challenges.create(session, draft, "Beschrijving", created_by=1, now=NOW)
     async with db.session() as session:
@@ -146,7 +159,9 @@ def test_the_largest_post_stays_within_discords_limits(locale):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.text(alphabet=st.sampled_from("ab \n."), min_size=1, max_size=3000), st.integers(min_value=20, max_value=2000))
+@given(
+    st.text(alphabet=st.sampled_from("ab \n."), min_size=1, max_size=3000), st.integers(min_value=20, max_value=2000)
+)
 def test_split_and_cut_respect_the_limit_and_lose_no_words(text, limit):
     pieces = split(text, limit)
     assert all(len(p) <= limit for p in pieces)

@@ -9,6 +9,7 @@ import discord
 import pytest
 from sqlalchemy import select
 
+from bot.simulation import run_jobs
 from models import Event, EventExpert, EventQuestion
 from tests.sim import synced_guild, take_user_errors
 
@@ -26,8 +27,12 @@ async def world(simcord_env):
     officer = guild.add_member(env.create_user("officer", global_name="Innovation Officer"), roles=[officers])
     people = {
         name: guild.add_member(env.create_user(name, global_name=full))
-        for name, full in (("anouk", "Anouk de Vries"), ("bram", "Bram Janssen"), ("carol", "Carol Peeters"),
-                           ("dirk", "Dirk Smits"))
+        for name, full in (
+            ("anouk", "Anouk de Vries"),
+            ("bram", "Bram Janssen"),
+            ("carol", "Carol Peeters"),
+            ("dirk", "Dirk Smits"),
+        )
     }
     await officer.slash(general, "event setup", channel=channel)
     await people["anouk"].slash(general, "expert register", topics="subsidies aanvragen, fondsenwerving")
@@ -37,9 +42,7 @@ async def world(simcord_env):
 
 async def tick(env) -> None:
     """The events' minute tick, as the scheduler runs it."""
-    with env._bot_scope():
-        await env.bot.get_cog("Events").run_due_work()
-    await env.settle()
+    await run_jobs(env, "events")
 
 
 async def session_event(env) -> Event:
@@ -49,9 +52,14 @@ async def session_event(env) -> Event:
 
 async def create_session(world, **options):
     env, guild, general, channel, officer, people = world
-    options = {"kind": "expert_session", "title": "Vraag het de expert: geld voor je buurtidee",
-               "start": "2026-12-03 19:30", "duration": "1h30", "location": "Bibliotheek LocHal",
-               "topics": "subsidies voor buurtinitiatieven"} | options
+    options = {
+        "kind": "expert_session",
+        "title": "Vraag het de expert: geld voor je buurtidee",
+        "start": "2026-12-03 19:30",
+        "duration": "1h30",
+        "location": "Bibliotheek LocHal",
+        "topics": "subsidies voor buurtinitiatieven",
+    } | options
     shown = await officer.slash(general, "event create", **options)
     assert shown.modal is not None, shown.response and shown.response.content
     return await officer.submit_modal(shown, {"text": "Stel je vragen over subsidies en fondsen."})
@@ -62,7 +70,10 @@ async def test_register_list_and_fuzzy_topics(world):
     carol = people["carol"]
     await carol.slash(general, "offer add", text="fondsenwerving voor stichtingen")
     offered = await people["dirk"].autocomplete(general, "expert register", "topics", "subsidies, fonds")
-    assert {"name": "subsidies, fondsenwerving voor stichtingen", "value": "subsidies, fondsenwerving voor stichtingen"} in offered
+    assert {
+        "name": "subsidies, fondsenwerving voor stichtingen",
+        "value": "subsidies, fondsenwerving voor stichtingen",
+    } in offered
 
     everyone = await carol.slash(general, "expert list")
     assert everyone.ephemeral
@@ -95,9 +106,14 @@ async def test_a_session_suggests_fitting_experts_and_the_moderator_invites_one(
     assert labels == ["Invite Anouk de Vries"]
 
     invited = await officer.click(created.response, label="Invite Anouk de Vries")
-    assert invited.response.content == "Anouk de Vries is an expert of **Vraag het de expert: geld voor je buurtidee** now; I told them by DM."
+    assert (
+        invited.response.content
+        == "Anouk de Vries is an expert of **Vraag het de expert: geld voor je buurtidee** now; I told them by DM."
+    )
     dm = people["anouk"].user.dm_channel.last_message
-    assert dm.content.startswith("You are invited as an expert for **Vraag het de expert: geld voor je buurtidee** (<t:1796322600:F>)")
+    assert dm.content.startswith(
+        "You are invited as an expert for **Vraag het de expert: geld voor je buurtidee** (<t:1796322600:F>)"
+    )
     again = await officer.click(created.response, label="Invite Anouk de Vries")
     assert again.response.content.startswith("Anouk de Vries is already an expert")
     event = await session_event(env)
@@ -111,8 +127,9 @@ async def test_questions_are_collected_and_delivered_to_the_experts_an_hour_befo
     bram_dm = env.backend.get_dm_channel(people["bram"].id)
     env.inject_error("POST", f"/channels/{bram_dm.id}/messages", status=403, code=50007, times=None)
     created = await create_session(world, expert=people["bram"])
-    assert "Bram Janssen is an expert of **Vraag het de expert: geld voor je buurtidee** now, but their DMs are closed" in (
-        created.response.content
+    assert (
+        "Bram Janssen is an expert of **Vraag het de expert: geld voor je buurtidee** now, but their DMs are closed"
+        in (created.response.content)
     )
     await officer.click(created.response, label="Invite Anouk de Vries")
     event = await session_event(env)
@@ -120,10 +137,14 @@ async def test_questions_are_collected_and_delivered_to_the_experts_an_hour_befo
     carol, dirk = people["carol"], people["dirk"]
     offered = await carol.autocomplete(general, "ask", "event", "buurt")
     assert offered == [{"name": "Vraag het de expert: geld voor je buurtidee · 03-12-2026 19:30", "value": event.id}]
-    for n, question in enumerate(("Welke fondsen steunen buurtmoestuinen?", "Hoe lang duurt een aanvraag?",
-                                  "Moet ik een stichting zijn?"), start=1):
+    for n, question in enumerate(
+        ("Welke fondsen steunen buurtmoestuinen?", "Hoe lang duurt een aanvraag?", "Moet ik een stichting zijn?"),
+        start=1,
+    ):
         asked = await carol.slash(general, "ask", event=event.id, question=question)
-        assert asked.ephemeral and asked.response.content.startswith(f"Your question for **Vraag het de expert: geld voor je buurtidee** is saved ({n}/3).")
+        assert asked.ephemeral and asked.response.content.startswith(
+            f"Your question for **Vraag het de expert: geld voor je buurtidee** is saved ({n}/3)."
+        )
     fourth = await carol.slash(general, "ask", event=event.id, question="Nog één?")
     assert fourth.response.content == "You already asked 3 questions for this session, the maximum."
     too_long = await dirk.slash(general, "ask", event=event.id, question="Waarom " * 80)
@@ -139,7 +160,9 @@ async def test_questions_are_collected_and_delivered_to_the_experts_an_hour_befo
     clock.now = START.replace(hour=17, minute=30)
     await tick(env)
     listing = people["anouk"].user.dm_channel.last_message.content
-    assert listing.startswith("Questions for **Vraag het de expert: geld voor je buurtidee** (<t:1796322600:F>), 4 in all:")
+    assert listing.startswith(
+        "Questions for **Vraag het de expert: geld voor je buurtidee** (<t:1796322600:F>), 4 in all:"
+    )
     assert f"1. Welke fondsen steunen buurtmoestuinen? ({carol.mention})" in listing
     assert "4. Kan de gemeente @\u200beveryone helpen?" in listing  # made inert
     # Bram's DMs are closed: a private thread in the events channel with only him.
@@ -175,7 +198,11 @@ async def test_members_book_one_slot_each(world):
     shown = await carol.click(posted, label="Boek een tijdslot")
     assert shown.ephemeral
     options = menu(shown)
-    assert [o["label"] for o in options] == ["03-12-2026 19:30–20:00", "03-12-2026 20:00–20:30", "03-12-2026 20:30–21:00"]
+    assert [o["label"] for o in options] == [
+        "03-12-2026 19:30–20:00",
+        "03-12-2026 20:00–20:30",
+        "03-12-2026 20:30–21:00",
+    ]
     booked = await carol.select(shown.response, [options[0]["value"]])
     assert booked.response.content == "Booked: <t:1796322600:F>, for **Vraag het de expert: geld voor je buurtidee**."
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.services import intros
+from bot.simulation import run_jobs
 from models import AgendaPost, Event, EventNotice
 from tests.sim import restart, synced_guild
 
@@ -23,9 +24,7 @@ def utc(*args: int) -> datetime:
 
 async def tick(env) -> None:
     """The events' minute tick, as the scheduler runs it."""
-    with env._bot_scope():
-        await env.bot.get_cog("Events").run_due_work()
-    await env.settle()
+    await run_jobs(env, "events")
 
 
 @pytest.fixture
@@ -36,16 +35,26 @@ async def world(simcord_env):
     channel = guild.create_text_channel("evenementen")
     officers = guild.create_role("Innovatie", permissions=discord.Permissions(manage_guild=True))
     officer = guild.add_member(env.create_user("officer"), roles=[officers])
-    people = {name: guild.add_member(env.create_user(name, global_name=name.title()))
-              for name in ("anouk", "bram", "carol", "dirk")}
+    people = {
+        name: guild.add_member(env.create_user(name, global_name=name.title()))
+        for name in ("anouk", "bram", "carol", "dirk")
+    }
     await officer.slash(general, "event setup", channel=channel)
     return env, guild, general, channel, officer, people
 
 
 async def create(world, start: str = "2026-12-10 19:30", title: str = "Hack de Stad", **options) -> int:
     env, guild, general, channel, officer, people = world
-    shown = await officer.slash(general, "event create", kind="hackathon", title=title, start=start, duration="3h",
-                                location="LocHal, Tilburg", **options)
+    shown = await officer.slash(
+        general,
+        "event create",
+        kind="hackathon",
+        title=title,
+        start=start,
+        duration="3h",
+        location="LocHal, Tilburg",
+        **options,
+    )
     assert shown.modal is not None, shown.response and shown.response.content
     await officer.submit_modal(shown, {"text": "Een avond bouwen aan de stad."})
     async with env.bot.db.session() as session:
@@ -88,18 +97,27 @@ async def test_each_reminder_once_by_dm_to_consenting_going_members_and_once_in_
         clock.now = due - timedelta(minutes=1)
         await tick(env)
         before = len(reminders_in(channel))
-        for step in (timedelta(0), timedelta(minutes=1), timedelta(hours=5) if due < START - timedelta(hours=5) else timedelta(minutes=30)):
+        for step in (
+            timedelta(0),
+            timedelta(minutes=1),
+            timedelta(hours=5) if due < START - timedelta(hours=5) else timedelta(minutes=30),
+        ):
             clock.now = due + step
             await tick(env)
         assert len(reminders_in(channel)) == before + 1
     assert await notices(env) == {"announce": True, "remind_7d": True, "remind_1d": True, "remind_1h": True}
 
     # Anouk: going, joined DMs, in English (her last interaction).
-    assert [m.content.split(" (")[0] for m in dm_reminders(people["anouk"])] == ["⏰ Reminder: **Hack de Stad** starts <t:1796927400:R>"] * 3
+    assert [m.content.split(" (")[0] for m in dm_reminders(people["anouk"])] == [
+        "⏰ Reminder: **Hack de Stad** starts <t:1796927400:R>"
+    ] * 3
     assert dm_reminders(people["carol"]) == [] and dm_reminders(people["dirk"]) == []
     # The channel reminder (the server's language) mentions only Bram: going, consenting, DMs closed.
     last = reminders_in(channel)[-1]
-    assert last.content.startswith("⏰ **Hack de Stad** begint <t:1796927400:R> (<t:1796927400:F> – <t:1796938200:t>). Waar: LocHal, Tilburg. Gaan: 3.")
+    assert last.content.startswith(
+        "⏰ **Hack de Stad** begint <t:1796927400:R> (<t:1796927400:F> – <t:1796938200:t>). "
+        "Waar: LocHal, Tilburg. Gaan: 3."
+    )
     assert last.content.endswith(people["bram"].mention)
     assert people["carol"].mention not in last.content and people["anouk"].mention not in last.content
     posts = [r for r in env.http_requests if r.method == "POST" and r.path == f"/channels/{channel.id}/messages"]
@@ -129,7 +147,9 @@ async def test_a_restart_before_the_due_time_loses_and_doubles_nothing(world, cl
     assert await notices(env) == {"announce": True, "remind_7d": True, "remind_1d": True}
 
 
-async def test_after_a_restart_a_recently_missed_reminder_is_sent_once_and_older_ones_are_skipped(world, clock, settings):
+async def test_after_a_restart_a_recently_missed_reminder_is_sent_once_and_older_ones_are_skipped(
+    world, clock, settings
+):
     env, guild, general, channel, officer, people = world
     await answer(world, await create(world))
     # Down from before the 7-day reminder until three hours after the 1-day reminder.
@@ -163,11 +183,43 @@ async def test_a_cancelled_event_gets_no_reminders(world, clock):
     ("now", "start", "expected"),
     [
         # Spring forward, Sunday 29 March 2026: 02:00 becomes 03:00.
-        (utc(2026, 3, 27, 12, 0), "2026-03-29 03:30", {"remind_1d": utc(2026, 3, 28, 2, 30), "remind_2h": utc(2026, 3, 28, 23, 30), "remind_1h": utc(2026, 3, 29, 0, 30)}),
-        (utc(2026, 3, 27, 12, 0), "2026-03-29 10:00", {"remind_1d": utc(2026, 3, 28, 9, 0), "remind_2h": utc(2026, 3, 29, 6, 0), "remind_1h": utc(2026, 3, 29, 7, 0)}),
+        (
+            utc(2026, 3, 27, 12, 0),
+            "2026-03-29 03:30",
+            {
+                "remind_1d": utc(2026, 3, 28, 2, 30),
+                "remind_2h": utc(2026, 3, 28, 23, 30),
+                "remind_1h": utc(2026, 3, 29, 0, 30),
+            },
+        ),
+        (
+            utc(2026, 3, 27, 12, 0),
+            "2026-03-29 10:00",
+            {
+                "remind_1d": utc(2026, 3, 28, 9, 0),
+                "remind_2h": utc(2026, 3, 29, 6, 0),
+                "remind_1h": utc(2026, 3, 29, 7, 0),
+            },
+        ),
         # Fall back, Sunday 25 October 2026: 03:00 becomes 02:00; 02:30 happens twice (the first counts).
-        (utc(2026, 10, 23, 12, 0), "2026-10-25 02:30", {"remind_1d": utc(2026, 10, 24, 0, 30), "remind_2h": utc(2026, 10, 24, 22, 30), "remind_1h": utc(2026, 10, 24, 23, 30)}),
-        (utc(2026, 10, 23, 12, 0), "2026-10-25 10:00", {"remind_1d": utc(2026, 10, 24, 8, 0), "remind_2h": utc(2026, 10, 25, 7, 0), "remind_1h": utc(2026, 10, 25, 8, 0)}),
+        (
+            utc(2026, 10, 23, 12, 0),
+            "2026-10-25 02:30",
+            {
+                "remind_1d": utc(2026, 10, 24, 0, 30),
+                "remind_2h": utc(2026, 10, 24, 22, 30),
+                "remind_1h": utc(2026, 10, 24, 23, 30),
+            },
+        ),
+        (
+            utc(2026, 10, 23, 12, 0),
+            "2026-10-25 10:00",
+            {
+                "remind_1d": utc(2026, 10, 24, 8, 0),
+                "remind_2h": utc(2026, 10, 25, 7, 0),
+                "remind_1h": utc(2026, 10, 25, 8, 0),
+            },
+        ),
     ],
 )
 async def test_daylight_saving_weekends_neither_skip_nor_double_a_reminder(world, clock, now, start, expected):
@@ -181,7 +233,9 @@ async def test_daylight_saving_weekends_neither_skip_nor_double_a_reminder(world
         await tick(env)
         if len(reminders_in(channel)) > before:
             async with env.bot.db.session() as session:
-                rows = await session.execute(select(EventNotice.kind, EventNotice.sent_at).where(EventNotice.sent_at == clock.now))
+                rows = await session.execute(
+                    select(EventNotice.kind, EventNotice.sent_at).where(EventNotice.sent_at == clock.now)
+                )
                 sent_at.update({kind: at for kind, at in rows if kind != "announce"})
         clock.advance(minutes=30)
     assert len(reminders_in(channel)) == 3
@@ -199,7 +253,12 @@ async def test_the_weekly_agenda_lists_the_next_two_weeks_once_per_week(world, c
     await create(world, start="2026-12-10 19:30", title="Hack de Stad")
     await create(world, start="2026-12-20 10:00", title="Te ver weg")
     agenda_time = utc(2026, 12, 2, 13, 30)  # Wednesday 2 December, 14:30 CET
-    for moment in (agenda_time - timedelta(minutes=1), agenda_time, agenda_time + timedelta(minutes=1), agenda_time + timedelta(hours=6)):
+    for moment in (
+        agenda_time - timedelta(minutes=1),
+        agenda_time,
+        agenda_time + timedelta(minutes=1),
+        agenda_time + timedelta(hours=6),
+    ):
         clock.now = moment
         await tick(env)
     agendas = [m for m in channel.history() if m.embeds and m.embeds[0].title == "Agenda: de komende twee weken"]

@@ -10,6 +10,7 @@ import discord
 import pytest
 from sqlalchemy import func, select
 
+from bot.simulation import as_bot
 from models import Event, EventNotice, EventRsvp
 from tests.sim import restart, synced_guild, take_user_errors
 
@@ -46,8 +47,13 @@ async def world(simcord_env) -> World:
 
 
 async def create(w: World, *, description: str = DESCRIPTION, **options: Any) -> Any:
-    options = {"kind": "hackathon", "title": "Hack de Stad", "start": "2026-12-03 19:30", "duration": "3h",
-               "location": "LocHal, Burgemeester Brokxlaan 1000, Tilburg"} | options
+    options = {
+        "kind": "hackathon",
+        "title": "Hack de Stad",
+        "start": "2026-12-03 19:30",
+        "duration": "3h",
+        "location": "LocHal, Burgemeester Brokxlaan 1000, Tilburg",
+    } | options
     options = {k: v for k, v in options.items() if v is not None}
     shown = await w.officer.slash(w.general, "event create", **options)
     assert shown.modal is not None, shown.response and shown.response.content
@@ -161,9 +167,16 @@ async def test_capacity_waitlist_and_promotion_when_a_place_frees_up(world):
 
     await w.bram.click(await announcement(w), label="Misschien")
     mention = w.channel.last_message
-    assert mention.content.startswith("Er is een plek vrijgekomen voor **Hack de Stad**") and w.carol.mention in mention.content
-    request = [r for r in w.env.http_requests if r.method == "POST" and r.path == f"/channels/{w.channel.id}/messages"][-1]
-    assert request.json["allowed_mentions"]["parse"] == [] and list(map(int, request.json["allowed_mentions"]["users"])) == [w.carol.id]
+    assert (
+        mention.content.startswith("Er is een plek vrijgekomen voor **Hack de Stad**")
+        and w.carol.mention in mention.content
+    )
+    request = [r for r in w.env.http_requests if r.method == "POST" and r.path == f"/channels/{w.channel.id}/messages"][
+        -1
+    ]
+    assert request.json["allowed_mentions"]["parse"] == [] and list(
+        map(int, request.json["allowed_mentions"]["users"])
+    ) == [w.carol.id]
     shown = fields(await announcement(w))
     assert shown["Gaan"] == "1 van 1" and "Wachtlijst" not in shown
 
@@ -185,13 +198,23 @@ async def test_buttons_keep_working_after_a_restart(world, settings, clock):
 async def test_moderator_commands_are_refused_to_members_when_they_run(world):
     w = world
     await create(w)
-    refused = await w.anouk.slash(w.general, "event create", kind="meetup", title="Mijn feestje",
-                                  start="2026-12-05 20:00", duration="2h", location="Thuis")
+    refused = await w.anouk.slash(
+        w.general,
+        "event create",
+        kind="meetup",
+        title="Mijn feestje",
+        start="2026-12-05 20:00",
+        duration="2h",
+        location="Thuis",
+    )
     assert refused.modal is None and refused.ephemeral
     assert refused.response.content == "You are not allowed to do that here."
     [event] = await rows(w)
-    for command, options in (("event cancel", {"event": event.id}), ("event edit", {"event": event.id, "title": "Weg"}),
-                             ("event setup", {"channel": w.general})):
+    for command, options in (
+        ("event cancel", {"event": event.id}),
+        ("event edit", {"event": event.id, "title": "Weg"}),
+        ("event setup", {"channel": w.general}),
+    ):
         result = await w.anouk.slash(w.general, command, **options)
         assert result.response.content == "You are not allowed to do that here."
     assert len(take_user_errors(w.env)) == 4
@@ -212,8 +235,9 @@ async def test_edit_updates_the_native_event_and_the_announcement(world):
         await intros.join(session, w.guild.id, w.anouk.id, chance=False, name="Anouk", locale="nl")
     await w.anouk.click(await announcement(w), label="Ik ga")
     [event] = await rows(w)
-    edited = await w.officer.slash(w.general, "event edit", event=event.id, title="Hack de Wijk",
-                                   start="2026-12-04 10:00", capacity=10)
+    edited = await w.officer.slash(
+        w.general, "event edit", event=event.id, title="Hack de Wijk", start="2026-12-04 10:00", capacity=10
+    )
     assert edited.response.content.startswith("Updated **Hack de Wijk**")
     assert "DMs sent to members who said Going or Maybe: 1." in edited.response.content
     [native] = natives(w)
@@ -222,7 +246,9 @@ async def test_edit_updates_the_native_event_and_the_announcement(world):
     posted = await announcement(w)
     assert posted.embeds[0].title == "Hack de Wijk" and fields(posted)["Gaan"] == "1 van 10"
     # In the language of her last interaction (her click), not the server's.
-    assert w.anouk.user.dm_channel.last_message.content.startswith("**Hack de Wijk** has changed. When: <t:1796374800:F>")
+    assert w.anouk.user.dm_channel.last_message.content.startswith(
+        "**Hack de Wijk** has changed. When: <t:1796374800:F>"
+    )
 
     form = await w.officer.slash(w.general, "event edit", event=event.id, description=True)
     assert form.modal["components"][0]["components"][0]["value"] == DESCRIPTION
@@ -286,8 +312,13 @@ async def test_cancel_tells_going_and_maybe_and_updates_everything(world):
 )
 async def test_bad_input_is_explained_and_creates_nothing(world, options, message):
     w = world
-    options = {"kind": "hackathon", "title": "Hack de Stad", "start": "2026-12-03 19:30", "duration": "3h",
-               "location": "LocHal"} | options
+    options = {
+        "kind": "hackathon",
+        "title": "Hack de Stad",
+        "start": "2026-12-03 19:30",
+        "duration": "3h",
+        "location": "LocHal",
+    } | options
     options = {k: v for k, v in options.items() if v is not None}
     refused = await w.officer.slash(w.general, "event create", **options)
     assert refused.modal is None and refused.ephemeral
@@ -308,9 +339,12 @@ async def test_no_events_channel_no_event(simcord_env):
     env = simcord_env
     guild = await synced_guild(env)
     general = guild.create_text_channel("algemeen")
-    owner = guild.add_member(env.create_user("owner"), roles=[guild.create_role("Mods", permissions=discord.Permissions(administrator=True))])
-    refused = await owner.slash(general, "event create", kind="meetup", title="Borrel", start="2026-12-03 19:30",
-                                duration="2h", location="Café")
+    owner = guild.add_member(
+        env.create_user("owner"), roles=[guild.create_role("Mods", permissions=discord.Permissions(administrator=True))]
+    )
+    refused = await owner.slash(
+        general, "event create", kind="meetup", title="Borrel", start="2026-12-03 19:30", duration="2h", location="Café"
+    )
     assert refused.response.content.startswith("This server has no events channel yet.")
     take_user_errors(env)
 
@@ -353,9 +387,18 @@ async def test_refresh_announcement_shows_linked_challenges(world):
     [event] = await rows(w)
     async with w.env.bot.db.session() as session:
         for title, status in (("Eenzaamheid onder ouderen", "open"), ("Afgesloten vraag", "closed")):
-            session.add(Challenge(guild_id=w.guild.id, title=title, description="-", skills="", event_id=event.id,
-                                  status=status, created_by=w.officer.id))
-    with w.env._bot_scope():
+            session.add(
+                Challenge(
+                    guild_id=w.guild.id,
+                    title=title,
+                    description="-",
+                    skills="",
+                    event_id=event.id,
+                    status=status,
+                    created_by=w.officer.id,
+                )
+            )
+    with as_bot(w.env):
         await refresh_announcement(w.env.bot, event.id)
         await refresh_announcement(w.env.bot, 999)  # unknown: nothing happens
     await w.env.settle()

@@ -64,15 +64,33 @@ def test_the_skipped_hour_of_2026_is_refused_too():
 
 @pytest.mark.parametrize(
     ("text", "minutes"),
-    [("90", 90), ("90m", 90), ("2h", 120), ("2u", 120), ("1h30", 90), ("1u30m", 90), ("1:30", 90), ("1.5h", 90),
-     ("48h", 2880), ("2d", 2880), ("15 min", 15)],
+    [
+        ("90", 90),
+        ("90m", 90),
+        ("2h", 120),
+        ("2u", 120),
+        ("1h30", 90),
+        ("1u30m", 90),
+        ("1:30", 90),
+        ("1.5h", 90),
+        ("48h", 2880),
+        ("2d", 2880),
+        ("15 min", 15),
+    ],
 )
 def test_durations(text, minutes):
     assert events.parse_duration(text) == timedelta(minutes=minutes)
 
 
-@pytest.mark.parametrize(("text", "key"), [("lang", "event.bad_duration"), ("10m", "event.duration_range"),
-                                           ("4d", "event.duration_range"), ("", "event.bad_duration")])
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("lang", "event.bad_duration"),
+        ("10m", "event.duration_range"),
+        ("4d", "event.duration_range"),
+        ("", "event.bad_duration"),
+    ],
+)
 def test_bad_durations(text, key):
     with pytest.raises(UserError) as refused:
         events.parse_duration(text)
@@ -99,9 +117,19 @@ def test_day_reminders_keep_the_local_time_across_daylight_saving():
 
 def draft(**overrides):
     values = {
-        "guild_id": GUILD, "kind": "meetup", "title": "Koffie & Kansen", "start": "2026-12-10 10:00",
-        "duration": "2h", "location": "Pieter Vreedeplein, Tilburg", "channel_id": None, "capacity": None,
-        "topics": None, "slot_minutes": None, "created_by": 99, "tz": AMS, "now": NOW,
+        "guild_id": GUILD,
+        "kind": "meetup",
+        "title": "Koffie & Kansen",
+        "start": "2026-12-10 10:00",
+        "duration": "2h",
+        "location": "Pieter Vreedeplein, Tilburg",
+        "channel_id": None,
+        "capacity": None,
+        "topics": None,
+        "slot_minutes": None,
+        "created_by": 99,
+        "tz": AMS,
+        "now": NOW,
     }
     values.update(overrides)
     return events.validate_draft(**values)
@@ -224,7 +252,10 @@ async def test_reminders_missed_past_the_start_are_recorded_as_skipped(db):
     event_id = await stored(db)
     assert await claim(db, utc(2026, 12, 10, 9, 30)) == []
     assert await notices(db, event_id) == {
-        "announce": True, "remind_7d": False, "remind_1d": False, "remind_1h": False,
+        "announce": True,
+        "remind_7d": False,
+        "remind_1d": False,
+        "remind_1h": False,
     }
 
 
@@ -278,11 +309,16 @@ async def test_linked_challenges_and_upcoming_hackathons(db):
     await stored(db, title="Borrel")
     async with db.session() as session:
         for title, status in (("Eenzaamheid", "open"), ("Oud", "closed")):
-            session.add(Challenge(guild_id=GUILD, title=title, description="-", skills="", event_id=hack,
-                                  status=status, created_by=1))
+            session.add(
+                Challenge(
+                    guild_id=GUILD, title=title, description="-", skills="", event_id=hack, status=status, created_by=1
+                )
+            )
     async with db.session() as session:
         assert [title for _, title in await events.linked_challenges(session, hack)] == ["Eenzaamheid"]
-        assert await events.upcoming_hackathons(session, GUILD, NOW) == [(hack, "Hack de Stad", utc(2026, 12, 10, 9, 0))]
+        assert await events.upcoming_hackathons(session, GUILD, NOW) == [
+            (hack, "Hack de Stad", utc(2026, 12, 10, 9, 0))
+        ]
 
 
 def test_the_agenda_comes_with_the_weekly_round_or_on_monday_morning():
@@ -294,4 +330,7 @@ def test_the_agenda_comes_with_the_weekly_round_or_on_monday_morning():
     assert events.agenda_time(plain) == (0, time(9, 0))  # no introductions set up: Monday 09:00
     plain.intro_channel_id = 5
     assert events.agenda_time(plain) == (3, time(14, 30))
-    assert events.agenda_due(plain, utc(2026, 12, 3, 13, 30), "Europe/Amsterdam") == ("2026-W49", utc(2026, 12, 3, 13, 30))
+    assert events.agenda_due(plain, utc(2026, 12, 3, 13, 30), "Europe/Amsterdam") == (
+        "2026-W49",
+        utc(2026, 12, 3, 13, 30),
+    )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-
 import discord
 import pytest
 from sqlalchemy import func, select
 
 from models import Introduction, IntroStatus
 from tests.sim import restart, run_scheduled, synced_guild, take_user_errors
+
 
 @pytest.fixture
 async def world(simcord_env):
@@ -177,7 +177,9 @@ async def test_asking_without_joining_or_pausing_badly_is_refused(world):
 async def test_closed_dms_fall_back_to_a_private_thread(world):
     env, guild, general, intros_channel, _, anouk, bram, _ = world
     dm = env.backend.get_dm_channel(bram.id)
-    env.inject_error("POST", f"/channels/{dm.id}/messages", status=403, code=50007, message="Cannot send messages to this user")
+    env.inject_error(
+        "POST", f"/channels/{dm.id}/messages", status=403, code=50007, message="Cannot send messages to this user"
+    )
     await introduce(world, anouk, "Bram")
     assert proposal(anouk).embeds[0].title == "An introduction for you"
     [thread] = intros_channel.threads

@@ -32,21 +32,47 @@ T = DEFAULT_THRESHOLD
 
 # The shared sample community (members-sample.csv), inline so the tests stand alone.
 SAMPLE = [
-    (1, "government", ["ideeën van bewoners", "sociaal ondernemers voor eenzaamheid ouderen"],
-     ["beleidsadvies sociaal domein", "contacten binnen de gemeente", "vergaderruimte stadskantoor"]),
-    (2, "social_enterprise", ["subsidieaanvraag schrijven", "werkruimte voor reparaties"],
-     ["fietsen repareren", "vrijwilligers coördineren"]),
+    (
+        1,
+        "government",
+        ["ideeën van bewoners", "sociaal ondernemers voor eenzaamheid ouderen"],
+        ["beleidsadvies sociaal domein", "contacten binnen de gemeente", "vergaderruimte stadskantoor"],
+    ),
+    (
+        2,
+        "social_enterprise",
+        ["subsidieaanvraag schrijven", "werkruimte voor reparaties"],
+        ["fietsen repareren", "vrijwilligers coördineren"],
+    ),
     (3, "company", ["klanten uit de sociale sector"], ["boekhouding", "jaarrekening voor stichtingen"]),
-    (4, "knowledge_institution", ["echte maatschappelijke vraagstukken voor studenten"],
-     ["studenten voor praktijkopdrachten", "onderzoek naar sociale impact"]),
-    (5, "civil_society", ["vrijwilligers voor digitale hulp aan ouderen"], ["gratis ruimte voor bijeenkomsten", "taalcafé"]),
+    (
+        4,
+        "knowledge_institution",
+        ["echte maatschappelijke vraagstukken voor studenten"],
+        ["studenten voor praktijkopdrachten", "onderzoek naar sociale impact"],
+    ),
+    (
+        5,
+        "civil_society",
+        ["vrijwilligers voor digitale hulp aan ouderen"],
+        ["gratis ruimte voor bijeenkomsten", "taalcafé"],
+    ),
     (6, "citizen", ["a mentor for starting a social business"], ["web development", "Python programming"]),
     (7, "government", ["creatieve oplossingen voor klimaatadaptatie"], ["ervaring met hackathons organiseren"]),
     (8, "company", ["volunteers for a pro bono day"], ["legal advice for foundations", "contract review"]),
-    (9, "social_enterprise", ["juridisch advies coöperatie", "marketing en communicatie"],
-     ["zonnepanelen op daken", "energiebesparing advies"]),
+    (
+        9,
+        "social_enterprise",
+        ["juridisch advies coöperatie", "marketing en communicatie"],
+        ["zonnepanelen op daken", "energiebesparing advies"],
+    ),
     (10, "company", ["jongeren zonder werk bereiken"], ["stageplekken logistiek", "chauffeursopleiding"]),
-    (11, "civil_society", ["fondsenwerving", "een locatie voor een buurtmaaltijd"], ["buurtnetwerk", "vertalen Arabisch"]),
+    (
+        11,
+        "civil_society",
+        ["fondsenwerving", "een locatie voor een buurtmaaltijd"],
+        ["buurtnetwerk", "vertalen Arabisch"],
+    ),
     (12, "citizen", ["a space to work on a community garden"], ["graphic design", "social media campaigns"]),
 ]
 
@@ -75,8 +101,16 @@ def test_vocabulary_is_large_bilingual_and_well_formed() -> None:
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("aanvragen", "aanvraag"), ("subsidies", "subsidie"), ("subsidy", "subsidie"), ("werven", "werving"),
-     ("volunteers", "volunteer"), ("volunteering", "volunteer"), ("repairing", "repair"), ("scholen", "school")],
+    [
+        ("aanvragen", "aanvraag"),
+        ("subsidies", "subsidie"),
+        ("subsidy", "subsidie"),
+        ("werven", "werving"),
+        ("volunteers", "volunteer"),
+        ("volunteering", "volunteer"),
+        ("repairing", "repair"),
+        ("scholen", "school"),
+    ],
 )
 def test_stemming_maps_inflections_together(a: str, b: str) -> None:
     assert stem(a) == stem(b)
@@ -97,9 +131,20 @@ def test_stopwords_and_accents_are_ignored() -> None:
 def test_analysis_is_a_function_of_the_text_alone() -> None:
     # Texts are analysed once per set of (word, head or qualifier) units and cached: the result
     # must not depend on which texts were analysed before, or in which order.
-    texts = ["Subsidie aanvragen voor stichtingen", "aanvragen subsidie voor Stichtingen", "subsidei aanvraag",
-             "hulp bij fondsenwerving", "fondsenwerving hulp", "Vrijwiligers voor ouderen", "ouderen vrijwilligers",
-             "werkruimte voor reparaties", "reparaties werkruimte", "a", "de het een", ""]
+    texts = [
+        "Subsidie aanvragen voor stichtingen",
+        "aanvragen subsidie voor Stichtingen",
+        "subsidei aanvraag",
+        "hulp bij fondsenwerving",
+        "fondsenwerving hulp",
+        "Vrijwiligers voor ouderen",
+        "ouderen vrijwilligers",
+        "werkruimte voor reparaties",
+        "reparaties werkruimte",
+        "a",
+        "de het een",
+        "",
+    ]
     first, second = Analyzer(load_vocabulary()), Analyzer(load_vocabulary())
     forward = [first.analyze(t) for t in texts]
     backward = [second.analyze(t) for t in reversed(texts)][::-1]
@@ -133,8 +178,14 @@ def test_related_texts_score_above_threshold(need: str, offer: str) -> None:
 
 @pytest.mark.parametrize(
     ("dutch", "english"),
-    [("fondsenwerving", "fundraising"), ("boekhouding", "accounting"), ("juridisch advies", "legal advice"),
-     ("vergaderruimte", "meeting room"), ("vrijwilligers", "volunteers"), ("stageplek", "internship")],
+    [
+        ("fondsenwerving", "fundraising"),
+        ("boekhouding", "accounting"),
+        ("juridisch advies", "legal advice"),
+        ("vergaderruimte", "meeting room"),
+        ("vrijwilligers", "volunteers"),
+        ("stageplek", "internship"),
+    ],
 )
 def test_synonyms_match_in_both_directions(dutch: str, english: str) -> None:
     assert SCORER.score(dutch, english) >= T
@@ -143,9 +194,13 @@ def test_synonyms_match_in_both_directions(dutch: str, english: str) -> None:
 
 @pytest.mark.parametrize(
     ("need", "offer"),
-    [("fietsen repareren", "boekhouding"), ("zonnepanelen op daken", "huiswerkbegeleiding"),
-     ("graphic design", "juridisch advies"), ("werkruimte voor reparaties", "fietsen repareren"),
-     ("ouderen", "jongeren")],
+    [
+        ("fietsen repareren", "boekhouding"),
+        ("zonnepanelen op daken", "huiswerkbegeleiding"),
+        ("graphic design", "juridisch advies"),
+        ("werkruimte voor reparaties", "fietsen repareren"),
+        ("ouderen", "jongeren"),
+    ],
 )
 def test_unrelated_texts_score_below_threshold(need: str, offer: str) -> None:
     assert SCORER.score(need, offer) < T
@@ -221,6 +276,7 @@ def test_bulk_build_matches_incremental_adds() -> None:
     step = MatchIndex(SCORER)
     for member in [*members, replaced]:
         step.add_member(member)
+
     def counts(index: MatchIndex) -> list[dict[int, dict[int, int]]]:
         return [{c: held for c, held in role.items() if held} for role in index.forms.concept_holders]
 
@@ -259,13 +315,34 @@ def test_string_matching_shared_with_a_helper_process_gives_the_same_index(monke
     assert MatchIndex.build(members, scorer=SCORER).forms.str_rel == alone.forms.str_rel
 
 
-PHRASES = ["fondsenwerving", "fundraising", "boekhouding", "accounting", "juridisch advies", "legal advice",
-           "vergaderruimte", "meeting room", "vrijwilligers", "volunteers", "fietsen repareren", "subsidieaanvraag",
-           "grant writing", "social media", "marketing", "taalcafé", "language lessons", "web development"]
+PHRASES = [
+    "fondsenwerving",
+    "fundraising",
+    "boekhouding",
+    "accounting",
+    "juridisch advies",
+    "legal advice",
+    "vergaderruimte",
+    "meeting room",
+    "vrijwilligers",
+    "volunteers",
+    "fietsen repareren",
+    "subsidieaanvraag",
+    "grant writing",
+    "social media",
+    "marketing",
+    "taalcafé",
+    "language lessons",
+    "web development",
+]
 member_lists = st.lists(
-    st.tuples(st.sampled_from(["company", "citizen", None]), st.lists(st.sampled_from(PHRASES), max_size=3),
-              st.lists(st.sampled_from(PHRASES), max_size=3)),
-    min_size=2, max_size=8,
+    st.tuples(
+        st.sampled_from(["company", "citizen", None]),
+        st.lists(st.sampled_from(PHRASES), max_size=3),
+        st.lists(st.sampled_from(PHRASES), max_size=3),
+    ),
+    min_size=2,
+    max_size=8,
 )
 
 
@@ -315,10 +392,14 @@ def test_plan_round_respects_limits(raw, max_per_member: int, excluded: set[tupl
 def test_plan_round_on_the_sample_maximises_the_total(sample_index: MatchIndex) -> None:
     participants = set(range(1, 13))
     plan = plan_round(sample_index, participants)
-    best = _brute_force({
-        (a, b): s for a, b in itertools.combinations(sorted(participants), 2)
-        if (s := sample_index.pair_score(a, b)) > 0
-    }, 1)
+    best = _brute_force(
+        {
+            (a, b): s
+            for a, b in itertools.combinations(sorted(participants), 2)
+            if (s := sample_index.pair_score(a, b)) > 0
+        },
+        1,
+    )
     assert plan.total_score == pytest.approx(best)
     assert len(participants) - len(plan.unmatched) == 2 * len(plan.pairs)
 
@@ -352,7 +433,8 @@ def _brute_force(edges: dict[tuple[int, int], float], capacity: int) -> float:
 
 graphs = st.dictionaries(
     st.tuples(st.integers(0, 6), st.integers(0, 6)).filter(lambda e: e[0] < e[1]),
-    st.integers(70, 100).map(float), max_size=11,
+    st.integers(70, 100).map(float),
+    max_size=11,
 )
 
 
@@ -389,8 +471,9 @@ def test_local_search_is_near_optimal_on_random_graphs() -> None:
     ratios = []
     for _ in range(300):
         n = rng.randint(5, 8)
-        edges = {(a, b): float(rng.randint(70, 100)) for a, b in itertools.combinations(range(n), 2)
-                 if rng.random() < 0.45}
+        edges = {
+            (a, b): float(rng.randint(70, 100)) for a, b in itertools.combinations(range(n), 2) if rng.random() < 0.45
+        }
         if not edges:
             continue
         adj: dict[int, dict[int, float]] = {}
@@ -427,7 +510,9 @@ def test_chance_meetings_never_pair_excluded_members() -> None:
 
 
 def test_the_matching_core_does_not_import_discord_or_the_database() -> None:
-    code = ("import sys, bot.services.matching; "
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('discord', 'sqlalchemy')]; "
-            "assert not bad, bad")
+    code = (
+        "import sys, bot.services.matching; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('discord', 'sqlalchemy')]; "
+        "assert not bad, bad"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -71,7 +71,11 @@ async def test_add_list_remove_in_english(world, kind):
 async def test_profile_set_and_show_in_english(world):
     env, guild, channel, anouk, farid = world
     result = await anouk.slash(
-        channel, "profile set", sector="government", organisation="Gemeente Tilburg", region="Tilburg",
+        channel,
+        "profile set",
+        sector="government",
+        organisation="Gemeente Tilburg",
+        region="Tilburg",
         bio="Policy adviser, social domain",
     )
     assert result.ephemeral

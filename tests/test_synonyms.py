@@ -62,7 +62,11 @@ async def test_members_are_refused_even_when_the_command_is_opened_to_them(world
     await officer.slash(channel, "synonym add", terms="plogging, zwerfvuil")
     command = env.backend.find_command("synonym", guild.id)
     guild.set_command_permissions(int(command["id"]), {guild.default_role: True})
-    for name, options in (("synonym add", {"terms": "a b, c d"}), ("synonym list", {}), ("synonym remove", {"group": 1})):
+    for name, options in (
+        ("synonym add", {"terms": "a b, c d"}),
+        ("synonym list", {}),
+        ("synonym remove", {"group": 1}),
+    ):
         refused = await fien.slash(channel, name, **options)
         assert refused.ephemeral and refused.response.content == "You are not allowed to do that here."
     assert await fien.autocomplete(channel, "synonym remove", "group", "") == []
@@ -99,7 +103,11 @@ async def test_duplicates_and_unknown_ids(world):
 
 
 async def test_service_parses_separators(db):
-    assert synonyms.parse_terms(" kringloop |tweedehands;  second   hand ") == ["kringloop", "tweedehands", "second hand"]
+    assert synonyms.parse_terms(" kringloop |tweedehands;  second   hand ") == [
+        "kringloop",
+        "tweedehands",
+        "second hand",
+    ]
     with pytest.raises(UserError):
         synonyms.parse_terms("")
     async with db.session() as session:

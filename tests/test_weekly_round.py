@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.services import guilds, rounds
-from models import IntroParty, IntroRound, Introduction
+from models import Introduction, IntroParty, IntroRound
 from tests.sim import restart, run_scheduled, synced_guild
 
 # Monday 30 November 2026, 09:00 in Amsterdam (CET, UTC+1).
@@ -51,7 +51,9 @@ async def counts(env) -> tuple[int, int, int]:
         rounds_ = (await session.execute(select(func.count()).select_from(IntroRound))).scalar_one()
         introductions = (await session.execute(select(func.count()).select_from(Introduction))).scalar_one()
         notified = (
-            await session.execute(select(func.count()).select_from(IntroParty).where(IntroParty.notified_at.is_not(None)))
+            await session.execute(
+                select(func.count()).select_from(IntroParty).where(IntroParty.notified_at.is_not(None))
+            )
         ).scalar_one()
     return rounds_, introductions, notified
 
@@ -116,9 +118,7 @@ async def test_a_crash_between_recording_and_sending_sends_the_rest_once(communi
     bot = env.bot
     async with bot.db.session() as session:
         server = await guilds.get_settings(session, guild.id)
-        await rounds.record_round(
-            session, bot.get_cog("Introductions").matcher, server, week="2026-W49", due_at=ROUND_TIME, now=clock.now
-        )
+        await rounds.record_round(session, bot.matcher, server, week="2026-W49", due_at=ROUND_TIME, now=clock.now)
     assert await counts(env) == (1, 2, 0)
     assert dm_count(env, members) == 0
 

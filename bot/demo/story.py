@@ -208,7 +208,7 @@ class Demo:
 
         self.heading(f"De server: {GUILD_NAME}", f"The server: {GUILD_NAME}, channels #welkom and #algemeen")
         p.line(f"  {len(self.people)} leden / members:")
-        for key, person in self.people.items():
+        for person in self.people.values():
             org = person.organisation or "inwoner / resident"
             p.line(f"    [{person.locale}] {person.display_name:<20} {org}, {person.region}")
         p.line()

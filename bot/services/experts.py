@@ -128,7 +128,9 @@ async def add_to_session(session: AsyncSession, guild_id: int, event_id: int, us
 
 
 async def session_experts(session: AsyncSession, event_id: int) -> list[int]:
-    rows = await session.execute(select(EventExpert.user_id).where(EventExpert.event_id == event_id).order_by(EventExpert.id))
+    rows = await session.execute(
+        select(EventExpert.user_id).where(EventExpert.event_id == event_id).order_by(EventExpert.id)
+    )
     return list(rows.scalars())
 
 
@@ -168,7 +170,9 @@ async def ask(session: AsyncSession, guild_id: int, event_id: int, user_id: int,
 
 async def questions(session: AsyncSession, event_id: int) -> list[tuple[int, str]]:
     rows = await session.execute(
-        select(EventQuestion.user_id, EventQuestion.text).where(EventQuestion.event_id == event_id).order_by(EventQuestion.id)
+        select(EventQuestion.user_id, EventQuestion.text)
+        .where(EventQuestion.event_id == event_id)
+        .order_by(EventQuestion.id)
     )
     return [tuple(row) for row in rows]
 
@@ -210,7 +214,9 @@ async def slot_view(session: AsyncSession, guild_id: int, event_id: int, user_id
     return SlotView([t for t in times if t not in taken], mine, len(times))
 
 
-async def book(session: AsyncSession, guild_id: int, event_id: int, user_id: int, at: datetime, now: datetime) -> datetime:
+async def book(
+    session: AsyncSession, guild_id: int, event_id: int, user_id: int, at: datetime, now: datetime
+) -> datetime:
     """Book one slot (moving an earlier booking of the member)."""
     view = await slot_view(session, guild_id, event_id, user_id, now)
     event = await get_event(session, guild_id, event_id)
@@ -232,6 +238,8 @@ async def book(session: AsyncSession, guild_id: int, event_id: int, user_id: int
 
 async def release(session: AsyncSession, guild_id: int, event_id: int, user_id: int) -> None:
     await get_event(session, guild_id, event_id)
-    result = await session.execute(delete(EventSlot).where(EventSlot.event_id == event_id, EventSlot.user_id == user_id))
+    result = await session.execute(
+        delete(EventSlot).where(EventSlot.event_id == event_id, EventSlot.user_id == user_id)
+    )
     if not result.rowcount:
         raise UserError("slot.not_booked")

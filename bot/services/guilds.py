@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import UserError
 from models import GuildSettings
 
+
 async def get_settings(session: AsyncSession, guild_id: int) -> GuildSettings:
     """The server's settings; defaults (not stored) for a server that changed nothing yet."""
     found = await session.get(GuildSettings, guild_id)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased, selectinload
 from bot.errors import UserError
 from bot.services.profiles import ensure_member
 from bot.text import clean
-from models import Answer, IntroParty, Introduction, IntroStatus, Member, Met
+from models import Answer, Introduction, IntroParty, IntroStatus, Member, Met
 
 PROPOSAL_TTL = timedelta(days=7)
 FOLLOWUP_AFTER = timedelta(days=7)

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.services import intros
-from bot.services.profiles import remember_locale
 from bot.services.matching import MatchIndex, MemberData, Reason, chance_meetings, plan_round
+from bot.services.profiles import remember_locale
 from models import ItemKind, Member, MemberItem, SynonymGroup
 
 DEFAULT_HISTORY = timedelta(weeks=12)

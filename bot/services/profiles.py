@@ -74,9 +74,7 @@ def validate_sector(value: str | None) -> str | None:
 
 async def get_member(session: AsyncSession, guild_id: int, user_id: int) -> Member | None:
     stmt = (
-        select(Member)
-        .where(Member.guild_id == guild_id, Member.user_id == user_id)
-        .options(selectinload(Member.items))
+        select(Member).where(Member.guild_id == guild_id, Member.user_id == user_id).options(selectinload(Member.items))
     )
     return (await session.execute(stmt)).scalar_one_or_none()
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import guilds, intros
 from bot.services.schedule import next_round
-from models import GuildSettings, IntroParty, IntroRound, Introduction
+from models import GuildSettings, Introduction, IntroParty, IntroRound
 
 if TYPE_CHECKING:
     from bot.services.matchmaking import Matchmaker
@@ -56,9 +56,7 @@ async def record_round(
 ) -> RoundResult | None:
     """Plan and record the round of ``week``; None when it was recorded before."""
     guild_id = settings.guild_id
-    exists = await session.scalar(
-        select(IntroRound.id).where(IntroRound.guild_id == guild_id, IntroRound.week == week)
-    )
+    exists = await session.scalar(select(IntroRound.id).where(IntroRound.guild_id == guild_id, IntroRound.week == week))
     if exists is not None:
         return None
     record = IntroRound(guild_id=guild_id, week=week, due_at=due_at)

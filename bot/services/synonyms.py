@@ -26,7 +26,7 @@ class Group:
 
 
 def parse_terms(text: str) -> list[str]:
-    """"kringloop, tweedehands | second hand" → three terms; validated, duplicates dropped."""
+    """ "kringloop, tweedehands | second hand" → three terms; validated, duplicates dropped."""
     terms: dict[str, str] = {}
     for raw in _SEPARATORS.split(text or ""):
         term = clean(raw)

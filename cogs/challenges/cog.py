@@ -44,19 +44,12 @@ class ChallengesCog(commands.Cog, name="Challenges"):
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
-        self._matcher: matchmaking.Matchmaker | None = None
         # Per challenge: a change and the post update that shows it happen one at a time.
         self._locks: dict[int, asyncio.Lock] = {}
 
     @property
     def matcher(self) -> matchmaking.Matchmaker:
-        """The introductions' index cache when that feature is loaded (one index per server), else our own."""
-        shared = getattr(self.bot.get_cog("Introductions"), "matcher", None)
-        if isinstance(shared, matchmaking.Matchmaker):
-            return shared
-        if self._matcher is None:
-            self._matcher = matchmaking.Matchmaker()
-        return self._matcher
+        return self.bot.matcher
 
     def _lock(self, challenge_id: int) -> asyncio.Lock:
         return self._locks.setdefault(challenge_id, asyncio.Lock())

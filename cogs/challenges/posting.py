@@ -83,7 +83,9 @@ async def publish(bot: Bot, view: ChallengeView, channel: Postable) -> Posted:
             await _quietly(thread.delete())
     else:
         message = await channel.send(
-            embed=post_embed(locale, view), view=buttons, allowed_mentions=NO_PINGS  # type: ignore[arg-type]
+            embed=post_embed(locale, view),
+            view=buttons,
+            allowed_mentions=NO_PINGS,  # type: ignore[arg-type]
         )
         try:
             thread = await message.create_thread(name=name, auto_archive_duration=ARCHIVE_MINUTES)
@@ -176,9 +178,7 @@ async def deliver_invitation(bot: Bot, invitation: Invitation, *, by: str) -> st
     """
     view, locale, user_id = invitation.challenge, invitation.locale, invitation.user_id
     guild = bot.get_guild(view.guild_id)
-    embed = invitation_embed(
-        locale, view, by=by, server=guild.name if guild else "Discord", reasons=invitation.reasons
-    )
+    embed = invitation_embed(locale, view, by=by, server=guild.name if guild else "Discord", reasons=invitation.reasons)
     if await send_dm(bot, user_id, embed=embed, view=join_view(view.id, locale)) is not None:
         return "dm"
     if view.thread_id is None:

@@ -71,9 +71,7 @@ class LeaveButton(discord.ui.DynamicItem[discord.ui.Button], template=r"challeng
         await _cog(interaction).change_team(interaction, self.challenge_id, join=False)
 
 
-class InviteButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"challenge:invite:(?P<id>\d+):(?P<user>\d+)"
-):
+class InviteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"challenge:invite:(?P<id>\d+):(?P<user>\d+)"):
     """On the moderator's private skill-fit proposal: invite that member (moderators only)."""
 
     def __init__(self, challenge_id: int, user_id: int, label: str, *, disabled: bool = False) -> None:

@@ -37,11 +37,15 @@ async def rsvp(interaction: discord.Interaction, event_id: int, status: RsvpStat
     locale = locale_of(interaction)
     async with _lock(bot), bot.db.session() as session:
         await profiles.remember_locale(session, interaction.guild_id, interaction.user.id, locale)
-        result = await events.rsvp(session, interaction.guild_id, event_id, interaction.user.id, status.value, bot.clock())
+        result = await events.rsvp(
+            session, interaction.guild_id, event_id, interaction.user.id, status.value, bot.clock()
+        )
         title = (await events.get_event(session, interaction.guild_id, event_id)).title
     if not result.changed:
         key = "event.rsvp.still_waiting" if result.status == RsvpStatus.WAITLIST.value else "event.rsvp.unchanged"
-        reply = t(locale, key, title=safe(title), position=result.position, status=render.status_label(locale, result.status))
+        reply = t(
+            locale, key, title=safe(title), position=result.position, status=render.status_label(locale, result.status)
+        )
     else:
         reply = t(locale, f"event.rsvp.{result.status}", title=safe(title), position=result.position)
     await send_ephemeral(interaction, reply)
@@ -62,7 +66,9 @@ async def tell_promoted(bot: Bot, event_id: int, user_ids: tuple[int, ...]) -> N
     closed = []
     for user_id in user_ids:
         locale = locales.get(user_id) or default
-        text = t(locale, "event.promoted", title=safe(event.title), when=render.ts(event.starts_at), link=render.link(event))
+        text = t(
+            locale, "event.promoted", title=safe(event.title), when=render.ts(event.starts_at), link=render.link(event)
+        )
         if await delivery.dm(bot, user_id, content=text) is None:
             closed.append(user_id)
     if closed:

@@ -143,11 +143,17 @@ async def refresh_announcement(bot: Bot, event_id: int) -> None:
         settings = await guilds.get_settings(session, event.guild_id)
         counts = (await events.counts(session, [event_id]))[event_id]
         challenges = await events.linked_challenges(session, event_id)
-        slots = (len(await experts.booked(session, event_id)), len(experts.slot_times(event))) if event.slot_minutes else None
+        slots = (
+            (len(await experts.booked(session, event_id)), len(experts.slot_times(event)))
+            if event.slot_minutes
+            else None
+        )
         session_experts = await experts.session_experts(session, event_id)
         session.expunge(event)
     locale = bot.settings.default_locale
-    embed = render.announcement_embed(locale, event, counts, challenges=challenges, slots=slots, experts=session_experts)
+    embed = render.announcement_embed(
+        locale, event, counts, challenges=challenges, slots=slots, experts=session_experts
+    )
     open_ = event.status == EventStatus.SCHEDULED.value and event.starts_at > bot.clock()
     view = announcement_view(event, locale) if open_ else None
     if event.announcement_channel_id is not None and event.announcement_message_id is not None:

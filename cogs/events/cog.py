@@ -203,7 +203,9 @@ class EventsCog(commands.Cog, name="Events"):
 
     @edit.autocomplete("event")
     @cancel.autocomplete("event")
-    async def event_autocomplete(self, interaction: discord.Interaction[Bot], current: str) -> list[app_commands.Choice[int]]:
+    async def event_autocomplete(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[int]]:
         # Checked like the commands themselves.
         if interaction.guild_id is None or not is_moderator(interaction):
             return []

@@ -84,21 +84,26 @@ class ExpertsCog(commands.Cog, name="Experts"):
         await send_ephemeral(interaction, t(locale, "expert.removed"))
 
     @app_commands.command(name=_("ask"), description=_("Ask the experts of a session a question beforehand"))
-    @app_commands.describe(
-        event=_("The ask-the-expert session"), question=_("Your question (up to 500 characters)")
-    )
+    @app_commands.describe(event=_("The ask-the-expert session"), question=_("Your question (up to 500 characters)"))
     @app_commands.rename(event=_("event"), question=_("question"))
     @app_commands.guild_only()
     async def ask(self, interaction: discord.Interaction[Bot], event: int, question: str) -> None:
         await save_question(interaction, event, question)
 
     @ask.autocomplete("event")
-    async def ask_autocomplete(self, interaction: discord.Interaction[Bot], current: str) -> list[app_commands.Choice[int]]:
+    async def ask_autocomplete(
+        self, interaction: discord.Interaction[Bot], current: str
+    ) -> list[app_commands.Choice[int]]:
         assert interaction.guild_id is not None
         now = self.bot.clock()
         async with self.bot.db.session() as session:
             tz = guilds.zone(await guilds.get_settings(session, interaction.guild_id), self.bot.settings.timezone)
             found = await events.search_upcoming(
-                session, interaction.guild_id, now + events.QUESTIONS_LEAD, current, tz, kind=EventKind.EXPERT_SESSION.value
+                session,
+                interaction.guild_id,
+                now + events.QUESTIONS_LEAD,
+                current,
+                tz,
+                kind=EventKind.EXPERT_SESSION.value,
             )
         return [app_commands.Choice(name=label, value=event_id) for event_id, label in found]

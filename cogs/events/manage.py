@@ -60,12 +60,20 @@ async def create(interaction: discord.Interaction, draft: events.Draft, text: st
         raise UserError("event.no_channel")
     if draft.starts_at <= now:  # the form stayed open past the start
         raise UserError("event.past", value=f"{draft.starts_at.astimezone(tz):%Y-%m-%d %H:%M}")
-    spec = NativeSpec(draft.title, description, draft.starts_at, draft.ends_at, draft.location, draft.location_channel_id)
+    spec = NativeSpec(
+        draft.title, description, draft.starts_at, draft.ends_at, draft.location, draft.location_channel_id
+    )
     native = await announce.create_native(bot, draft.guild_id, spec, reason=_audit(interaction, "create"))
     try:
         async with bot.db.session() as session:
             event = await events.insert_event(
-                session, draft, description=description, native_event_id=native.id, channel_id=channel_id, now=now, tz=tz
+                session,
+                draft,
+                description=description,
+                native_event_id=native.id,
+                channel_id=channel_id,
+                now=now,
+                tz=tz,
             )
             event_id = event.id
     except BaseException:
@@ -75,7 +83,9 @@ async def create(interaction: discord.Interaction, draft: events.Draft, text: st
     async with bot.db.session() as session:
         event = await events.get_event(session, draft.guild_id, event_id)
         fits = (
-            await experts.fitting(session, draft.guild_id, draft.topics, exclude=set(draft.expert_ids), limit=SUGGESTIONS)
+            await experts.fitting(
+                session, draft.guild_id, draft.topics, exclude=set(draft.expert_ids), limit=SUGGESTIONS
+            )
             if draft.kind == EventKind.EXPERT_SESSION
             else []
         )
@@ -94,7 +104,9 @@ async def create(interaction: discord.Interaction, draft: events.Draft, text: st
     for user_id, member in invited:
         reached = await tell_expert(bot, event, user_id, member.locale if member else None)
         name = safe(member.name if member else str(user_id))
-        lines.append(t(locale, "event.invited" if reached else "event.invited_no_dm", name=name, title=safe(event.title)))
+        lines.append(
+            t(locale, "event.invited" if reached else "event.invited_no_dm", name=name, title=safe(event.title))
+        )
     if draft.kind == EventKind.EXPERT_SESSION:
         lines.append(t(locale, "event.suggestions" if fits else "event.no_suggestions"))
         for fit in fits:
@@ -163,7 +175,9 @@ async def apply(interaction: discord.Interaction, edit: events.Edit, *, descript
         told = await _tell_change(bot, guild_id, edit.event_id)
     async with bot.db.session() as session:
         event = await events.get_event(session, guild_id, edit.event_id)
-    await send_ephemeral(interaction, t(locale, "event.edited", title=safe(event.title), told=told, link=render.link(event)))
+    await send_ephemeral(
+        interaction, t(locale, "event.edited", title=safe(event.title), told=told, link=render.link(event))
+    )
 
 
 async def _tell_change(bot: Bot, guild_id: int, event_id: int) -> int:
@@ -174,7 +188,11 @@ async def _tell_change(bot: Bot, guild_id: int, event_id: int) -> int:
 
     def text(locale: str) -> str:
         return t(
-            locale, "event.changed_dm", title=safe(event.title), when=render.when(event), where=render.where(event),
+            locale,
+            "event.changed_dm",
+            title=safe(event.title),
+            when=render.when(event),
+            where=render.where(event),
             link=render.link(event),
         )
 

@@ -78,7 +78,9 @@ def announcement_embed(
         description=safe(event.description)[:4000] or None,
         colour=discord.Colour.light_grey() if cancelled else COLOURS.get(event.kind),
     )
-    embed.add_field(name=t(locale, "event.field.when"), value=f"{when(event)}\n({ts(event.starts_at, 'R')})", inline=False)
+    embed.add_field(
+        name=t(locale, "event.field.when"), value=f"{when(event)}\n({ts(event.starts_at, 'R')})", inline=False
+    )
     embed.add_field(name=t(locale, "event.field.where"), value=where(event)[:1024] or "–", inline=False)
     embed.add_field(name=t(locale, "event.field.going"), value=going_text(locale, event, counts))
     embed.add_field(name=t(locale, "event.field.maybe"), value=str(counts.maybe))
@@ -111,9 +113,7 @@ def status_label(locale: str, status: str) -> str:
     return t(locale, f"event.status.{status}")
 
 
-def list_embed(
-    locale: str, events: Sequence[Event], counts: dict[int, Counts], mine: dict[int, str]
-) -> discord.Embed:
+def list_embed(locale: str, events: Sequence[Event], counts: dict[int, Counts], mine: dict[int, str]) -> discord.Embed:
     embed = discord.Embed(title=t(locale, "event.list.title"))
     for event in events[:25]:
         c = counts[event.id]
@@ -169,7 +169,9 @@ def chunks(header: str, lines: Sequence[str], limit: int = MESSAGE_MAX) -> list[
 def questions_messages(locale: str, event: Event, questions: Sequence[tuple[int, str]]) -> list[str]:
     if not questions:
         return [t(locale, "event.questions.none", title=safe(event.title), when=ts(event.starts_at))]
-    header = t(locale, "event.questions.header", title=safe(event.title), when=ts(event.starts_at), count=len(questions))
+    header = t(
+        locale, "event.questions.header", title=safe(event.title), when=ts(event.starts_at), count=len(questions)
+    )
     lines = [f"{n}. {safe(text)} (<@{user}>)" for n, (user, text) in enumerate(questions, start=1)]
     return chunks(header, lines)
 

@@ -131,7 +131,9 @@ async def post_agenda_if_due(bot: Bot, guild_id: int) -> None:
     if not found:
         return
     locale = bot.settings.default_locale
-    message = await delivery.post(bot, settings.events_channel_id, None, embed=render.agenda_embed(locale, found, counts))
+    message = await delivery.post(
+        bot, settings.events_channel_id, None, embed=render.agenda_embed(locale, found, counts)
+    )
     if message is not None:
         async with bot.db.session() as session:
             await events.set_agenda_message(session, guild_id, week, message.id)

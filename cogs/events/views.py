@@ -64,7 +64,9 @@ class AskButton(discord.ui.DynamicItem[discord.ui.Button], template=r"event:ask:
     def __init__(self, event_id: int, locale: str) -> None:
         super().__init__(
             discord.ui.Button(
-                label=t(locale, "event.button.ask"), style=discord.ButtonStyle.secondary, custom_id=f"event:ask:{event_id}"
+                label=t(locale, "event.button.ask"),
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"event:ask:{event_id}",
             )
         )
         self.event_id = event_id

@@ -15,7 +15,7 @@ from discord.ext import commands
 from bot.errors import UserError
 from bot.i18n import t
 from bot.messaging import text_channel
-from bot.services import guilds, intros, matchmaking, rounds
+from bot.services import guilds, intros, rounds
 from bot.services.schedule import due_round
 from bot.ui import is_moderator, locale_of, safe, send_ephemeral
 from cogs.introductions import delivery
@@ -39,7 +39,7 @@ class IntroductionsCog(commands.Cog, name="Introductions"):
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
-        self.matcher = matchmaking.Matchmaker()
+        self.matcher = bot.matcher
 
     async def cog_load(self) -> None:
         if self.bot.scheduler is not None:
@@ -159,7 +159,9 @@ class IntroductionsCog(commands.Cog, name="Introductions"):
 
     # --- /match ------------------------------------------------------------------------------
 
-    @app_commands.command(name=_("match"), description=_("Members whose offers meet your needs, and the other way round"))
+    @app_commands.command(
+        name=_("match"), description=_("Members whose offers meet your needs, and the other way round")
+    )
     @app_commands.guild_only()
     async def match(self, interaction: discord.Interaction[Bot]) -> None:
         assert interaction.guild_id is not None

@@ -69,7 +69,11 @@ def proposal_embed(
             who=who_line(locale, other_name, other_sector, other_organisation),
         ),
     )
-    embed.add_field(name=t(locale, "intro.proposal.why"), value=reasons_text(locale, reasons, reader, names, chance=chance), inline=False)
+    embed.add_field(
+        name=t(locale, "intro.proposal.why"),
+        value=reasons_text(locale, reasons, reader, names, chance=chance),
+        inline=False,
+    )
     embed.set_footer(text=t(locale, "intro.proposal.footer"))
     embed.add_field(name=t(locale, "intro.proposal.expires"), value=f"<t:{expires_at}:F>", inline=False)
     return embed

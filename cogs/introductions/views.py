@@ -61,7 +61,9 @@ class IntroduceButton(discord.ui.DynamicItem[discord.ui.Button], template=r"matc
 
     def __init__(self, user_id: int, label: str) -> None:
         super().__init__(
-            discord.ui.Button(label=label[:80], style=discord.ButtonStyle.primary, custom_id=f"match:introduce:{user_id}")
+            discord.ui.Button(
+                label=label[:80], style=discord.ButtonStyle.primary, custom_id=f"match:introduce:{user_id}"
+            )
         )
         self.user_id = user_id
 

@@ -124,7 +124,6 @@ async def _consenting(session: AsyncSession, guild_id: int, now: datetime) -> di
     return {m.user_id: m for m in rows.scalars()}
 
 
-
 async def suggest(
     session: AsyncSession,
     index: MatchIndex,
@@ -236,9 +235,7 @@ async def for_member(
 async def skill_choices(session: AsyncSession, guild_id: int, current: str) -> list[str]:
     """Skills unfinished challenges need, for autocomplete."""
     rows = await session.execute(
-        select(Challenge.skills).where(
-            Challenge.guild_id == guild_id, Challenge.status.in_(list(ACTIVE_VALUES))
-        )
+        select(Challenge.skills).where(Challenge.guild_id == guild_id, Challenge.status.in_(list(ACTIVE_VALUES)))
     )
     needle = fold(current)
     seen: dict[str, str] = {}

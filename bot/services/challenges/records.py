@@ -208,9 +208,7 @@ async def prepare(
     return draft
 
 
-async def create(
-    session: AsyncSession, draft: Draft, description: str, *, created_by: int, now: datetime
-) -> Challenge:
+async def create(session: AsyncSession, draft: Draft, description: str, *, created_by: int, now: datetime) -> Challenge:
     """Insert the challenge (not committed: the caller posts it, then commits, or rolls back)."""
     text = parse_description(description)
     if draft.event_id is not None:
@@ -255,7 +253,6 @@ async def _invited(session: AsyncSession, challenge_id: int, user_id: int) -> bo
     return found.first() is not None
 
 
-
 # --- teams -----------------------------------------------------------------------------------
 
 
@@ -289,9 +286,7 @@ async def leave(session: AsyncSession, challenge_id: int, user_id: int, *, guild
     return await _view_of(session, challenge)
 
 
-async def set_status(
-    session: AsyncSession, guild_id: int, challenge_id: int, status: str
-) -> tuple[str, ChallengeView]:
+async def set_status(session: AsyncSession, guild_id: int, challenge_id: int, status: str) -> tuple[str, ChallengeView]:
     """Move a challenge one step forward, or close it. Returns the old status and the new state."""
     challenge = await _load(session, challenge_id, guild_id)
     wanted = ChallengeStatus(status)

@@ -55,7 +55,7 @@ def parse_description(text: str | None) -> str:
 
 
 def parse_skills(text: str | None) -> list[str]:
-    """"subsidies, communicatie | data-analyse" → three skills; validated, duplicates dropped."""
+    """ "subsidies, communicatie | data-analyse" → three skills; validated, duplicates dropped."""
     skills: dict[str, str] = {}
     for raw in _SEPARATORS.split(text or ""):
         skill = clean(raw)

@@ -40,7 +40,6 @@ async def reminder_leads(session: AsyncSession, guild_id: int) -> list[Lead]:
         return [Lead(timedelta(days=7)), Lead(timedelta(days=1)), Lead(timedelta(hours=1))]
 
 
-
 # --- notices --------------------------------------------------------------------------------
 
 
@@ -144,9 +143,7 @@ async def claim_due_notices(session: AsyncSession, now: datetime, default_tz: st
 
 async def reset_notices(session: AsyncSession, event: Event, now: datetime, tz: ZoneInfo) -> None:
     """After a new start time: reminders and questions are planned afresh (passed ones skipped)."""
-    await session.execute(
-        delete(EventNotice).where(EventNotice.event_id == event.id, EventNotice.kind != ANNOUNCE)
-    )
+    await session.execute(delete(EventNotice).where(EventNotice.event_id == event.id, EventNotice.kind != ANNOUNCE))
     await skip_passed_notices(session, event, now, await reminder_leads(session, event.guild_id), tz)
 
 

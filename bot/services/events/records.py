@@ -114,7 +114,6 @@ def validate_draft(
     )
 
 
-
 async def insert_event(
     session: AsyncSession,
     draft: Draft,
@@ -183,7 +182,13 @@ def choice_label(event: Event, tz: ZoneInfo) -> str:
 
 
 async def search_upcoming(
-    session: AsyncSession, guild_id: int, now: datetime, query: str, tz: ZoneInfo, *, kind: str | None = None,
+    session: AsyncSession,
+    guild_id: int,
+    now: datetime,
+    query: str,
+    tz: ZoneInfo,
+    *,
+    kind: str | None = None,
     not_started: bool = True,
 ) -> list[tuple[int, str]]:
     needle = clean(query).casefold()

@@ -102,7 +102,9 @@ async def promote(session: AsyncSession, event: Event) -> tuple[int, ...]:
     return tuple(promoted)
 
 
-async def rsvp(session: AsyncSession, guild_id: int, event_id: int, user_id: int, choice: str, now: datetime) -> RsvpResult:
+async def rsvp(
+    session: AsyncSession, guild_id: int, event_id: int, user_id: int, choice: str, now: datetime
+) -> RsvpResult:
     """Going, Maybe or Can't go. With a capacity, Going beyond it joins the waitlist; a freed
     place goes to the first on the waitlist."""
     wanted = RsvpStatus(choice)
@@ -159,7 +161,11 @@ class Edit:
     @property
     def empty(self) -> bool:
         return not (
-            self.title or self.time_changed or self.place_changed or self.capacity or self.topics is not None
+            self.title
+            or self.time_changed
+            or self.place_changed
+            or self.capacity
+            or self.topics is not None
             or self.description is not None
         )
 
@@ -194,7 +200,9 @@ def validate_edit(
         length = parse_duration(duration) if duration is not None else event.ends_at - event.starts_at
         edit.starts_at, edit.ends_at = starts_at, starts_at + length
         if event.slot_minutes and not 1 <= int(length / timedelta(minutes=event.slot_minutes)) <= SLOTS_MAX:
-            raise UserError("event.slot_count", count=int(length / timedelta(minutes=event.slot_minutes)), max=SLOTS_MAX)
+            raise UserError(
+                "event.slot_count", count=int(length / timedelta(minutes=event.slot_minutes)), max=SLOTS_MAX
+            )
     if location is not None or channel_id is not None:
         edit.location = _place(location, channel_id)
         edit.location_channel_id = channel_id
@@ -212,7 +220,9 @@ def validate_edit(
     return edit
 
 
-async def apply_edit(session: AsyncSession, guild_id: int, edit: Edit, *, now: datetime, tz: ZoneInfo) -> tuple[int, ...]:
+async def apply_edit(
+    session: AsyncSession, guild_id: int, edit: Edit, *, now: datetime, tz: ZoneInfo
+) -> tuple[int, ...]:
     """Store the changes; returns members promoted from the waitlist (a larger capacity)."""
     event = await get_event(session, guild_id, edit.event_id)
     if edit.title is not None:

@@ -24,24 +24,182 @@ _VOWELS = frozenset("aeiouy")
 # Prepositions that start a qualifier: in "werkruimte voor reparaties" the need is a workspace,
 # "reparaties" only says what for. They are stop words too.
 QUALIFIER_PREPOSITIONS = frozenset(
-    "voor aan met bij over om op tegen naar for to with about on at".split()
+    ["voor", "aan", "met", "bij", "over", "om", "op", "tegen", "naar", "for", "to", "with", "about", "on", "at"]
 )
 STOPWORDS = QUALIFIER_PREPOSITIONS | frozenset(
-    """de het een en of van in uit door als die dat dit deze die er is zijn ben wordt worden werd was
-    mijn onze ons jouw je jij ik we wij zij ze hun haar hem hij wat wie waar hoe ook nog maar dan zo
-    niet geen al alle allerlei meer veel graag iemand iets mee kan kunnen wil willen zoek zoeken
-    zoekt gezocht nodig bied bieden biedt aangeboden heb hebben heeft ons onze eigen elkaar andere
-    waarbij waarmee welke tot binnen zonder via per
-    the a an and or in is are be been being by as into my our your we i you they their them some
-    any someone something looking need needs needed offer offers offering can could want wants
-    would like who what how more very also other others this that these those its it's via per
-    within without""".split()
+    [
+        "de",
+        "het",
+        "een",
+        "en",
+        "of",
+        "van",
+        "in",
+        "uit",
+        "door",
+        "als",
+        "die",
+        "dat",
+        "dit",
+        "deze",
+        "die",
+        "er",
+        "is",
+        "zijn",
+        "ben",
+        "wordt",
+        "worden",
+        "werd",
+        "was",
+        "mijn",
+        "onze",
+        "ons",
+        "jouw",
+        "je",
+        "jij",
+        "ik",
+        "we",
+        "wij",
+        "zij",
+        "ze",
+        "hun",
+        "haar",
+        "hem",
+        "hij",
+        "wat",
+        "wie",
+        "waar",
+        "hoe",
+        "ook",
+        "nog",
+        "maar",
+        "dan",
+        "zo",
+        "niet",
+        "geen",
+        "al",
+        "alle",
+        "allerlei",
+        "meer",
+        "veel",
+        "graag",
+        "iemand",
+        "iets",
+        "mee",
+        "kan",
+        "kunnen",
+        "wil",
+        "willen",
+        "zoek",
+        "zoeken",
+        "zoekt",
+        "gezocht",
+        "nodig",
+        "bied",
+        "bieden",
+        "biedt",
+        "aangeboden",
+        "heb",
+        "hebben",
+        "heeft",
+        "ons",
+        "onze",
+        "eigen",
+        "elkaar",
+        "andere",
+        "waarbij",
+        "waarmee",
+        "welke",
+        "tot",
+        "binnen",
+        "zonder",
+        "via",
+        "per",
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "in",
+        "is",
+        "are",
+        "be",
+        "been",
+        "being",
+        "by",
+        "as",
+        "into",
+        "my",
+        "our",
+        "your",
+        "we",
+        "i",
+        "you",
+        "they",
+        "their",
+        "them",
+        "some",
+        "any",
+        "someone",
+        "something",
+        "looking",
+        "need",
+        "needs",
+        "needed",
+        "offer",
+        "offers",
+        "offering",
+        "can",
+        "could",
+        "want",
+        "wants",
+        "would",
+        "like",
+        "who",
+        "what",
+        "how",
+        "more",
+        "very",
+        "also",
+        "other",
+        "others",
+        "this",
+        "that",
+        "these",
+        "those",
+        "its",
+        "it's",
+        "via",
+        "per",
+        "within",
+        "without",
+    ]
 )
 # Words that say how, not what ("hulp bij X", "advice on X"): kept for concepts, left out of the
 # normalized string so that two texts are not similar just for both asking for help.
 GENERIC_WORDS = frozenset(
-    """hulp help advies advice ondersteuning support ervaring experience kennis knowledge expertise
-    tips vraag vragen question questions mensen people iemand someone""".split()
+    [
+        "hulp",
+        "help",
+        "advies",
+        "advice",
+        "ondersteuning",
+        "support",
+        "ervaring",
+        "experience",
+        "kennis",
+        "knowledge",
+        "expertise",
+        "tips",
+        "vraag",
+        "vragen",
+        "question",
+        "questions",
+        "mensen",
+        "people",
+        "iemand",
+        "someone",
+    ]
 )
 QUALIFIER_WEIGHT = 0.5  # concept weight of words after a qualifier preposition
 BROADER_WEIGHT = 0.8  # a concept implies its broader concepts at this weight
@@ -146,8 +304,8 @@ class Analyzer:
         self.broader = {g.id: g.broader for g in vocabulary.groups if g.broader}
         words = set(vocabulary.words)
         for group in vocabulary.groups:
-            for term in group.terms:
-                words.update(t for t in tokens(term) if t not in STOPWORDS)
+            for phrase in group.terms:
+                words.update(t for t in tokens(phrase) if t not in STOPWORDS)
         self.known_words = frozenset(words)
         self.known_stems = frozenset(stem(w) for w in words)
         # Compound parts: a known word, its stem, or either followed by a linking sound.
@@ -176,10 +334,10 @@ class Analyzer:
         self._units: list[_Unit] = []
         self._by_units: dict[frozenset[int], Features] = {}
         self._choices: dict[tuple[int, str, str], list[str]] = {}
-        terms = []
+        terms: list[_Term] = []
         for group in vocabulary.groups:
-            for term in group.terms:
-                units = [self._unit(t) for t in tokens(term) if t not in STOPWORDS]
+            for phrase in group.terms:
+                units = [self._unit(t) for t in tokens(phrase) if t not in STOPWORDS]
                 if units:
                     whole = frozenset(u.whole for u in units)
                     split = frozenset(p for u in units for p in (u.parts or (u.whole,)))
@@ -235,7 +393,9 @@ class Analyzer:
         choices = self._choices.get(key)
         if choices is None:
             lengths = range(len(word) - limit, len(word) + limit + 1)
-            pool = {w for n in lengths for end in ((word[0], 0), (word[-1], 1)) for w in self._by_end.get((n, *end), ())}
+            pool = {
+                w for n in lengths for end in ((word[0], 0), (word[-1], 1)) for w in self._by_end.get((n, *end), ())
+            }
             choices = self._choices[key] = sorted(pool)
         found = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=limit)
         return found[0] if found else None
@@ -284,10 +444,11 @@ class Analyzer:
             uid = _QUALIFIER if token in QUALIFIER_PREPOSITIONS else _STOP
         else:
             unit = self._unit(token)
-            uid = self._unit_ids.get(unit)
-            if uid is None:
-                uid = self._unit_ids[unit] = len(self._units)
+            known = self._unit_ids.get(unit)
+            if known is None:
+                known = self._unit_ids[unit] = len(self._units)
                 self._units.append(unit)
+            uid = known
         self._token_ids[token] = uid
         return uid
 
@@ -327,9 +488,7 @@ class Analyzer:
                     matched[term.concept] = matched.get(term.concept, False) or in_head
         # Qualifiers only count less when the head names a real topic ("hulp bij X" keeps X whole).
         demote = any(h and self.weights[c] >= 1 for c, h in matched.items())
-        weights = {
-            c: self.weights[c] * (1.0 if h or not demote else QUALIFIER_WEIGHT) for c, h in matched.items()
-        }
+        weights = {c: self.weights[c] * (1.0 if h or not demote else QUALIFIER_WEIGHT) for c, h in matched.items()}
         for concept, weight in list(weights.items()):
             self._expand(concept, weight, weights, depth=3)
         return tuple(sorted((c, round(w, 3)) for c, w in weights.items()))

@@ -124,8 +124,15 @@ def _unpack(data: bytes, queries: int) -> tuple[array, ...] | None:
         return None
     parts = []
     start = 24
-    for code, size in (("q", n_queries), ("q", n_found), ("d", n_found), ("q", n_others), ("q", n_others),
-                       ("q", n_found), ("d", n_found)):
+    for code, size in (
+        ("q", n_queries),
+        ("q", n_found),
+        ("d", n_found),
+        ("q", n_others),
+        ("q", n_others),
+        ("q", n_found),
+        ("d", n_found),
+    ):
         part = array(code)
         part.frombytes(data[start : start + 8 * size])
         parts.append(part)
@@ -248,7 +255,9 @@ class FormTable:
         self._weak_mass.append(sum(weak))
         self._max_weak.append(max(weak, default=0.0))
         self._weak_only_bound.append(
-            CONCEPT_BASE + CONCEPT_BEST * max(weak, default=0.0) + CONCEPT_OVERLAP * 2 * sum(weak) / (mass + sum(weak) or 1.0)
+            CONCEPT_BASE
+            + CONCEPT_BEST * max(weak, default=0.0)
+            + CONCEPT_OVERLAP * 2 * sum(weak) / (mass + sum(weak) or 1.0)
         )
         strong = self._strong[sig]
         self.match_keys_of_sig.append(strong if self._weak_only_bound[sig] < self.threshold else self._keys[sig])
@@ -280,9 +289,14 @@ class FormTable:
         if self._strong[a].isdisjoint(self._strong[b]):
             # Only qualifiers can be shared: best <= the smaller top qualifier weight, overlap <=
             # the smaller qualifier mass.
-            bound = CONCEPT_BASE + CONCEPT_BEST * min(self._max_weak[a], self._max_weak[b]) + CONCEPT_OVERLAP * 2 * min(
-                self._weak_mass[a], self._weak_mass[b]
-            ) / (self._mass[a] + self._mass[b] or 1.0)
+            bound = (
+                CONCEPT_BASE
+                + CONCEPT_BEST * min(self._max_weak[a], self._max_weak[b])
+                + CONCEPT_OVERLAP
+                * 2
+                * min(self._weak_mass[a], self._weak_mass[b])
+                / (self._mass[a] + self._mass[b] or 1.0)
+            )
             if bound < self.threshold:
                 return 0.0
         key = (a << 32 | b) if a < b else (b << 32 | a)
@@ -393,9 +407,9 @@ class FormTable:
             if key[1] in self._norm_forms[role] and key not in done:
                 done.add(key)
                 owed.append((role, form))
-        if HELPER_MIN_QUERIES is not None and len(owed) >= HELPER_MIN_QUERIES and _cores() >= 2:
-            if self._match_shared(owed):
-                return
+        shared = HELPER_MIN_QUERIES is not None and len(owed) >= HELPER_MIN_QUERIES and _cores() >= 2
+        if shared and self._match_shared(owed):
+            return
         for role, form in owed:
             self._match(form, role)
 
@@ -425,7 +439,9 @@ class FormTable:
         runs the rest. The helper sends back string numbers and scores; this process stores them.
         The results are those of matching here. False (nothing done) if the helper cannot start."""
         path = [os.getcwd() if p == "" else p for p in sys.path]
-        code = f"import sys; sys.path[:0] = {path!r}; from bot.services.matching.forms import _helper_main; _helper_main()"
+        code = (
+            f"import sys; sys.path[:0] = {path!r}; from bot.services.matching.forms import _helper_main; _helper_main()"
+        )
         try:
             helper = subprocess.Popen(
                 [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
@@ -475,10 +491,10 @@ class FormTable:
         queries = [self.norm[form] for _role, form in theirs]
         name = strings.__getitem__
         position = 0
-        for query, count in zip(queries, counts):
+        for query, count in zip(queries, counts, strict=False):
             if count:
                 end = position + count
-                found = zip(map(name, found_ids[position:end]), scores[position:end])
+                found = zip(map(name, found_ids[position:end]), scores[position:end], strict=False)
                 mine = str_rel.get(query)
                 if mine is None:
                     str_rel[query] = dict(found)
@@ -486,9 +502,9 @@ class FormTable:
                     mine.update(found)
                 position = end
         position = 0
-        for other, size in zip(map(name, others), sizes):
+        for other, size in zip(map(name, others), sizes, strict=False):
             end = position + size
-            back = zip(map(queries.__getitem__, back_ids[position:end]), back_scores[position:end])
+            back = zip(map(queries.__getitem__, back_ids[position:end]), back_scores[position:end], strict=False)
             theirs_rel = str_rel.get(other)
             if theirs_rel is None:
                 str_rel[other] = dict(back)
@@ -507,7 +523,12 @@ class FormTable:
         if not query:
             return []
         return _string_matches(
-            query, self.tokens[form], self._affixes[form], self._postings[1 - role], self._common(1 - role), self.threshold
+            query,
+            self.tokens[form],
+            self._affixes[form],
+            self._postings[1 - role],
+            self._common(1 - role),
+            self.threshold,
         )
 
     # -- scores --------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import hashlib
 import random
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 from bot.services.matching.index import MatchIndex, PairFilter, Reason, gc_paused, pair_filter
 
@@ -120,7 +120,7 @@ def _components(adj: Mapping[int, Mapping[int, float]]) -> list[list[int]]:
 def _exact(vertices: tuple[int, ...], adj: Mapping[int, Mapping[int, float]]) -> list[Edge]:
     position = {v: i for i, v in enumerate(vertices)}
 
-    @lru_cache(maxsize=None)
+    @cache
     def best(mask: int) -> tuple[float, tuple[Edge, ...]]:
         if not mask:
             return 0.0, ()

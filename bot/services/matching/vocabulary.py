@@ -108,7 +108,10 @@ def parse_vocabulary(document: Mapping[str, object]) -> Vocabulary:
         )
         for g in raw_groups
     )
-    words = frozenset(fold(str(w)) for w in document.get("words", ()) or ())  # type: ignore[union-attr]
+    raw_words = document.get("words") or []
+    if not isinstance(raw_words, list):
+        raise ValueError("vocabulary: 'words' must be a list")
+    words = frozenset(fold(str(w)) for w in raw_words)
     return Vocabulary(groups, words)
 
 
@@ -121,8 +124,5 @@ def load_vocabulary(
     path: str | Path | None = None, *, extra: Iterable[Sequence[str]] | Mapping[str, Sequence[str]] = ()
 ) -> Vocabulary:
     """The bundled vocabulary (or the one at ``path``), plus optional server synonym groups."""
-    if path is None:
-        vocabulary = _bundled()
-    else:
-        vocabulary = parse_vocabulary(json.loads(Path(path).read_text(encoding="utf-8")))
+    vocabulary = _bundled() if path is None else parse_vocabulary(json.loads(Path(path).read_text(encoding="utf-8")))
     return vocabulary.extended(extra) if extra else vocabulary
