@@ -1,21 +1,26 @@
-"""Sending without an interaction: channels by id, DMs, private threads, deliberate pings.
+"""Sending without an interaction: channels by id, DMs, private threads, deliberate pings, and
+the one recipe for posting something and storing it together (:func:`post_then_store`).
 
 Shared by the features that post on their own (introductions, events, challenges).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
 import discord
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import Database
 from bot.ui import NO_PINGS
 
 log = logging.getLogger(__name__)
 
-__all__ = ["NO_PINGS", "fetch_channel", "pings", "private_thread", "send_dm", "text_channel"]
+Posted = TypeVar("Posted")
+Stored = TypeVar("Stored")
 
 
 def pings(user_ids: Iterable[int]) -> discord.AllowedMentions:
@@ -62,3 +67,26 @@ async def private_thread(channel: discord.TextChannel, name: str, user_ids: Iter
     for user_id in user_ids:
         await thread.add_user(discord.Object(user_id))
     return thread
+
+
+async def post_then_store(
+    db: Database,
+    post: Callable[[], Awaitable[Posted]],
+    store: Callable[[AsyncSession, Posted], Awaitable[Stored]],
+    undo: Callable[[Posted], Awaitable[object]],
+) -> Stored:
+    """Post to Discord, then store what was posted; never with a database session open during a Discord call.
+
+    The caller reads and validates in a short unit of work before (so bad input changes nothing).
+    ``post`` runs with no session open; ``store`` runs in one unit of work of its own; when storing
+    fails, ``undo`` takes the post back (best effort) and the error goes on. A failure of either
+    leaves neither, and no write lock waits on Discord.
+    """
+    posted = await post()
+    try:
+        async with db.session() as session:
+            return await store(session, posted)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await undo(posted)
+        raise
