@@ -13,7 +13,8 @@ from bot.config import Settings
 from bot.db import Database
 from tests.sim import FakeClock
 
-SHARED_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "members-sample.csv"
+# The sample community ships with the project (also the format example in the README).
+SAMPLE_MEMBERS = Path(__file__).resolve().parents[1] / "bot" / "data" / "members-sample.csv"
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from bot.cli import main
 from bot.db import Database
 from models import Member
-from tests.conftest import SHARED_SAMPLE
+from tests.conftest import SAMPLE_MEMBERS
 
 GUILD = 1001
 ANOUK = 310000000000000001
@@ -126,8 +126,8 @@ def test_semicolons_and_bom(capsys, tmp_path, db_url):
     assert snapshot(db_url)[ANOUK][:6] == (7, "Anouk", "social_enterprise", "Repair Café, Noord", None, "nl")
 
 
-def test_shared_sample(capsys, db_url):
-    code, out, err = run(capsys, "import-members", str(SHARED_SAMPLE), "--guild", str(GUILD))
+def test_the_sample_community(capsys, db_url):
+    code, out, err = run(capsys, "import-members", str(SAMPLE_MEMBERS), "--guild", str(GUILD))
     assert (code, err) == (0, "")
     assert "Imported 12 members into server 1001: 12 created" in out
     assert len(snapshot(db_url)) == 12
@@ -191,7 +191,7 @@ def test_run_without_token_explains(tmp_path, db_url):
 
 
 def test_import_in_a_subprocess(tmp_path, db_url):
-    result = run_process(tmp_path, db_url, "import-members", str(SHARED_SAMPLE), "--guild", str(GUILD))
+    result = run_process(tmp_path, db_url, "import-members", str(SAMPLE_MEMBERS), "--guild", str(GUILD))
     assert result.returncode == 0, result.stderr
     assert "12 created" in result.stdout
     assert len(snapshot(db_url)) == 12

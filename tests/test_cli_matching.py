@@ -1,4 +1,4 @@
-"""`verbinder suggest` and `verbinder match`: dry runs over the shared sample community."""
+"""`verbinder suggest` and `verbinder match`: dry runs over the sample community."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.cli import main
 from bot.db import Database
 from models import Introduction
-from tests.conftest import SHARED_SAMPLE
+from tests.conftest import SAMPLE_MEMBERS
 
 GUILD = "4242"
 ANOUK = "310000000000000001"
@@ -23,7 +23,7 @@ def sample(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_url: str, capsys)
     monkeypatch.setenv("DATABASE_URL", db_url)
     for name in ("DISCORD_TOKEN", "DEV_GUILD_ID", "TIMEZONE", "DEFAULT_LOCALE", "LOG_LEVEL"):
         monkeypatch.delenv(name, raising=False)
-    assert main(["import-members", str(SHARED_SAMPLE), "--guild", GUILD]) == 0
+    assert main(["import-members", str(SAMPLE_MEMBERS), "--guild", GUILD]) == 0
     capsys.readouterr()
 
 
@@ -40,7 +40,7 @@ def check_reason(reason: dict, ids: set[str]) -> None:
 
 
 def sample_ids() -> set[str]:
-    lines = SHARED_SAMPLE.read_text(encoding="utf-8-sig").splitlines()[1:]
+    lines = SAMPLE_MEMBERS.read_text(encoding="utf-8-sig").splitlines()[1:]
     return {line.split(",")[0] for line in lines if line}
 
 

@@ -27,7 +27,7 @@ from bot.services.importer import (
 from bot.services.importer.parsing import _clean, _validate_item
 from bot.text import clean
 from models import ItemKind, Member, MemberItem
-from tests.conftest import SHARED_SAMPLE
+from tests.conftest import SAMPLE_MEMBERS
 
 GUILD = 1001
 OTHER_GUILD = 1002
@@ -404,15 +404,15 @@ async def test_hand_built_duplicate_rows_are_rejected(db):
     assert (await member(db, ANOUK)).name == "Anouk"
 
 
-async def test_the_shared_sample_imports_cleanly(db):
-    parsed = read_members_file(SHARED_SAMPLE)
+async def test_the_sample_community_imports_cleanly(db):
+    parsed = read_members_file(SAMPLE_MEMBERS)
     report = await import_members(db, GUILD, parsed.rows, "nl")
     assert (report.created, report.updated, report.unchanged, report.rejected) == (12, 0, 0, [])
     assert await count(db, Member) == 12
     farid = await member(db, 310000000000000006)
     assert (farid.sector, farid.organisation, farid.locale) == ("citizen", None, "en")
     assert farid.offers == ["web development", "Python programming"]
-    again = await import_members(db, GUILD, read_members_file(SHARED_SAMPLE).rows, "nl")
+    again = await import_members(db, GUILD, read_members_file(SAMPLE_MEMBERS).rows, "nl")
     assert (again.created, again.updated, again.unchanged) == (0, 0, 12)
 
 

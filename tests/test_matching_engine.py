@@ -30,7 +30,7 @@ from bot.services.matching.planning import EXACT_LIMIT, _approximate
 SCORER = Scorer()
 T = DEFAULT_THRESHOLD
 
-# The shared sample community (members-sample.csv), inline so the tests stand alone.
+# The sample community (bot/data/members-sample.csv), inline so the tests stand alone.
 SAMPLE = [
     (
         1,
