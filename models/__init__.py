@@ -18,6 +18,7 @@ from models.event import (
 from models.guild import GuildSettings
 from models.introduction import Answer, Introduction, IntroParty, IntroRound, IntroStatus, Met
 from models.member import ItemKind, Member, MemberItem, Sector
+from models.privacy import Consent, ConsentVia, Erasure, ErasureVia, GuildDeparture, MemberDeparture, Purpose
 from models.synonym import SynonymGroup
 
 __all__ = [
@@ -26,6 +27,13 @@ __all__ = [
     "ChallengeInvite",
     "ChallengeMember",
     "ChallengeStatus",
+    "Consent",
+    "ConsentVia",
+    "Erasure",
+    "ErasureVia",
+    "GuildDeparture",
+    "MemberDeparture",
+    "Purpose",
     "Event",
     "EventExpert",
     "EventKind",
