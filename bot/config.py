@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Europe/Amsterdam", description="Default time zone of a server.")
     default_locale: Locale = Field(default="nl", description="Language where no interaction tells.")
     log_level: str = Field(default="INFO")
+    retention_days: int = Field(
+        default=30, ge=1, le=3650, description="Days a member's or server's data is kept after they left."
+    )
 
     @field_validator("dev_guild_id", mode="before")
     @classmethod
