@@ -493,7 +493,7 @@ async def known_members(session: AsyncSession, guild_id: int) -> set[int]:
     found: set[int] = set()
     for column in _direct_id_columns():
         scope = _guild_scope(_table(column.table.name), guild_id)
-        found.update((await session.execute(select(column).where(scope).distinct())).scalars())
+        found.update((await session.execute(select(column).where(scope, column.is_not(None)).distinct())).scalars())
     found.discard(ERASED)
     return found
 
