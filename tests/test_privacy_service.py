@@ -353,7 +353,8 @@ async def test_the_database_refuses_an_unknown_purpose(db):
         async with db.session() as s:
             await s.execute(
                 text(
-                    "INSERT INTO consents (guild_id, user_id, purpose, scope_id, via, given_at) VALUES (1, 2, 'ads', 0, 'command', '2026-01-01')"
+                    "INSERT INTO consents (guild_id, user_id, purpose, scope_id, via, given_at) "
+                    "VALUES (1, 2, 'ads', 0, 'command', '2026-01-01')"
                 )
             )
 
