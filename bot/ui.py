@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 import discord
@@ -18,9 +19,23 @@ def locale_of(interaction: discord.Interaction) -> str:
     return normalize_locale(interaction.locale)
 
 
+# A URL scheme ("https://", "discord://"): Discord turns what follows into a live link.
+_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*):(//)")
+# Masked links "[text](url)" and "<https://…>", channel links "<#id>" and timestamps "<t:…>" start here.
+_LINK_SYNTAX = re.compile(r"([\[\]<>])")
+# A zero-width space: invisible, but no link starts across it.
+_BREAK = "\u200b"
+
+
 def safe(text: str | None) -> str:
-    """User text made inert: no @everyone, @here, role or member mention survives."""
-    return discord.utils.escape_mentions(text or "")
+    """Member text made inert wherever the bot shows it to others.
+
+    No @everyone, @here, role or member mention survives; masked links (``[text](url)``),
+    raw URLs and ``<…>`` links show as the text the member typed, not as live links.
+    """
+    escaped = discord.utils.escape_mentions(text or "")
+    escaped = _LINK_SYNTAX.sub(r"\\\1", escaped)
+    return _SCHEME.sub(rf"\1:{_BREAK}\2", escaped)
 
 
 async def send_ephemeral(interaction: discord.Interaction, content: str | None = None, **kwargs: Any) -> None:
