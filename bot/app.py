@@ -32,6 +32,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.synonyms",
     "cogs.events",
     "cogs.challenges",
+    "cogs.privacy",
 )
 
 Clock = Callable[[], datetime]
@@ -62,10 +63,13 @@ class Bot(commands.Bot):
         matcher: Matchmaker | None = None,
         clock: Clock = utcnow,
     ) -> None:
+        intents = discord.Intents.default()
+        # Server Members (privileged): the bot hears who leaves, so a leaver is never proposed (README "Privacy").
+        intents.members = True
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
-            intents=discord.Intents.default(),
+            intents=intents,
             # Nobody is pinged unless a message names them deliberately.
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=VerbinderTree,
