@@ -42,7 +42,7 @@ async def send_ephemeral(interaction: discord.Interaction, content: str | None =
     """Reply privately, whether or not the interaction was deferred already."""
     kwargs.setdefault("allowed_mentions", NO_PINGS)
     if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=True, **kwargs)
+        await interaction.followup.send(content or discord.utils.MISSING, ephemeral=True, **kwargs)
     else:
         await interaction.response.send_message(content, ephemeral=True, **kwargs)
 

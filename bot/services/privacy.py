@@ -436,10 +436,13 @@ async def end_open_proposals(session: AsyncSession, guild_id: int, user_id: int)
 
 async def came_back(session: AsyncSession, guild_id: int, user_id: int) -> bool:
     """A member who left joined again before their data was erased: everything is theirs again."""
-    affected = await _affected(
-        session, delete(MemberDeparture).where(MemberDeparture.guild_id == guild_id, MemberDeparture.user_id == user_id)
-    )
-    return bool(affected)
+    # Read first: a join of someone who never left writes nothing (no write lock for nothing).
+    found = await session.get(MemberDeparture, (guild_id, user_id))
+    if found is None:
+        return False
+    await session.delete(found)
+    await session.flush()
+    return True
 
 
 async def departure(session: AsyncSession, guild_id: int, user_id: int) -> MemberDeparture | None:
@@ -469,8 +472,12 @@ async def guild_left(session: AsyncSession, guild_id: int, *, now: datetime) -> 
 
 
 async def guild_returned(session: AsyncSession, guild_id: int) -> bool:
-    affected = await _affected(session, delete(GuildDeparture).where(GuildDeparture.guild_id == guild_id))
-    return bool(affected)
+    found = await session.get(GuildDeparture, guild_id)
+    if found is None:
+        return False
+    await session.delete(found)
+    await session.flush()
+    return True
 
 
 async def departed_guilds(session: AsyncSession) -> set[int]:

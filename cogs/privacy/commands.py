@@ -144,7 +144,15 @@ class PrivacyCog(commands.Cog, name="Privacy"):
             servers = await privacy.reconcile_guilds(session, [g.id for g in self.bot.guilds], now=now)
         left: list[tuple[int, int]] = []
         for guild in self.bot.guilds:
-            if guild.unavailable or not guild.chunked:
+            if guild.unavailable:
+                continue
+            if not guild.chunked:
+                try:
+                    await guild.chunk()
+                except (TimeoutError, discord.ClientException):
+                    log.warning("could not list the members of server %s; checked on the next start", guild.id)
+                    continue
+            if not guild.chunked:
                 continue
             async with self.bot.db.session() as session:
                 found = await privacy.reconcile_guild(session, guild.id, [m.id for m in guild.members], now=now)
