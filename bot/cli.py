@@ -248,6 +248,58 @@ def cmd_match(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_privacy(args: argparse.Namespace) -> int:
+    """Requests that arrive by e-mail: export or erase one member's data; apply retention now."""
+    from datetime import UTC, datetime
+
+    from bot.db import Database, ensure_sqlite_dir
+    from bot.services import privacy
+    from models import ErasureVia
+
+    settings = _settings()
+
+    async def go() -> int:
+        ensure_sqlite_dir(settings.database_url)
+        db = Database(settings.database_url)
+        try:
+            await db.upgrade()
+            now = datetime.now(UTC)
+            async with db.session() as session:
+                if args.action == "purge":
+                    report = await privacy.purge(session, now=now, retention_days=settings.retention_days)
+                    print(
+                        f"Erased {len(report.guilds)} server(s) and {report.members} member(s) "
+                        f"that left more than {settings.retention_days} days ago."
+                    )
+                    return 0
+                if not await privacy.knows_guild(session, args.guild):
+                    print(f"verbinder: nothing is stored for server {args.guild}.", file=sys.stderr)
+                    return 1
+                if not await privacy.knows_member(session, args.guild, args.member):
+                    print(f"verbinder: nothing names member {args.member} in server {args.guild}.", file=sys.stderr)
+                    return 1
+                if args.action == "export":
+                    data = await privacy.export_member(session, args.guild, args.member, now=now)
+                    text = json.dumps(data, ensure_ascii=False, indent=2)
+                    if args.out is None:
+                        print(text)
+                    else:
+                        with open(args.out, "w", encoding="utf-8") as out:
+                            out.write(text + "\n")
+                        print(f"Wrote the export of member {args.member} to {args.out}.", file=sys.stderr)
+                    return 0
+                if not args.yes:
+                    print("verbinder: erasing cannot be undone; add --yes to confirm.", file=sys.stderr)
+                    return 2
+                touched = await privacy.erase_member(session, args.guild, args.member, via=ErasureVia.OPERATOR, now=now)
+                print(f"Erased {sum(touched.values())} record(s) naming member {args.member} in server {args.guild}.")
+                return 0
+        finally:
+            await db.dispose()
+
+    return asyncio.run(go())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="verbinder",
@@ -287,6 +339,18 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--guild", type=int, required=True, metavar="GUILD_ID")
     match.add_argument("--json", action="store_true", help="machine-readable output")
     match.set_defaults(func=cmd_match)
+
+    priv = sub.add_parser("privacy", help="export or erase a member's data; apply the retention period now")
+    priv_sub = priv.add_subparsers(dest="action", required=True, metavar="ACTION")
+    priv_export = priv_sub.add_parser("export", help="everything that names a member, as JSON")
+    priv_export.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
+    priv_delete = priv_sub.add_parser("delete", help="erase everything that names a member in a server")
+    priv_delete.add_argument("--yes", action="store_true", help="confirm: erasing cannot be undone")
+    for one in (priv_export, priv_delete):
+        one.add_argument("--guild", type=int, required=True, metavar="GUILD_ID")
+        one.add_argument("--member", type=int, required=True, metavar="USER_ID")
+    priv_sub.add_parser("purge", help="erase members and servers that left more than RETENTION_DAYS ago")
+    priv.set_defaults(func=cmd_privacy)
 
     demo = sub.add_parser("demo", help="try the bot offline against a simulated Discord (no token needed)")
     demo.add_argument(
