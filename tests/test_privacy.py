@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bot.services import privacy
 from bot.simulation import as_bot, member_locales, run_jobs
-from models import Introduction, Member
+from models import Introduction, IntroParty, IntroRound, Member
 from tests.sim import pings_nobody, restart, synced_guild
 
 
@@ -206,3 +206,66 @@ async def test_leave_before_the_retention_has_passed_keeps_the_data_for_now(worl
     await run_jobs(env, "privacy")
     assert await stored(env, guild.id, bram.id)
     assert timedelta(days=env.bot.settings.retention_days) == timedelta(days=30)
+
+
+# --- a member who left is out of everything at once ------------------------------------------
+
+
+async def test_a_member_who_left_is_out_of_match_at_once(world):
+    env, guild, general, anouk, bram = world
+    before = await anouk.slash(general, "match")
+    assert [f.name for f in before.response.embeds[0].fields] == ["1. Bram Janssen"]
+    guild.remove_member(bram)
+    await env.settle()
+    after = await anouk.slash(general, "match")
+    assert "Bram" not in str(after.response.content) + str([e.to_dict() for e in after.response.embeds])
+    # The old suggestion's button cannot reach him either.
+    refused = await anouk.click(before.response, label="Introduce us (1)")
+    assert "Bram" not in refused.response.content
+    async with env.bot.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Introduction)) == 0
+
+
+async def test_a_member_who_left_is_not_in_the_weekly_round(world, clock):
+    from datetime import UTC, datetime
+
+    from tests.sim import run_scheduled
+
+    env, guild, general, anouk, bram = world
+    # Anouk and Bram fit each other: with Bram here, the round would propose them.
+    guild.remove_member(bram)
+    await env.settle()
+    clock.now = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday 09:00 in Amsterdam
+    await run_scheduled(env)
+    async with env.bot.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(IntroRound)) == 1
+        assert await session.scalar(select(func.count()).select_from(IntroParty)) == 0
+    assert bram.user.dm_channel is None or not bram.user.dm_channel.history()
+
+
+async def test_a_member_who_left_is_in_no_expert_list(world):
+    env, guild, general, anouk, bram = world
+    await bram.slash(general, "expert register", topics="subsidies aanvragen")
+    listed = await anouk.slash(general, "expert list")
+    assert bram.mention in listed.response.embeds[0].description
+    guild.remove_member(bram)
+    await env.settle()
+    after = await anouk.slash(general, "expert list")
+    assert bram.mention not in str(after.response.content) + str([e.to_dict() for e in after.response.embeds])
+
+
+# --- no inference -----------------------------------------------------------------------------
+
+
+async def test_intro_status_does_not_reveal_that_the_other_declined(world):
+    env, guild, general, anouk, bram = world
+    shown = await anouk.slash(general, "match")
+    await anouk.click(shown.response, label="Introduce us (1)")
+    await anouk.user.click(anouk.user.dm_channel.last_message, label="Accept")
+    before = (await anouk.slash(general, "intro status")).response.content
+    assert "Open proposals: 1." in before
+    await bram.user.click(bram.user.dm_channel.last_message, label="No thanks")
+    after = (await anouk.slash(general, "intro status")).response.content
+    assert after == before
+    # Bram sees his own answer: nothing open for him.
+    assert "Open proposals: 0." in (await bram.slash(general, "intro status")).response.content

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
+from bot.services import privacy
 from bot.services.events import QUESTIONS_LEAD, get_event, parse_topics
 from bot.services.matching import DEFAULT_THRESHOLD, Scorer, load_vocabulary
 from bot.services.matchmaking import synonym_groups
@@ -82,7 +83,8 @@ async def _experts(session: AsyncSession, guild_id: int) -> list[tuple[int, str,
     rows = await session.execute(
         select(Expert.user_id, Member.name, Expert.topics)
         .outerjoin(Member, (Member.guild_id == Expert.guild_id) & (Member.user_id == Expert.user_id))
-        .where(Expert.guild_id == guild_id)
+        # Members who left are in no expert list.
+        .where(Expert.guild_id == guild_id, privacy.still_here(Expert.guild_id, Expert.user_id))
         .order_by(Expert.id)
     )
     return [(user_id, name or str(user_id), topics.split("|")) for user_id, name, topics in rows]

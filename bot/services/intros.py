@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
 from bot.errors import UserError
+from bot.services import privacy
 from bot.services.profiles import ensure_member
 from bot.text import clean
 from models import Answer, Introduction, IntroParty, IntroStatus, Member, Met
@@ -85,23 +86,28 @@ async def overview(session: AsyncSession, guild_id: int, user_id: int, *, now: d
     ).scalar_one_or_none()
     if member is None:
         return IntroOverview(False, False, None, 0, 0)
-    counts = dict(
-        (
-            await session.execute(
-                select(Introduction.status, func.count())
-                .join(IntroParty)
-                .where(IntroParty.member_id == member.id)
-                .group_by(Introduction.status)
-            )
-        ).all()
+    # What the member can know: their own answers. An introduction the other side declined reads as
+    # open until it would have expired anyway, exactly like one the other side has not answered yet.
+    rows = await session.execute(
+        select(Introduction.status, Introduction.expires_at, IntroParty.answer)
+        .join(IntroParty)
+        .where(IntroParty.member_id == member.id)
     )
+    pending = connected = 0
+    for status, expires_at, own_answer in rows:
+        if status == IntroStatus.CONNECTED.value:
+            connected += 1
+        elif status == IntroStatus.PENDING.value or (
+            status == IntroStatus.DECLINED.value and own_answer != Answer.DECLINED.value and expires_at > now
+        ):
+            pending += 1
     paused = member.intro_paused_until if member.intro_paused_until and member.intro_paused_until > now else None
     return IntroOverview(
         joined=member.intro_joined,
         chance=member.intro_chance,
         paused_until=paused,
-        pending=counts.get(IntroStatus.PENDING.value, 0),
-        connected=counts.get(IntroStatus.CONNECTED.value, 0),
+        pending=pending,
+        connected=connected,
     )
 
 
@@ -142,9 +148,10 @@ async def propose(
             )
         ).scalars()
     }
+    gone = await privacy.departed(session, guild_id)
     for user_id in (user_a, user_b):
         member = members.get(user_id)
-        if member is None or not is_active(member, now):
+        if member is None or not is_active(member, now) or user_id in gone:
             raise UserError("intro.not_joined" if user_id == requested_by else "intro.unavailable")
     if frozenset((user_a, user_b)) in await recent_pairs(session, guild_id, now - history):
         raise UserError("intro.already")

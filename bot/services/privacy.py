@@ -19,7 +19,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import JSON, BigInteger, Column, ColumnElement, MetaData, Table, delete, or_, select, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ColumnElement,
+    MetaData,
+    Table,
+    delete,
+    exists,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -443,6 +455,16 @@ async def came_back(session: AsyncSession, guild_id: int, user_id: int) -> bool:
     await session.delete(found)
     await session.flush()
     return True
+
+
+def still_here(guild_id: Any, user_id: Any) -> ColumnElement[bool]:
+    """SQL: the member (by server and user id columns or values) and the bot are still in the server.
+
+    Features filter on this wherever they propose, invite, remind or mention someone.
+    """
+    return ~exists().where(MemberDeparture.guild_id == guild_id, MemberDeparture.user_id == user_id) & ~exists().where(
+        GuildDeparture.guild_id == guild_id
+    )
 
 
 async def departure(session: AsyncSession, guild_id: int, user_id: int) -> MemberDeparture | None:

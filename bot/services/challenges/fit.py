@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.errors import UserError
+from bot.services import privacy
 from bot.services.challenges.records import (
     ChallengeView,
     _load,
@@ -113,12 +114,13 @@ def _skill_reasons(reasons: Sequence[Reason]) -> list[SkillReason]:
 
 
 async def _consenting(session: AsyncSession, guild_id: int, now: datetime) -> dict[int, Member]:
-    """Members who joined introductions and are not paused: the only ones proposed or invited."""
+    """Members who joined introductions, are not paused and are still here: the only ones proposed or invited."""
     rows = await session.execute(
         select(Member).where(
             Member.guild_id == guild_id,
             Member.intro_joined.is_(True),
             or_(Member.intro_paused_until.is_(None), Member.intro_paused_until <= now),
+            privacy.still_here(Member.guild_id, Member.user_id),
         )
     )
     return {m.user_id: m for m in rows.scalars()}
