@@ -9,9 +9,9 @@ import discord
 import pytest
 from sqlalchemy import select
 
-from bot.services import intros
+from bot.services import intros, privacy
 from bot.simulation import run_jobs
-from models import AgendaPost, Event, EventNotice
+from models import AgendaPost, Event, EventNotice, Purpose
 from tests.sim import restart, synced_guild
 
 # Thursday 10 December 2026, 19:30 in Amsterdam (CET) is 18:30 UTC.
@@ -62,7 +62,10 @@ async def create(world, start: str = "2026-12-10 19:30", title: str = "Hack de S
 
 
 async def answer(world, event_id: int) -> None:
-    """Anouk and Bram joined DMs and go (Bram's DMs are closed); Carol goes without DM consent; Dirk may come."""
+    """Anouk and Bram go (Bram's DMs are closed); Carol goes but stopped this event's reminders; Dirk may come.
+
+    Clicking Going or Maybe is consent to the event's reminders and changes by DM; Carol withdrew hers.
+    """
     env, guild, general, channel, officer, people = world
     async with env.bot.db.session() as session:
         for name in ("anouk", "bram", "dirk"):
@@ -72,6 +75,8 @@ async def answer(world, event_id: int) -> None:
     posted = next(m for m in channel.history() if m.id == message_id)
     for name, label in (("anouk", "Ik ga"), ("bram", "Ik ga"), ("carol", "Ik ga"), ("dirk", "Misschien")):
         await people[name].click(posted, label=label)
+    async with env.bot.db.session() as session:
+        await privacy.withdraw_consent(session, guild.id, people["carol"].id, Purpose.EVENT_NOTICES, scope_id=event_id)
     bram_dm = env.backend.get_dm_channel(people["bram"].id)
     env.inject_error("POST", f"/channels/{bram_dm.id}/messages", status=403, code=50007, times=None)
 
@@ -107,7 +112,7 @@ async def test_each_reminder_once_by_dm_to_consenting_going_members_and_once_in_
         assert len(reminders_in(channel)) == before + 1
     assert await notices(env) == {"announce": True, "remind_7d": True, "remind_1d": True, "remind_1h": True}
 
-    # Anouk: going, joined DMs, in English (her last interaction).
+    # Anouk: going (consent to this event's reminders), in English (her last interaction).
     assert [m.content.split(" (")[0] for m in dm_reminders(people["anouk"])] == [
         "⏰ Reminder: **Hack de Stad** starts <t:1796927400:R>"
     ] * 3

@@ -274,16 +274,23 @@ async def test_cancel_tells_going_and_maybe_and_updates_everything(world):
             await intros.join(session, w.guild.id, member.id, chance=False, name=member.name, locale="nl")
     await w.anouk.click(await announcement(w), label="Ik ga")
     await w.bram.click(await announcement(w), label="Misschien")
-    await w.carol.click(await announcement(w), label="Ik ga")  # did not join DMs
+    await w.carol.click(await announcement(w), label="Ik ga")  # did not join introductions: Going is consent enough
+    dirk = w.guild.add_member(w.env.create_user("dirk", global_name="Dirk"))
+    await dirk.click(await announcement(w), label="Ik ga")
+    await dirk.click(await announcement(w), label="Kan niet")  # Can't go ends the consent
     [event] = await rows(w)
     done = await w.officer.slash(w.general, "event cancel", event=event.id, reason="De zaal is niet beschikbaar")
     assert done.response.content.startswith("Cancelled **Hack de Stad**. Of the 3 members who said Going or Maybe")
-    assert "2 were told by DM" in done.response.content
+    assert "3 were told by DM" in done.response.content
+    assert dirk.user.dm_channel is None or dirk.user.dm_channel.history() == []
     for member in (w.anouk, w.bram):
         assert member.user.dm_channel.last_message.content == (
             "**Hack de Stad** (<t:1796322600:F>) is cancelled. Reason: De zaal is niet beschikbaar"
         )
-    assert w.carol.user.dm_channel.history() == []
+    # Carol has no profile, so no language of her own: the server's default.
+    assert w.carol.user.dm_channel.last_message.content == (
+        "**Hack de Stad** (<t:1796322600:F>) is geannuleerd. Reden: De zaal is niet beschikbaar"
+    )
     post = w.channel.last_message
     assert post.content.startswith("❌ **Hack de Stad** (<t:1796322600:F>) is geannuleerd.")
     [native] = natives(w)

@@ -7,6 +7,7 @@ least the engine's threshold against it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +23,7 @@ from bot.services.matchmaking import synonym_groups
 from bot.services.profiles import ensure_member
 from bot.text import clean
 from models import (
+    ConsentVia,
     Event,
     EventExpert,
     EventKind,
@@ -30,6 +32,8 @@ from models import (
     EventStatus,
     Expert,
     Member,
+    Purpose,
+    utcnow,
 )
 
 QUESTION_MAX = 500
@@ -40,9 +44,16 @@ QUESTIONS_PER_MEMBER = 3
 
 
 async def register(
-    session: AsyncSession, guild_id: int, user_id: int, text: str, *, name: str | None, locale: str | None
+    session: AsyncSession,
+    guild_id: int,
+    user_id: int,
+    text: str,
+    *,
+    name: str | None,
+    locale: str | None,
+    now: datetime | None = None,
 ) -> list[str]:
-    """Offer expertise on topics (replaces earlier topics)."""
+    """Offer expertise on topics (replaces earlier topics): consent to be invited to expert sessions."""
     topics = parse_topics(text)
     if not topics:
         raise UserError("expert.no_topics")
@@ -54,6 +65,9 @@ async def register(
         expert = Expert(guild_id=guild_id, user_id=user_id, topics="")
         session.add(expert)
     expert.topics = "|".join(topics)
+    await privacy.give_consent(
+        session, guild_id, user_id, Purpose.EXPERT_INVITATIONS, via=ConsentVia.COMMAND, now=now or utcnow()
+    )
     await session.flush()
     return topics
 
@@ -62,6 +76,7 @@ async def unregister(session: AsyncSession, guild_id: int, user_id: int) -> None
     result = await session.execute(delete(Expert).where(Expert.guild_id == guild_id, Expert.user_id == user_id))
     if not result.rowcount:
         raise UserError("expert.not_registered")
+    await privacy.withdraw_consent(session, guild_id, user_id, Purpose.EXPERT_INVITATIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +128,32 @@ async def is_expert(session: AsyncSession, guild_id: int, user_id: int) -> bool:
     ) is not None
 
 
+async def unregistered(session: AsyncSession, guild_id: int, user_ids: Sequence[int]) -> list[int]:
+    """Those of ``user_ids`` who did not register as experts (or left): they cannot be invited."""
+    wanted = list(dict.fromkeys(user_ids))
+    if not wanted:
+        return []
+    rows = await session.execute(
+        select(Expert.user_id).where(
+            Expert.guild_id == guild_id,
+            Expert.user_id.in_(wanted),
+            privacy.still_here(Expert.guild_id, Expert.user_id),
+        )
+    )
+    registered = set(rows.scalars())
+    return [u for u in wanted if u not in registered]
+
+
+async def require_registered(session: AsyncSession, guild_id: int, user_ids: Sequence[int]) -> None:
+    """Refuse to invite anyone who did not register as an expert (consent to expert invitations)."""
+    missing = await unregistered(session, guild_id, user_ids)
+    if missing:
+        raise UserError("privacy.not_an_expert", member=missing[0])
+
+
 async def add_to_session(session: AsyncSession, guild_id: int, event_id: int, user_id: int, now: datetime) -> bool:
-    """Make a member an expert of the session; False when they were already."""
+    """Make a registered expert an expert of the session; False when they were already."""
+    await require_registered(session, guild_id, [user_id])
     event = await get_event(session, guild_id, event_id)
     if event.kind != EventKind.EXPERT_SESSION:
         raise UserError("event.session_only")
@@ -130,8 +169,12 @@ async def add_to_session(session: AsyncSession, guild_id: int, event_id: int, us
 
 
 async def session_experts(session: AsyncSession, event_id: int) -> list[int]:
+    """The session's experts who are still in the server."""
     rows = await session.execute(
-        select(EventExpert.user_id).where(EventExpert.event_id == event_id).order_by(EventExpert.id)
+        select(EventExpert.user_id)
+        .join(Event, Event.id == EventExpert.event_id)
+        .where(EventExpert.event_id == event_id, privacy.still_here(Event.guild_id, EventExpert.user_id))
+        .order_by(EventExpert.id)
     )
     return list(rows.scalars())
 
@@ -173,7 +216,9 @@ async def ask(session: AsyncSession, guild_id: int, event_id: int, user_id: int,
 async def questions(session: AsyncSession, event_id: int) -> list[tuple[int, str]]:
     rows = await session.execute(
         select(EventQuestion.user_id, EventQuestion.text)
-        .where(EventQuestion.event_id == event_id)
+        .join(Event, Event.id == EventQuestion.event_id)
+        # A member who left is never mentioned: their questions are not passed on.
+        .where(EventQuestion.event_id == event_id, privacy.still_here(Event.guild_id, EventQuestion.user_id))
         .order_by(EventQuestion.id)
     )
     return [tuple(row) for row in rows]

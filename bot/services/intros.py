@@ -19,7 +19,7 @@ from bot.errors import UserError
 from bot.services import privacy
 from bot.services.profiles import ensure_member
 from bot.text import clean
-from models import Answer, Introduction, IntroParty, IntroStatus, Member, Met
+from models import Answer, ConsentVia, Introduction, IntroParty, IntroStatus, Member, Met, Purpose, utcnow
 
 PROPOSAL_TTL = timedelta(days=7)
 FOLLOWUP_AFTER = timedelta(days=7)
@@ -41,9 +41,20 @@ class IntroOverview:
 
 
 async def join(
-    session: AsyncSession, guild_id: int, user_id: int, *, chance: bool, name: str | None, locale: str | None
+    session: AsyncSession,
+    guild_id: int,
+    user_id: int,
+    *,
+    chance: bool,
+    name: str | None,
+    locale: str | None,
+    now: datetime | None = None,
 ) -> Member:
+    """Consent to introductions by DM (recorded with when and how)."""
     member = await ensure_member(session, guild_id, user_id, name=name, locale=locale)
+    await privacy.give_consent(
+        session, guild_id, user_id, Purpose.INTRODUCTIONS, via=ConsentVia.COMMAND, now=now or utcnow()
+    )
     member.intro_joined = True
     member.intro_chance = chance
     member.intro_paused_until = None
@@ -66,6 +77,7 @@ async def leave(session: AsyncSession, guild_id: int, user_id: int, *, locale: s
     member = await _joined_member(session, guild_id, user_id, locale)
     member.intro_joined = False
     member.intro_paused_until = None
+    await privacy.withdraw_consent(session, guild_id, user_id, Purpose.INTRODUCTIONS)
     await session.flush()
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
+from bot.services import privacy
 from bot.services.events.notices import (
     reminder_leads,
     skip_passed_notices,
@@ -30,6 +31,7 @@ from bot.text import clean
 from models import (
     Challenge,
     ChallengeStatus,
+    Consent,
     Event,
     EventExpert,
     EventKind,
@@ -38,6 +40,7 @@ from models import (
     EventStatus,
     GuildSettings,
     Member,
+    Purpose,
 )
 
 # --- creating ---------------------------------------------------------------------------------
@@ -235,17 +238,29 @@ async def statuses_of(session: AsyncSession, event_ids: list[int], user_id: int)
 class Recipient:
     user_id: int
     locale: str | None
-    joined: bool  # consent to DMs (Member.intro_joined)
+    joined: bool  # consent to this event's DMs (Going or Maybe clicked; withdrawn by Can't go)
 
 
 async def recipients(session: AsyncSession, event: Event, statuses: tuple[str, ...]) -> list[Recipient]:
+    """Members who answered the event with one of ``statuses`` and are still in the server."""
+    consent = (
+        (Consent.guild_id == event.guild_id)
+        & (Consent.user_id == EventRsvp.user_id)
+        & (Consent.purpose == Purpose.EVENT_NOTICES.value)
+        & (Consent.scope_id == event.id)
+    )
     rows = await session.execute(
-        select(EventRsvp.user_id, Member.locale, Member.intro_joined)
+        select(EventRsvp.user_id, Member.locale, Consent.id)
         .outerjoin(Member, (Member.guild_id == event.guild_id) & (Member.user_id == EventRsvp.user_id))
-        .where(EventRsvp.event_id == event.id, EventRsvp.status.in_(statuses))
+        .outerjoin(Consent, consent)
+        .where(
+            EventRsvp.event_id == event.id,
+            EventRsvp.status.in_(statuses),
+            privacy.still_here(event.guild_id, EventRsvp.user_id),
+        )
         .order_by(EventRsvp.id)
     )
-    return [Recipient(user_id, locale, bool(joined)) for user_id, locale, joined in rows]
+    return [Recipient(user_id, locale, consent_id is not None) for user_id, locale, consent_id in rows]
 
 
 async def member_locales(session: AsyncSession, guild_id: int, user_ids: Sequence[int]) -> dict[int, str]:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
-from bot.services import guilds
+from bot.services import guilds, privacy
 from bot.services.events.notices import (
     reset_notices,
 )
@@ -30,11 +30,13 @@ from bot.services.events.rules import (
     parse_topics,
 )
 from models import (
+    ConsentVia,
     Event,
     EventKind,
     EventRsvp,
     EventStatus,
     GuildSettings,
+    Purpose,
     RsvpStatus,
 )
 
@@ -47,6 +49,8 @@ class RsvpResult:
     changed: bool
     position: int | None = None  # on the waitlist
     promoted: tuple[int, ...] = ()
+    # Going or Maybe (also on the waitlist) is consent to this event's reminders and changes by DM.
+    consented: bool = False
 
 
 def _open_for_answers(event: Event, now: datetime) -> None:
@@ -116,10 +120,17 @@ async def rsvp(
         await session.execute(select(EventRsvp).where(EventRsvp.event_id == event_id, EventRsvp.user_id == user_id))
     ).scalar_one_or_none()
     previous = row.status if row else None
+    consented = wanted is not RsvpStatus.NOT_GOING
+    if consented:
+        await privacy.give_consent(
+            session, guild_id, user_id, Purpose.EVENT_NOTICES, via=ConsentVia.BUTTON, now=now, scope_id=event_id
+        )
+    else:
+        await privacy.withdraw_consent(session, guild_id, user_id, Purpose.EVENT_NOTICES, scope_id=event_id)
     if previous == wanted.value:
-        return RsvpResult(previous, False)
+        return RsvpResult(previous, False, consented=consented)
     if wanted is RsvpStatus.GOING and previous == RsvpStatus.WAITLIST.value:
-        return RsvpResult(previous, False, await waitlist_position(session, event_id, user_id))
+        return RsvpResult(previous, False, await waitlist_position(session, event_id, user_id), consented=consented)
     status = wanted.value
     if wanted is RsvpStatus.GOING and event.capacity is not None and await _going(session, event_id) >= event.capacity:
         status = RsvpStatus.WAITLIST.value
@@ -133,7 +144,7 @@ async def rsvp(
     if previous == RsvpStatus.GOING.value:
         promoted = await promote(session, event)
     position = await waitlist_position(session, event_id, user_id) if status == RsvpStatus.WAITLIST.value else None
-    return RsvpResult(status, True, position, promoted)
+    return RsvpResult(status, True, position, promoted, consented)
 
 
 # --- editing and cancelling ---------------------------------------------------------------------

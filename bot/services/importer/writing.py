@@ -23,7 +23,7 @@ from bot.services.importer.parsing import (
     ParsedRow,
     RowError,
 )
-from models import ItemKind, Member, MemberItem, utcnow
+from models import Consent, ConsentVia, ItemKind, Member, MemberItem, Purpose, utcnow
 
 if TYPE_CHECKING:
     from bot.db import Database
@@ -195,6 +195,21 @@ async def _write_chunk(
             for row in new_rows:
                 for kind, wanted in _wanted_items(row):
                     item_values.extend(_item(ids[row.user_id], guild_id, kind, t, f, now) for t, f in wanted)
+            # Imported members join introductions: recorded as consent given by the operator's import.
+            await conn.execute(
+                _insert(dialect, Consent.__table__).on_conflict_do_nothing(),
+                [
+                    {
+                        "guild_id": guild_id,
+                        "user_id": row.user_id,
+                        "purpose": Purpose.INTRODUCTIONS.value,
+                        "scope_id": 0,
+                        "via": ConsentVia.IMPORT.value,
+                        "given_at": now,
+                    }
+                    for row in new_rows
+                ],
+            )
 
         for start in range(0, len(removed), DELETE_BATCH):
             await conn.execute(delete(MemberItem).where(MemberItem.id.in_(removed[start : start + DELETE_BATCH])))
