@@ -366,3 +366,35 @@ async def test_overview_counts_what_is_stored(db):
     assert seen.counts["members"] == 1 and seen.counts["intro_parties"] == 2
     assert [c.purpose for c in seen.consents] == ["introductions"]
     assert seen.left_at == NOW
+
+
+async def test_the_migration_records_consents_given_before(db_url):
+    from bot.db import Database
+
+    database = Database(db_url)
+    try:
+        await database.upgrade("0003")
+        async with database.session() as s:
+            for sql in (
+                "INSERT INTO members (id, guild_id, user_id, name, locale, intro_joined, intro_chance, created_at, "
+                "updated_at) VALUES (1, 1, 11, 'a', 'nl', 1, 0, '2026-01-01', '2026-01-02'), "
+                "(2, 1, 22, 'b', 'nl', 0, 0, '2026-01-01', '2026-01-01')",
+                "INSERT INTO events (id, guild_id, kind, title, description, starts_at, ends_at, status, created_by, "
+                "created_at, updated_at) VALUES (5, 1, 'meetup', 't', '', '2026-02-01', '2026-02-02', 'scheduled', 11, "
+                "'2026-01-01', '2026-01-01')",
+                "INSERT INTO event_rsvps (event_id, user_id, status, created_at, updated_at) VALUES "
+                "(5, 11, 'going', '2026-01-03', '2026-01-03'), (5, 22, 'going', '2026-01-03', '2026-01-03')",
+                "INSERT INTO experts (guild_id, user_id, topics, created_at, updated_at) "
+                "VALUES (1, 22, 'x', '2026-01-04', '2026-01-04')",
+            ):
+                await s.execute(text(sql))
+        await database.upgrade()
+        async with database.session() as s:
+            rows = (await s.execute(select(Consent.user_id, Consent.purpose, Consent.scope_id, Consent.via))).all()
+        assert sorted(rows) == [
+            (11, "event_notices", 5, "button"),
+            (11, "introductions", 0, "command"),
+            (22, "expert_invitations", 0, "command"),
+        ]
+    finally:
+        await database.dispose()

@@ -63,6 +63,23 @@ def upgrade() -> None:
         sa.CheckConstraint("via IN ('member', 'operator', 'retention')", name=op.f("ck_erasures_via_valid")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_erasures")),
     )
+    # Consents given before they were recorded: joined introductions (by command or the operator's import;
+    # which one is not known), registered experts, and Going/Maybe of members who had agreed to DMs.
+    op.execute(
+        "INSERT INTO consents (guild_id, user_id, purpose, scope_id, via, given_at) "
+        "SELECT guild_id, user_id, 'introductions', 0, 'command', updated_at FROM members WHERE intro_joined"
+    )
+    op.execute(
+        "INSERT INTO consents (guild_id, user_id, purpose, scope_id, via, given_at) "
+        "SELECT guild_id, user_id, 'expert_invitations', 0, 'command', created_at FROM experts"
+    )
+    op.execute(
+        "INSERT INTO consents (guild_id, user_id, purpose, scope_id, via, given_at) "
+        "SELECT e.guild_id, r.user_id, 'event_notices', r.event_id, 'button', r.updated_at "
+        "FROM event_rsvps r JOIN events e ON e.id = r.event_id "
+        "JOIN members m ON m.guild_id = e.guild_id AND m.user_id = r.user_id "
+        "WHERE m.intro_joined AND r.status IN ('going', 'maybe', 'waitlist')"
+    )
 
 
 def downgrade() -> None:
