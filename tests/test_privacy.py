@@ -269,3 +269,24 @@ async def test_intro_status_does_not_reveal_that_the_other_declined(world):
     assert after == before
     # Bram sees his own answer: nothing open for him.
     assert "Open proposals: 0." in (await bram.slash(general, "intro status")).response.content
+
+
+# --- consent per purpose ----------------------------------------------------------------------
+
+
+async def test_show_lists_consents_and_each_stops_with_one_click(world):
+    env, guild, general, anouk, bram = world
+    await anouk.slash(general, "expert register", topics="gemeentelijk beleid")
+    shown = await anouk.slash(general, "privacy show")
+    consents = next(f.value for f in shown.response.embeds[0].fields if f.name == "Your consents")
+    assert "Introductions by DM: by command" in consents
+    assert "Invitations to expert sessions: by command" in consents
+    stopped = await anouk.click(shown.response, label="Stop introductions")
+    assert stopped.ephemeral and stopped.response.content.startswith("Done: you receive no more introductions.")
+    status = await anouk.slash(general, "intro status")
+    assert status.response.content.startswith("You do not receive introductions.")
+    await anouk.click(shown.response, label="Stop expert invitations")
+    listed = await bram.slash(general, "expert list")
+    assert anouk.mention not in str(listed.response.content) + str([e.to_dict() for e in listed.response.embeds])
+    again = await anouk.slash(general, "privacy show")
+    assert "None" in next(f.value for f in again.response.embeds[0].fields if f.name == "Your consents")

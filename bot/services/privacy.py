@@ -41,10 +41,12 @@ from models import (
     ConsentVia,
     Erasure,
     ErasureVia,
+    Expert,
     GuildDeparture,
     Introduction,
     IntroParty,
     IntroStatus,
+    Member,
     MemberDeparture,
     Purpose,
 )
@@ -655,6 +657,30 @@ async def consenting(
         )
     )
     return set(rows.scalars()) - await departed(session, guild_id)
+
+
+async def stop(session: AsyncSession, guild_id: int, user_id: int, purpose: Purpose, *, scope_id: int = 0) -> bool:
+    """The member withdraws a consent (a "stop" button): what depends on it stops too.
+
+    Introductions: no more proposals (as ``/intro leave``). Expert invitations: the expert
+    registration goes. Event notices: no more reminders or changes of that event by DM.
+    Returns False when there was nothing to stop.
+    """
+    changed = await withdraw_consent(session, guild_id, user_id, purpose, scope_id=scope_id)
+    if purpose is Purpose.INTRODUCTIONS:
+        affected = await _affected(
+            session,
+            update(Member)
+            .where(Member.guild_id == guild_id, Member.user_id == user_id, Member.intro_joined.is_(True))
+            .values(intro_joined=False, intro_paused_until=None),
+        )
+        changed = changed or bool(affected)
+    elif purpose is Purpose.EXPERT_INVITATIONS:
+        affected = await _affected(
+            session, delete(Expert).where(Expert.guild_id == guild_id, Expert.user_id == user_id)
+        )
+        changed = changed or bool(affected)
+    return changed
 
 
 async def consents(session: AsyncSession, guild_id: int, user_id: int) -> list[Consent]:

@@ -15,7 +15,8 @@ from bot.i18n import t
 from bot.services import privacy
 from bot.ui import locale_of, send_ephemeral
 from cogs.privacy import render
-from cogs.privacy.buttons import confirm_view
+from cogs.privacy.buttons import confirm_view, consents_view
+from models import Purpose
 
 if TYPE_CHECKING:
     from bot.app import Bot
@@ -63,7 +64,11 @@ class PrivacyCog(commands.Cog, name="Privacy"):
         async with self.bot.db.session() as session:
             seen = await privacy.overview(session, interaction.guild_id, interaction.user.id)
         embed = render.overview_embed(locale, seen, retention_days=self.bot.settings.retention_days)
-        await send_ephemeral(interaction, embed=embed)
+        view = consents_view(interaction.guild_id, [(Purpose(c.purpose), c.scope_id) for c in seen.consents], locale)
+        if view is None:
+            await send_ephemeral(interaction, embed=embed)
+        else:
+            await send_ephemeral(interaction, embed=embed, view=view)
 
     @privacy.command(
         name=_("export", "export"),
