@@ -17,7 +17,7 @@ from models.event import (
 )
 from models.guild import GuildSettings
 from models.introduction import Answer, Introduction, IntroParty, IntroRound, IntroStatus, Met
-from models.member import ItemKind, Member, MemberItem, Sector
+from models.member import ItemKind, Member, MemberItem, Sector, Visibility
 from models.privacy import Consent, ConsentVia, Erasure, ErasureVia, GuildDeparture, MemberDeparture, Purpose
 from models.synonym import SynonymGroup
 
@@ -58,5 +58,6 @@ __all__ = [
     "Sector",
     "SynonymGroup",
     "UTCDateTime",
+    "Visibility",
     "utcnow",
 ]

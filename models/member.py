@@ -20,6 +20,13 @@ class Sector(enum.StrEnum):
     CITIZEN = "citizen"
 
 
+class Visibility(enum.StrEnum):
+    # Shown to the server's members and proposed to them (once the member joined introductions).
+    MEMBERS = "members"
+    # Shown to nobody but the owner; used only for the owner's own suggestions.
+    PRIVATE = "private"
+
+
 class ItemKind(enum.StrEnum):
     OFFER = "offer"
     NEED = "need"
@@ -37,6 +44,7 @@ class Member(TimestampMixin, Base):
         UniqueConstraint("guild_id", "user_id"),
         CheckConstraint(f"sector IS NULL OR {_in('sector', Sector)}", name="sector_valid"),
         CheckConstraint("locale IN ('nl', 'en')", name="locale_valid"),
+        CheckConstraint(_in("visibility", Visibility), name="visibility_valid"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -54,6 +62,10 @@ class Member(TimestampMixin, Base):
     # Willing to meet someone from another sector when nothing matches.
     intro_chance: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     intro_paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Who sees the profile (/profile set visibility).
+    visibility: Mapped[str] = mapped_column(
+        String(8), default=Visibility.MEMBERS.value, server_default=Visibility.MEMBERS.value
+    )
 
     items: Mapped[list[MemberItem]] = relationship(
         back_populates="member",

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import BigInteger, Column, ForeignKey, Integer, MetaData, String, Table, func, select, text
 
-from bot.services import privacy
+from bot.errors import UserError
+from bot.services import intros, privacy
 from models import (
     AgendaPost,
     Base,
@@ -31,6 +32,7 @@ from models import (
     Introduction,
     IntroParty,
     IntroRound,
+    ItemKind,
     Member,
     MemberDeparture,
     MemberItem,
@@ -398,3 +400,56 @@ async def test_the_migration_records_consents_given_before(db_url):
         ]
     finally:
         await database.dispose()
+
+
+# --- visibility ---------------------------------------------------------------------------------
+
+
+async def test_a_profile_is_shown_to_others_only_when_joined_not_private_and_still_here(db):
+    from bot.services import profiles
+
+    async with db.session() as s:
+        s.add_all(
+            [
+                Member(guild_id=GUILD, user_id=ANNA, name="Anna", locale="nl", intro_joined=True),
+                Member(guild_id=GUILD, user_id=BEN, name="Ben", locale="nl", intro_joined=False),
+                Member(guild_id=GUILD, user_id=CARA, name="Cara", locale="nl", intro_joined=True),
+            ]
+        )
+    async with db.session() as s:
+        await profiles.set_profile(s, GUILD, CARA, visibility="private")
+        with pytest.raises(UserError):
+            await profiles.set_profile(s, GUILD, CARA, visibility="everyone")
+    async with db.session() as s:
+        assert (await profiles.get_profile(s, GUILD, ANNA, viewer_id=BEN)).name == "Anna"
+        assert await profiles.get_profile(s, GUILD, BEN, viewer_id=ANNA) is None  # never joined
+        assert await profiles.get_profile(s, GUILD, CARA, viewer_id=ANNA) is None  # private
+        assert (await profiles.get_profile(s, GUILD, CARA, viewer_id=CARA)).visibility == "private"
+        await privacy.mark_left(s, GUILD, ANNA, now=NOW)
+        assert await profiles.get_profile(s, GUILD, ANNA, viewer_id=BEN) is None  # left
+
+
+async def test_a_private_profile_gets_its_own_suggestions_but_is_proposed_to_nobody(db):
+    from bot.services import matchmaking, profiles
+
+    async with db.session() as s:
+        for user, need, offer in (
+            (ANNA, "subsidie aanvragen", "vergaderruimte"),
+            (BEN, "vergaderruimte", "subsidie aanvragen"),
+        ):
+            await profiles.add_item(s, GUILD, user, ItemKind.NEED, need)
+            await profiles.add_item(s, GUILD, user, ItemKind.OFFER, offer)
+        for user in (ANNA, BEN):
+            await intros.join(s, GUILD, user, chance=False, name=None, locale=None, now=NOW)
+    matcher = matchmaking.Matchmaker()
+    async with db.session() as s:
+        assert [x.user_id for x in await matcher.suggest(s, GUILD, ANNA, now=NOW)] == [BEN]
+        await profiles.set_profile(s, GUILD, BEN, visibility="private")
+    async with db.session() as s:
+        assert await matcher.suggest(s, GUILD, ANNA, now=NOW) == []
+        assert [x.user_id for x in await matcher.suggest(s, GUILD, BEN, now=NOW)] == [ANNA]
+        assert (await matcher.plan(s, GUILD, now=NOW)).pairs == []
+        with pytest.raises(UserError):
+            await intros.propose(s, GUILD, ANNA, BEN, score=1, reasons=[], now=NOW, requested_by=ANNA)
+        # The owner may ask to meet someone themselves.
+        await intros.propose(s, GUILD, BEN, ANNA, score=1, reasons=[], now=NOW, requested_by=BEN)

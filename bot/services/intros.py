@@ -19,7 +19,7 @@ from bot.errors import UserError
 from bot.services import privacy
 from bot.services.profiles import ensure_member
 from bot.text import clean
-from models import Answer, ConsentVia, Introduction, IntroParty, IntroStatus, Member, Met, Purpose, utcnow
+from models import Answer, ConsentVia, Introduction, IntroParty, IntroStatus, Member, Met, Purpose, Visibility, utcnow
 
 PROPOSAL_TTL = timedelta(days=7)
 FOLLOWUP_AFTER = timedelta(days=7)
@@ -163,7 +163,8 @@ async def propose(
     gone = await privacy.departed(session, guild_id)
     for user_id in (user_a, user_b):
         member = members.get(user_id)
-        if member is None or not is_active(member, now) or user_id in gone:
+        private = member is not None and member.visibility == Visibility.PRIVATE.value and user_id != requested_by
+        if member is None or not is_active(member, now) or user_id in gone or private:
             raise UserError("intro.not_joined" if user_id == requested_by else "intro.unavailable")
     if frozenset((user_a, user_b)) in await recent_pairs(session, guild_id, now - history):
         raise UserError("intro.already")

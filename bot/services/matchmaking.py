@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from bot.services import intros, privacy
 from bot.services.matching import MatchIndex, MemberData, Reason, chance_meetings, plan_round
 from bot.services.profiles import remember_locale
-from models import ItemKind, Member, MemberItem, SynonymGroup
+from models import ItemKind, Member, MemberItem, SynonymGroup, Visibility
 
 DEFAULT_HISTORY = timedelta(weeks=12)
 
@@ -192,13 +192,15 @@ class Matchmaker:
 
 
 async def _participants(session: AsyncSession, guild_id: int, now: datetime) -> dict[int, _Person]:
-    """Members who joined introductions, are not paused and did not leave the server, by user id."""
+    """Members who can be proposed: joined introductions, not paused, still here, profile not private."""
     rows = await session.execute(
         select(Member.user_id, Member.name, Member.sector, Member.organisation, Member.intro_chance).where(
             Member.guild_id == guild_id,
             Member.intro_joined.is_(True),
             or_(Member.intro_paused_until.is_(None), Member.intro_paused_until <= now),
             privacy.still_here(Member.guild_id, Member.user_id),
+            # A private profile is used only for its owner's own suggestions.
+            Member.visibility == Visibility.MEMBERS.value,
         )
     )
     return {row[0]: _Person(*row[1:]) for row in rows}

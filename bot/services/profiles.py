@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.errors import UserError
+from bot.services import privacy
 from bot.text import clean, fold
-from models import ItemKind, Member, MemberItem, Sector
+from models import ItemKind, Member, MemberItem, Sector, Visibility
 
 ITEM_MIN = 2
 ITEM_MAX = 100
@@ -40,6 +41,7 @@ class Profile:
     locale: str
     offers: list[str] = field(default_factory=list)
     needs: list[str] = field(default_factory=list)
+    visibility: str = Visibility.MEMBERS.value
 
 
 def validate_item(text: str) -> tuple[str, str]:
@@ -119,12 +121,40 @@ def to_profile(member: Member) -> Profile:
         locale=member.locale,
         offers=[i.text for i in member.items if i.kind == ItemKind.OFFER],
         needs=[i.text for i in member.items if i.kind == ItemKind.NEED],
+        visibility=member.visibility,
     )
 
 
-async def get_profile(session: AsyncSession, guild_id: int, user_id: int) -> Profile | None:
+def shown_to_others(member: Member) -> bool:
+    """Others see a profile only when its owner joined introductions and did not make it private.
+
+    Moderators see no more than members do.
+    """
+    return member.intro_joined and member.visibility == Visibility.MEMBERS.value
+
+
+async def get_profile(
+    session: AsyncSession, guild_id: int, user_id: int, *, viewer_id: int | None = None
+) -> Profile | None:
+    """The member's profile; for another ``viewer_id`` only when it is shown to others and its owner is
+    still in the server (otherwise None, exactly as for a member without a profile)."""
     member = await get_member(session, guild_id, user_id)
-    return to_profile(member) if member is not None else None
+    if member is None:
+        return None
+    if viewer_id is None or viewer_id == user_id:
+        return to_profile(member)
+    if not shown_to_others(member) or not await privacy.is_present(session, guild_id, user_id):
+        return None
+    return to_profile(member)
+
+
+def validate_visibility(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return Visibility(value).value
+    except ValueError:
+        raise UserError("privacy.bad_visibility") from None
 
 
 async def set_profile(
@@ -138,11 +168,13 @@ async def set_profile(
     organisation: str | None = None,
     region: str | None = None,
     bio: str | None = None,
+    visibility: str | None = None,
 ) -> Profile:
     """Update the given fields; an empty text clears a field. At least one field is required."""
-    if sector is None and organisation is None and region is None and bio is None:
+    if sector is None and organisation is None and region is None and bio is None and visibility is None:
         raise UserError("profile.nothing_to_set")
     sector = validate_sector(sector)
+    visibility = validate_visibility(visibility)
     organisation = _optional_field(organisation, "profile.organisation_too_long", FIELD_MAX)
     region = _optional_field(region, "profile.region_too_long", FIELD_MAX)
     bio = _optional_field(bio, "profile.bio_too_long", BIO_MAX)
@@ -156,6 +188,8 @@ async def set_profile(
         member.region = region or None
     if bio is not None:
         member.bio = bio or None
+    if visibility is not None:
+        member.visibility = visibility
     await session.flush()
     return to_profile(member)
 

@@ -63,6 +63,9 @@ def upgrade() -> None:
         sa.CheckConstraint("via IN ('member', 'operator', 'retention')", name=op.f("ck_erasures_via_valid")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_erasures")),
     )
+    with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("visibility", sa.String(length=8), server_default="members", nullable=False))
+        batch_op.create_check_constraint("visibility_valid", "visibility IN ('members', 'private')")
     # Consents given before they were recorded: joined introductions (by command or the operator's import;
     # which one is not known), registered experts, and Going/Maybe of members who had agreed to DMs.
     op.execute(
@@ -83,6 +86,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_members_visibility_valid"), type_="check")
+        batch_op.drop_column("visibility")
     op.drop_table("erasures")
     op.drop_table("guild_departures")
     with op.batch_alter_table("member_departures", schema=None) as batch_op:

@@ -31,6 +31,7 @@ from models import (
     ChallengeInvite,
     ChallengeStatus,
     Member,
+    Visibility,
 )
 
 # --- skill fit -------------------------------------------------------------------------------
@@ -121,6 +122,7 @@ async def _consenting(session: AsyncSession, guild_id: int, now: datetime) -> di
             Member.intro_joined.is_(True),
             or_(Member.intro_paused_until.is_(None), Member.intro_paused_until <= now),
             privacy.still_here(Member.guild_id, Member.user_id),
+            Member.visibility == Visibility.MEMBERS.value,
         )
     )
     return {m.user_id: m for m in rows.scalars()}
