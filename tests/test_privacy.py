@@ -290,3 +290,27 @@ async def test_show_lists_consents_and_each_stops_with_one_click(world):
     assert anouk.mention not in str(listed.response.content) + str([e.to_dict() for e in listed.response.embeds])
     again = await anouk.slash(general, "privacy show")
     assert "None" in next(f.value for f in again.response.embeds[0].fields if f.name == "Your consents")
+
+
+async def test_membership_is_verified_before_delivery_even_when_the_leave_was_missed(world):
+    from bot.membership import still_member, still_members
+
+    env, guild, general, anouk, bram = world
+    heard = []
+
+    async def on_member_left(guild_id: int, user_id: int) -> None:
+        heard.append(user_id)
+
+    env.bot.add_listener(on_member_left)
+    await env.bot.remove_cog("Privacy")  # the leave below goes unheard
+    guild.remove_member(bram)
+    await env.settle()
+    async with env.bot.db.session() as session:
+        assert await privacy.departed(session, guild.id) == set()
+    with as_bot(env):
+        assert await still_member(env.bot, guild.id, anouk.id)
+        assert await still_members(env.bot, guild.id, [anouk.id, bram.id]) == [anouk.id]
+    await env.settle()
+    async with env.bot.db.session() as session:
+        assert await privacy.departed(session, guild.id) == {bram.id}
+    assert heard == [bram.id]
