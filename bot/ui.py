@@ -21,8 +21,8 @@ def locale_of(interaction: discord.Interaction) -> str:
 
 # A URL scheme ("https://", "discord://"): Discord turns what follows into a live link.
 _SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*):(//)")
-# Masked links "[text](url)" and "<https://…>", channel links "<#id>" and timestamps "<t:…>" start here.
-_LINK_SYNTAX = re.compile(r"([\[\]<>])")
+# Masked links "[text](url)" start here ("<https://…>" is covered by breaking the scheme).
+_LINK_SYNTAX = re.compile(r"([\[\]])")
 # A zero-width space: invisible, but no link starts across it.
 _BREAK = "\u200b"
 
@@ -31,7 +31,7 @@ def safe(text: str | None) -> str:
     """Member text made inert wherever the bot shows it to others.
 
     No @everyone, @here, role or member mention survives; masked links (``[text](url)``),
-    raw URLs and ``<…>`` links show as the text the member typed, not as live links.
+    raw URLs and ``<https://…>`` show as the text the member typed, not as live links.
     """
     escaped = discord.utils.escape_mentions(text or "")
     escaped = _LINK_SYNTAX.sub(r"\\\1", escaped)
