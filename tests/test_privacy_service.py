@@ -453,3 +453,9 @@ async def test_a_private_profile_gets_its_own_suggestions_but_is_proposed_to_nob
             await intros.propose(s, GUILD, ANNA, BEN, score=1, reasons=[], now=NOW, requested_by=ANNA)
         # The owner may ask to meet someone themselves.
         await intros.propose(s, GUILD, BEN, ANNA, score=1, reasons=[], now=NOW, requested_by=BEN)
+
+
+def test_a_listed_column_that_is_gone_is_reported_but_tables_of_other_branches_are_not(monkeypatch):
+    monkeypatch.setitem(privacy.MEMBER_COLUMNS, "members.gone_column", privacy.Action.ROW)
+    monkeypatch.setitem(privacy.MEMBER_COLUMNS, "future_feature.user_id", privacy.Action.ROW)
+    assert privacy.schema_gaps().stale == ["members.gone_column"]
