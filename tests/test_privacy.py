@@ -172,6 +172,15 @@ async def test_a_server_that_removes_the_bot_is_erased_after_the_retention(world
     async with env.bot.db.session() as session:
         assert await privacy.departed_guilds(session) == {guild.id}
         assert not await privacy.is_present(session, guild.id, anouk.id)
+    # No weekly round is recorded for a server that removed the bot.
+    from datetime import UTC, datetime
+
+    from tests.sim import run_scheduled
+
+    clock.now = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    await run_scheduled(env)
+    async with env.bot.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(IntroRound)) == 0
     clock.advance(days=31)
     await run_jobs(env, "privacy")
     async with env.bot.db.session() as session:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
-from models import GuildSettings
+from models import GuildDeparture, GuildSettings
 
 
 async def get_settings(session: AsyncSession, guild_id: int) -> GuildSettings:
@@ -77,7 +77,9 @@ def zone(settings: GuildSettings, default: str) -> ZoneInfo:
 
 
 async def servers_with_intro_channel(session: AsyncSession) -> list[GuildSettings]:
-    stmt = select(GuildSettings).where(GuildSettings.intro_channel_id.is_not(None))
+    """Servers with introductions set up that still have the bot (no rounds for a server it left)."""
+    left = exists().where(GuildDeparture.guild_id == GuildSettings.guild_id)
+    stmt = select(GuildSettings).where(GuildSettings.intro_channel_id.is_not(None), ~left)
     return list((await session.execute(stmt)).scalars())
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +28,7 @@ from models import (
     EventKind,
     EventNotice,
     EventStatus,
+    GuildDeparture,
     GuildSettings,
 )
 
@@ -110,6 +111,8 @@ async def claim_due_notices(session: AsyncSession, now: datetime, default_tz: st
                     Event.status == EventStatus.SCHEDULED.value,
                     Event.starts_at > now - LOOK_BACK,
                     Event.starts_at <= horizon,
+                    # Nothing is sent for a server that removed the bot.
+                    ~exists().where(GuildDeparture.guild_id == Event.guild_id),
                 )
             )
         ).scalars()
