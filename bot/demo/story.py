@@ -93,7 +93,7 @@ class Demo:
             if isinstance(value, MemberActor):  # a member picked from the list
                 shown = "@" + self.names[value.id]
             elif isinstance(value, ChannelHandle):
-                shown = "#" + value.name
+                shown = f"#{value.name}"
             elif option == "sector":
                 shown = tr(SECTOR_LABELS[Sector(value)])
             else:
@@ -322,7 +322,7 @@ class Demo:
             body = request.json if isinstance(request.json, dict) else None
             if not body or request.method not in ("POST", "PATCH"):
                 continue
-            data = body.get("data") if isinstance(body.get("data"), dict) else body
+            data = body["data"] if isinstance(body.get("data"), dict) else body
             if "content" in data or "embeds" in data:
                 return data.get("allowed_mentions") == {"parse": []}
         return False
