@@ -32,6 +32,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.synonyms",
     "cogs.events",
     "cogs.challenges",
+    "cogs.help",
 )
 
 Clock = Callable[[], datetime]
