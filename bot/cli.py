@@ -137,6 +137,8 @@ def cmd_import_members(args: argparse.Namespace) -> int:
         f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged; "
         + (f"{rejected} row{'' if rejected == 1 else 's'} rejected." if rejected else "no rows rejected.")
     )
+    for line, warning in report.warnings:
+        print(f"line {line}: warning: {warning}", file=sys.stderr)
     for line, reason in report.rejected:
         print(f"line {line}: {reason}", file=sys.stderr)
     return 1 if rejected else 0
