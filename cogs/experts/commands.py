@@ -10,9 +10,10 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.i18n import t
-from bot.services import events, experts, guilds, profiles
+from bot.services import experts, guilds, profiles
+from bot.services.events import records, rules
 from bot.ui import locale_of, safe, send_ephemeral
-from cogs.events.actions import save_question
+from cogs.events.buttons import save_question
 from models import EventKind
 
 if TYPE_CHECKING:
@@ -29,7 +30,6 @@ class ExpertsCog(commands.Cog, name="Experts"):
 
     @expert.command(name=_("register"), description=_("Offer your expertise on topics, for ask-the-expert sessions"))
     @app_commands.describe(topics=_("Your topics, separated by commas, e.g. subsidies, circular economy"))
-    @app_commands.rename(topics=_("topics"))
     async def register(self, interaction: discord.Interaction[Bot], topics: str) -> None:
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
@@ -59,7 +59,6 @@ class ExpertsCog(commands.Cog, name="Experts"):
 
     @expert.command(name=_("list"), description=_("Members who offer expertise, optionally on one topic"))
     @app_commands.describe(topic=_("Only experts on this topic"))
-    @app_commands.rename(topic=_("topic"))
     async def list_(self, interaction: discord.Interaction[Bot], topic: str | None = None) -> None:
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
@@ -85,7 +84,6 @@ class ExpertsCog(commands.Cog, name="Experts"):
 
     @app_commands.command(name=_("ask"), description=_("Ask the experts of a session a question beforehand"))
     @app_commands.describe(event=_("The ask-the-expert session"), question=_("Your question (up to 500 characters)"))
-    @app_commands.rename(event=_("event"), question=_("question"))
     @app_commands.guild_only()
     async def ask(self, interaction: discord.Interaction[Bot], event: int, question: str) -> None:
         await save_question(interaction, event, question)
@@ -98,10 +96,10 @@ class ExpertsCog(commands.Cog, name="Experts"):
         now = self.bot.clock()
         async with self.bot.db.session() as session:
             tz = guilds.zone(await guilds.get_settings(session, interaction.guild_id), self.bot.settings.timezone)
-            found = await events.search_upcoming(
+            found = await records.search_upcoming(
                 session,
                 interaction.guild_id,
-                now + events.QUESTIONS_LEAD,
+                now + rules.QUESTIONS_LEAD,
                 current,
                 tz,
                 kind=EventKind.EXPERT_SESSION.value,
