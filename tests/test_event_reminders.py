@@ -284,3 +284,31 @@ async def test_the_weekly_agenda_lists_the_next_two_weeks_once_per_week(world, c
         weeks = sorted((await session.execute(select(AgendaPost.week))).scalars())
     assert weeks == ["2026-W49", "2026-W50"]
     assert len([m for m in w.channel.history() if m.embeds and m.embeds[0].title.startswith("Agenda")]) == 2
+
+
+async def test_a_long_agenda_is_split_over_several_messages_not_cut(world, clock):
+    w = world
+    intros_channel = w.guild.create_text_channel("kennismaken")
+    await w.officer.slash(w.general, "intro setup", channel=intros_channel, day=2, time="14:30")
+    titles = []
+    for n in range(27):
+        title = (f"{n:02d} " + "Buurtkracht: samen werken aan eenzaamheid en wonen " * 2)[:100]
+        titles.append(title)
+        await create(w, start=f"2026-12-{3 + n % 12:02d} {10 + n % 10}:00", title=title)
+    clock.now = utc(2026, 12, 2, 13, 30)  # Wednesday 2 December, 14:30 CET
+    await tick(w.env)
+    await tick(w.env)
+    agendas = [m for m in w.channel.history() if m.embeds and m.embeds[0].title.startswith("Agenda")]
+    assert len(agendas) >= 2
+    assert [m.embeds[0].title for m in agendas][:2] == [
+        "Agenda: de komende twee weken",
+        "Agenda: de komende twee weken (2)",
+    ]
+    for message in agendas:
+        assert len(message.embeds[0].description) <= 4096 and len(message.embeds[0]) <= 6000
+    text = "\n".join(m.embeds[0].description for m in agendas)
+    assert all(f"**{title}**" in text for title in titles)  # every event, none cut
+    assert all(line.startswith("• <t:") for line in text.splitlines())
+    async with w.env.bot.db.session() as session:
+        [post] = (await session.execute(select(AgendaPost))).scalars()
+    assert post.message_id == agendas[0].id

@@ -417,3 +417,58 @@ async def test_a_changed_challenge_shows_on_the_announcement(world):
     assert shown["Challenges"].startswith("• #") and shown["Challenges"].endswith(" Eenzaamheid onder ouderen")
     assert "Afgesloten" not in shown["Challenges"]
     assert len([m for m in w.channel.history() if m.embeds]) == 1  # edited in place, not posted again
+
+
+def demote(w: World, member: Any) -> None:
+    """A server admin takes the moderator role away while the member has a form open."""
+    w.env.backend.get_guild(w.guild.id).members[member.id].role_ids.clear()
+
+
+async def test_moderator_forms_check_rights_again_when_submitted(world):
+    w = world
+    await create(w)
+    [event] = await rows(w)
+    create_form = await w.officer.slash(
+        w.general,
+        "event create",
+        kind="meetup",
+        title="Borrel",
+        start="2026-12-05 20:00",
+        duration="2h",
+        location="Café",
+    )
+    edit_form = await w.officer.slash(w.general, "event edit", event=event.id, title="Weg", description=True)
+    assert create_form.modal is not None and edit_form.modal is not None
+    demote(w, w.officer)
+    for form in (create_form, edit_form):
+        refused = await w.officer.submit_modal(form, {"text": "Toch maar wel."})
+        assert refused.ephemeral and refused.response.content == "You are not allowed to do that here."
+    [event] = await rows(w)
+    assert (event.title, event.description) == ("Hack de Stad", DESCRIPTION)
+    assert [n.name for n in natives(w)] == ["Hack de Stad"]
+
+
+async def test_event_list_of_27_long_events_stays_within_discords_limits(world):
+    w = world
+    place = "Burgemeester Brokxlaan 1000, LocHal, tweede verdieping, zaal De Kennismakerij, 5041 SB Tilburg, Nederland"
+    place = place[:100]
+    for n in range(27):
+        title = f"{n:02d} " + "Hackathon over eenzaamheid, wonen en werk in de wijk " * 2
+        await create(w, title=title[:100], start=f"2026-12-{n + 3:02d} 19:30", location=place, capacity=50)
+    await w.anouk.click(await announcement(w, 0), label="Ik ga")
+    listed = await w.anouk.slash(w.general, "event list")
+    [embed] = listed.response.embeds
+    assert len(embed) <= 6000 and len(embed.fields) <= 25
+    assert all(len(f.name) <= 256 and len(f.value) <= 1024 for f in embed.fields)
+    shown = len(embed.fields)
+    assert 0 < shown < 27
+    assert [f.name[:2] for f in embed.fields] == [f"{n:02d}" for n in range(shown)]  # soonest first
+    assert "You: going" in embed.fields[0].value and place in embed.fields[0].value
+    assert embed.footer.text.startswith(f"… and {27 - shown} more.")
+    # What the bot sent, as Discord received it.
+    request = next(r for r in reversed(w.env.http_requests) if r.path.endswith("/callback"))
+    [sent] = request.json["data"]["embeds"]
+    assert len(sent["fields"]) == shown and sent["footer"]["text"] == embed.footer.text
+    for index in range(27):
+        posted = (await announcement(w, index)).embeds[0]
+        assert len(posted) <= 6000 and len(posted.title) <= 256
