@@ -233,3 +233,19 @@ async def test_members_book_one_slot_each(world):
     assert release["label"] == "Give my slot back"
     freed = await carol.select(mine.response, [release["value"]])
     assert freed.response.content == "Your slot for **Vraag het de expert: geld voor je buurtidee** is free again."
+
+
+async def test_expert_list_of_many_long_topics_stays_within_discords_limits(world):
+    w = world
+    topics = ", ".join((f"{n} " + "maatschappelijk verantwoord ondernemen in de regio " * 2)[:60] for n in range(10))
+    for n in range(30):
+        member = w.guild.add_member(w.env.create_user(f"expert{n}", global_name=f"Expert {n:02d} " + "x" * 20))
+        done = await member.slash(w.general, "expert register", topics=topics)
+        assert done.response.content.startswith("You are registered as an expert")
+    listed = await w.people["carol"].slash(w.general, "expert list")
+    [embed] = listed.response.embeds
+    assert len(embed.description) <= 4096 and len(embed) <= 6000
+    lines = embed.description.splitlines()
+    shown = len(lines) - 1
+    assert 0 < shown < 32 and all(line.startswith("• <@") for line in lines[:-1])
+    assert lines[-1] == f"… and {32 - shown} more. Choose a topic to narrow the list."

@@ -20,6 +20,23 @@ if TYPE_CHECKING:
     from bot.app import Bot
 
 
+LIST_MAX = 1000
+DESCRIPTION_LIMIT = 4096
+
+
+def list_embed(locale: str, title: str, found: list[experts.ExpertFit]) -> discord.Embed:
+    """One line per expert, best fit first; what does not fit in one embed ends in "and N more"."""
+    lines: list[str] = []
+    for index, fit in enumerate(found):
+        line = f"• <@{fit.user_id}> ({safe(fit.name)}): {safe(', '.join(fit.topics))}"[:1000]
+        more = t(locale, "expert.list_more", count=len(found) - index - 1)
+        if sum(len(x) + 1 for x in lines) + len(line) + 1 + len(more) > DESCRIPTION_LIMIT:
+            lines.append(t(locale, "expert.list_more", count=len(found) - index))
+            break
+        lines.append(line)
+    return discord.Embed(title=title[:256], description="\n".join(lines))
+
+
 class ExpertsCog(commands.Cog, name="Experts"):
     expert = app_commands.Group(
         name=_("expert"), description=_("Ask-the-expert: offer your expertise or find an expert"), guild_only=True
@@ -64,15 +81,13 @@ class ExpertsCog(commands.Cog, name="Experts"):
         locale = locale_of(interaction)
         wanted = [topic.strip()] if topic and topic.strip() else []
         async with self.bot.db.session() as session:
-            found = await experts.fitting(session, interaction.guild_id, wanted)
+            found = await experts.fitting(session, interaction.guild_id, wanted, limit=LIST_MAX)
         if not found:
             key = "expert.none_fit" if wanted else "expert.none"
             await send_ephemeral(interaction, t(locale, key, topic=safe(wanted[0]) if wanted else ""))
             return
         title = t(locale, "expert.list_topic", topic=safe(wanted[0])) if wanted else t(locale, "expert.list_title")
-        lines = [f"• <@{f.user_id}> ({safe(f.name)}): {safe(', '.join(f.topics))}" for f in found]
-        embed = discord.Embed(title=title[:256], description="\n".join(lines)[:4000])
-        await send_ephemeral(interaction, embed=embed)
+        await send_ephemeral(interaction, embed=list_embed(locale, title, found))
 
     @expert.command(name=_("remove"), description=_("Stop offering your expertise"))
     async def remove(self, interaction: discord.Interaction[Bot]) -> None:
