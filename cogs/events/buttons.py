@@ -22,6 +22,7 @@ Who is told how (DMs only to members who consented):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -55,7 +56,7 @@ RELEASE = "release"
 SUGGESTIONS = 5
 
 
-def event_lock(bot: Bot, event_id: int) -> Any:
+def event_lock(bot: Bot, event_id: int) -> asyncio.Lock:
     """Answers to one event are applied one at a time, so a capacity is never exceeded."""
     return bot.locks[f"event:{event_id}"]
 
