@@ -31,6 +31,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.introductions",
     "cogs.synonyms",
     "cogs.events",
+    "cogs.experts",
     "cogs.challenges",
     "cogs.help",
 )

@@ -8,10 +8,12 @@ from typing import Any
 
 import discord
 import pytest
+from simcord.backend.errors import OptionError
 from sqlalchemy import func, select
 
+from bot.services.events import records
 from bot.simulation import as_bot
-from models import Event, EventNotice, EventRsvp
+from models import Challenge, Event, EventNotice, EventRsvp
 from tests.sim import restart, synced_guild, take_user_errors
 
 DESCRIPTION = "Samen bouwen we een week lang aan oplossingen voor eenzaamheid in de wijk."
@@ -303,8 +305,6 @@ async def test_cancel_tells_going_and_maybe_and_updates_everything(world):
         ({"start": "2026-11-01 19:30"}, "2026-11-01 19:30 has already passed. Choose a time in the future."),
         ({"start": "volgende week"}, "I cannot read “volgende week” as a date and time."),
         ({"start": "2027-03-28 02:30"}, "2027-03-28 02:30 does not exist in Europe/Amsterdam"),
-        ({"capacity": 0}, "A capacity of 0 is not possible"),
-        ({"capacity": -5}, "A capacity of -5 is not possible"),
         ({"title": "Hackathon " * 11}, "The title is 109 characters; the maximum is 100."),
         ({"duration": "een middag"}, "I cannot read “een middag” as a duration."),
         ({"location": None}, "Where is it?"),
@@ -324,6 +324,18 @@ async def test_bad_input_is_explained_and_creates_nothing(world, options, messag
     assert refused.modal is None and refused.ephemeral
     assert refused.response.content.startswith(message)
     take_user_errors(w.env)
+    assert await rows(w) == [] and natives(w) == []
+
+
+@pytest.mark.parametrize(
+    "options", [{"capacity": 0}, {"capacity": -5}, {"capacity": 10_001}, {"kind": "expert_session", "slot_minutes": 4}]
+)
+async def test_numeric_bounds_are_enforced_by_the_client(world, options):
+    """Capacity and slot length are ``app_commands.Range``s: Discord refuses them before the bot runs."""
+    w = world
+    options = {"kind": "hackathon", "title": "Hack", "start": "2026-12-03 19:30", "duration": "3h"} | options
+    with pytest.raises(OptionError):
+        await w.officer.slash(w.general, "event create", location="LocHal", **options)
     assert await rows(w) == [] and natives(w) == []
 
 
@@ -361,12 +373,11 @@ async def test_when_discord_refuses_the_native_event_nothing_is_stored(world):
 
 async def test_when_storing_fails_the_native_event_is_deleted(world, monkeypatch):
     w = world
-    from bot.services import events
 
     async def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(events, "insert_event", broken)
+    monkeypatch.setattr(records, "insert_event", broken)
     failed = await create(w)
     assert failed.response.content.startswith("Something went wrong on my side. Nothing was changed.")
     assert [type(getattr(e, "original", e)) for e in w.env.errors] == [RuntimeError]
@@ -377,11 +388,10 @@ async def test_when_storing_fails_the_native_event_is_deleted(world, monkeypatch
         assert (await session.execute(select(func.count()).select_from(EventNotice))).scalar_one() == 0
 
 
-async def test_refresh_announcement_shows_linked_challenges(world):
-    """The contract with challenges: link a challenge to an event, then call refresh_announcement."""
+async def test_a_changed_challenge_shows_on_the_announcement(world):
+    """The contract with challenges: link a challenge to an event, then dispatch
+    ``hackathon_challenges_changed``; the announcement is edited in place."""
     w = world
-    from cogs.events import refresh_announcement
-    from models import Challenge
 
     await create(w)
     [event] = await rows(w)
@@ -399,10 +409,66 @@ async def test_refresh_announcement_shows_linked_challenges(world):
                 )
             )
     with as_bot(w.env):
-        await refresh_announcement(w.env.bot, event.id)
-        await refresh_announcement(w.env.bot, 999)  # unknown: nothing happens
+        w.env.bot.dispatch("hackathon_challenges_changed", event.id)
+        w.env.bot.dispatch("hackathon_challenges_changed", 999)  # unknown: nothing happens
     await w.env.settle()
+    assert w.env.errors == []
     shown = fields(await announcement(w))
     assert shown["Challenges"].startswith("• #") and shown["Challenges"].endswith(" Eenzaamheid onder ouderen")
     assert "Afgesloten" not in shown["Challenges"]
     assert len([m for m in w.channel.history() if m.embeds]) == 1  # edited in place, not posted again
+
+
+def demote(w: World, member: Any) -> None:
+    """A server admin takes the moderator role away while the member has a form open."""
+    w.env.backend.get_guild(w.guild.id).members[member.id].role_ids.clear()
+
+
+async def test_moderator_forms_check_rights_again_when_submitted(world):
+    w = world
+    await create(w)
+    [event] = await rows(w)
+    create_form = await w.officer.slash(
+        w.general,
+        "event create",
+        kind="meetup",
+        title="Borrel",
+        start="2026-12-05 20:00",
+        duration="2h",
+        location="Café",
+    )
+    edit_form = await w.officer.slash(w.general, "event edit", event=event.id, title="Weg", description=True)
+    assert create_form.modal is not None and edit_form.modal is not None
+    demote(w, w.officer)
+    for form in (create_form, edit_form):
+        refused = await w.officer.submit_modal(form, {"text": "Toch maar wel."})
+        assert refused.ephemeral and refused.response.content == "You are not allowed to do that here."
+    [event] = await rows(w)
+    assert (event.title, event.description) == ("Hack de Stad", DESCRIPTION)
+    assert [n.name for n in natives(w)] == ["Hack de Stad"]
+
+
+async def test_event_list_of_27_long_events_stays_within_discords_limits(world):
+    w = world
+    place = "Burgemeester Brokxlaan 1000, LocHal, tweede verdieping, zaal De Kennismakerij, 5041 SB Tilburg, Nederland"
+    place = place[:100]
+    for n in range(27):
+        title = f"{n:02d} " + "Hackathon over eenzaamheid, wonen en werk in de wijk " * 2
+        await create(w, title=title[:100], start=f"2026-12-{n + 3:02d} 19:30", location=place, capacity=50)
+    await w.anouk.click(await announcement(w, 0), label="Ik ga")
+    listed = await w.anouk.slash(w.general, "event list")
+    [embed] = listed.response.embeds
+    assert len(embed) <= 6000 and len(embed.fields) <= 25
+    assert all(len(f.name) <= 256 and len(f.value) <= 1024 for f in embed.fields)
+    shown = len(embed.fields)
+    assert 0 < shown < 27
+    assert [f.name[:2] for f in embed.fields] == [f"{n:02d}" for n in range(shown)]  # soonest first
+    assert "You: going" in embed.fields[0].value and place in embed.fields[0].value
+    assert embed.footer.text.startswith(f"… and {27 - shown} more.")
+    # What the bot sent, as Discord received it.
+    request = next(r for r in reversed(w.env.http_requests) if r.path.endswith("/callback"))
+    [sent] = request.json["data"]["embeds"]
+    assert len(sent["fields"]) == shown and sent["footer"]["text"] == embed.footer.text
+    for index in range(27):
+        posted = (await announcement(w, index)).embeds[0]
+        assert len(posted) <= 6000 and len(posted.title) <= 256

@@ -1,6 +1,6 @@
-"""Texts and embeds of events, in the reader's language. Times are Discord timestamps
-(every reader sees their own time zone), except in select menus and autocomplete, which
-show plain text in the server's time zone."""
+"""Texts and embeds of events, in the reader's language, within Discord's limits. Times are
+Discord timestamps (every reader sees their own time zone), except in select menus and
+autocomplete, which show plain text in the server's time zone."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import discord
 
 from bot.i18n import t
-from bot.services.events import Counts
+from bot.services.events.records import Counts
 from bot.ui import safe
 from models import Event, EventKind, EventStatus
 
@@ -21,6 +21,9 @@ COLOURS = {
     EventKind.MEETUP.value: discord.Colour.green(),
 }
 MESSAGE_MAX = 2000
+DESCRIPTION_LIMIT = 4096
+EMBED_LIMIT = 6000
+FIELDS_MAX = 25
 
 
 def ts(moment: datetime, style: str = "F") -> str:
@@ -114,8 +117,11 @@ def status_label(locale: str, status: str) -> str:
 
 
 def list_embed(locale: str, events: Sequence[Event], counts: dict[int, Counts], mine: dict[int, str]) -> discord.Embed:
+    """One field per event, soonest first; what does not fit in one message ends in "and N more"."""
     embed = discord.Embed(title=t(locale, "event.list.title"))
-    for event in events[:25]:
+    # Room for the footer that says how many more there are.
+    budget = EMBED_LIMIT - len(t(locale, "event.list.more", count=len(events)))
+    for index, event in enumerate(events):
         c = counts[event.id]
         value = t(
             locale,
@@ -132,11 +138,16 @@ def list_embed(locale: str, events: Sequence[Event], counts: dict[int, Counts], 
             value += t(locale, "event.list.mine", status=status_label(locale, mine[event.id]))
         if link(event):
             value += f"\n{link(event)}"
-        embed.add_field(name=safe(event.title)[:256], value=value[:1024], inline=False)
+        name, value = safe(event.title)[:256], value[:1024]
+        if len(embed.fields) == FIELDS_MAX or len(embed) + len(name) + len(value) > budget:
+            embed.set_footer(text=t(locale, "event.list.more", count=len(events) - index))
+            break
+        embed.add_field(name=name, value=value, inline=False)
     return embed
 
 
-def agenda_embed(locale: str, events: Sequence[Event], counts: dict[int, Counts]) -> discord.Embed:
+def agenda_embeds(locale: str, events: Sequence[Event], counts: dict[int, Counts]) -> list[discord.Embed]:
+    """The agenda, split over as many messages (one embed each) as it needs; nothing is cut."""
     lines = []
     for event in events:
         line = t(
@@ -150,7 +161,27 @@ def agenda_embed(locale: str, events: Sequence[Event], counts: dict[int, Counts]
         if link(event):
             line += f" · {link(event)}"
         lines.append(line)
-    return discord.Embed(title=t(locale, "agenda.title"), description="\n".join(lines)[:4000])
+    parts = chunks("", lines, DESCRIPTION_LIMIT)
+    title = t(locale, "agenda.title")
+    return [
+        discord.Embed(title=title if n == 1 else t(locale, "agenda.title_more", title=title, part=n), description=part)
+        for n, part in enumerate(parts, start=1)
+    ]
+
+
+def promoted_dm(locale: str, event: Event) -> str:
+    return t(locale, "event.promoted", title=safe(event.title), when=ts(event.starts_at), link=link(event))
+
+
+def expert_dm(locale: str, event: Event) -> str:
+    return t(
+        locale,
+        "event.expert_dm",
+        title=safe(event.title),
+        when=ts(event.starts_at),
+        topics=safe(", ".join(topics_of(event))),
+        link=link(event),
+    )
 
 
 def chunks(header: str, lines: Sequence[str], limit: int = MESSAGE_MAX) -> list[str]:

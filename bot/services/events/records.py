@@ -262,7 +262,7 @@ async def linked_challenges(session: AsyncSession, event_id: int) -> list[tuple[
         .where(Challenge.event_id == event_id, Challenge.status != ChallengeStatus.CLOSED.value)
         .order_by(Challenge.id)
     )
-    return [tuple(row) for row in rows]
+    return [(challenge_id, title) for challenge_id, title in rows]
 
 
 async def upcoming_hackathons(session: AsyncSession, guild_id: int, now: datetime) -> list[tuple[int, str, datetime]]:
@@ -277,7 +277,7 @@ async def upcoming_hackathons(session: AsyncSession, guild_id: int, now: datetim
         )
         .order_by(Event.starts_at, Event.id)
     )
-    return [tuple(row) for row in rows]
+    return [(event_id, title, starts_at) for event_id, title, starts_at in rows]
 
 
 async def servers_with_events_channel(session: AsyncSession) -> list[GuildSettings]:

@@ -10,13 +10,31 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.i18n import t
-from bot.services import events, experts, guilds, profiles
+from bot.services import experts, guilds, profiles
+from bot.services.events import records, rules
 from bot.ui import locale_of, safe, send_ephemeral
-from cogs.events.actions import save_question
+from cogs.events.buttons import save_question
 from models import EventKind
 
 if TYPE_CHECKING:
     from bot.app import Bot
+
+
+LIST_MAX = 1000
+DESCRIPTION_LIMIT = 4096
+
+
+def list_embed(locale: str, title: str, found: list[experts.ExpertFit]) -> discord.Embed:
+    """One line per expert, best fit first; what does not fit in one embed ends in "and N more"."""
+    lines: list[str] = []
+    for index, fit in enumerate(found):
+        line = f"• <@{fit.user_id}> ({safe(fit.name)}): {safe(', '.join(fit.topics))}"[:1000]
+        more = t(locale, "expert.list_more", count=len(found) - index - 1)
+        if sum(len(x) + 1 for x in lines) + len(line) + 1 + len(more) > DESCRIPTION_LIMIT:
+            lines.append(t(locale, "expert.list_more", count=len(found) - index))
+            break
+        lines.append(line)
+    return discord.Embed(title=title[:256], description="\n".join(lines))
 
 
 class ExpertsCog(commands.Cog, name="Experts"):
@@ -29,7 +47,6 @@ class ExpertsCog(commands.Cog, name="Experts"):
 
     @expert.command(name=_("register"), description=_("Offer your expertise on topics, for ask-the-expert sessions"))
     @app_commands.describe(topics=_("Your topics, separated by commas, e.g. subsidies, circular economy"))
-    @app_commands.rename(topics=_("topics"))
     async def register(self, interaction: discord.Interaction[Bot], topics: str) -> None:
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
@@ -59,21 +76,18 @@ class ExpertsCog(commands.Cog, name="Experts"):
 
     @expert.command(name=_("list"), description=_("Members who offer expertise, optionally on one topic"))
     @app_commands.describe(topic=_("Only experts on this topic"))
-    @app_commands.rename(topic=_("topic"))
     async def list_(self, interaction: discord.Interaction[Bot], topic: str | None = None) -> None:
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
         wanted = [topic.strip()] if topic and topic.strip() else []
         async with self.bot.db.session() as session:
-            found = await experts.fitting(session, interaction.guild_id, wanted)
+            found = await experts.fitting(session, interaction.guild_id, wanted, limit=LIST_MAX)
         if not found:
             key = "expert.none_fit" if wanted else "expert.none"
             await send_ephemeral(interaction, t(locale, key, topic=safe(wanted[0]) if wanted else ""))
             return
         title = t(locale, "expert.list_topic", topic=safe(wanted[0])) if wanted else t(locale, "expert.list_title")
-        lines = [f"• <@{f.user_id}> ({safe(f.name)}): {safe(', '.join(f.topics))}" for f in found]
-        embed = discord.Embed(title=title[:256], description="\n".join(lines)[:4000])
-        await send_ephemeral(interaction, embed=embed)
+        await send_ephemeral(interaction, embed=list_embed(locale, title, found))
 
     @expert.command(name=_("remove"), description=_("Stop offering your expertise"))
     async def remove(self, interaction: discord.Interaction[Bot]) -> None:
@@ -85,7 +99,6 @@ class ExpertsCog(commands.Cog, name="Experts"):
 
     @app_commands.command(name=_("ask"), description=_("Ask the experts of a session a question beforehand"))
     @app_commands.describe(event=_("The ask-the-expert session"), question=_("Your question (up to 500 characters)"))
-    @app_commands.rename(event=_("event"), question=_("question"))
     @app_commands.guild_only()
     async def ask(self, interaction: discord.Interaction[Bot], event: int, question: str) -> None:
         await save_question(interaction, event, question)
@@ -98,10 +111,10 @@ class ExpertsCog(commands.Cog, name="Experts"):
         now = self.bot.clock()
         async with self.bot.db.session() as session:
             tz = guilds.zone(await guilds.get_settings(session, interaction.guild_id), self.bot.settings.timezone)
-            found = await events.search_upcoming(
+            found = await records.search_upcoming(
                 session,
                 interaction.guild_id,
-                now + events.QUESTIONS_LEAD,
+                now + rules.QUESTIONS_LEAD,
                 current,
                 tz,
                 kind=EventKind.EXPERT_SESSION.value,

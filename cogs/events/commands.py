@@ -1,10 +1,11 @@
-"""/event: create, list, edit, cancel and setup; and the events' minute tick."""
+"""/event: create, list, edit, cancel and setup; the events' minute tick; and the refresh of an
+announcement when another feature says what it shows has changed."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import discord
 from apscheduler.triggers.interval import IntervalTrigger
@@ -14,10 +15,19 @@ from discord.ext import commands
 
 from bot.errors import UserError
 from bot.i18n import t
-from bot.services import events, guilds
-from bot.ui import is_moderator, locale_of, send_ephemeral
-from cogs.events import manage, render, scheduler
-from cogs.events.views import DescriptionModal, EditDescriptionModal
+from bot.services import guilds
+from bot.services.events import notices, records, rsvps, rules
+from bot.text import clean
+from bot.ui import is_moderator, locale_of, safe, send_ephemeral
+from cogs.events import native, notify, render
+from cogs.events.buttons import (
+    DescriptionModal,
+    EditDescriptionModal,
+    apply_edit,
+    audit,
+    refresh_announcement,
+)
+from models import RsvpStatus
 
 if TYPE_CHECKING:
     from bot.app import Bot
@@ -31,6 +41,9 @@ KINDS = [
     app_commands.Choice(name=_("Meetup"), value="meetup"),
 ]
 PLACE = discord.VoiceChannel | discord.StageChannel
+Capacity = app_commands.Range[int, 1, rules.CAPACITY_MAX]
+SlotMinutes = app_commands.Range[int, rules.SLOT_MINUTES.start, rules.SLOT_MINUTES.stop - 1]
+REASON_MAX = 300
 
 
 class EventsCog(commands.Cog, name="Events"):
@@ -40,7 +53,6 @@ class EventsCog(commands.Cog, name="Events"):
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
-        self.rsvp_lock = asyncio.Lock()
 
     async def cog_load(self) -> None:
         if self.bot.scheduler is not None:
@@ -56,9 +68,14 @@ class EventsCog(commands.Cog, name="Events"):
     async def run_due_work(self) -> None:
         """Idempotent: safe to call any time, as often as wanted; every notice is sent at most once."""
         await self.bot.wait_until_ready()
-        await scheduler.run_due_work(self.bot)
+        await notify.run_due_work(self.bot)
 
-    async def _zone(self, guild_id: int):  # type: ignore[no-untyped-def]
+    @commands.Cog.listener()
+    async def on_hackathon_challenges_changed(self, event_id: int) -> None:
+        """The challenges feature linked or changed a challenge of this event: show it."""
+        await refresh_announcement(self.bot, event_id)
+
+    async def _zone(self, guild_id: int) -> ZoneInfo:
         async with self.bot.db.session() as session:
             return guilds.zone(await guilds.get_settings(session, guild_id), self.bot.settings.timezone)
 
@@ -77,18 +94,6 @@ class EventsCog(commands.Cog, name="Events"):
         slot_minutes=_("Expert sessions: members can book one slot of this many minutes"),
         expert=_("Expert sessions: an expert who takes part"),
     )
-    @app_commands.rename(
-        kind=_("kind"),
-        title=_("title"),
-        start=_("start"),
-        duration=_("duration"),
-        location=_("location"),
-        channel=_("channel"),
-        capacity=_("capacity"),
-        topics=_("topics"),
-        slot_minutes=_("slot_minutes"),
-        expert=_("expert"),
-    )
     @app_commands.choices(kind=KINDS)
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(is_moderator)
@@ -101,9 +106,9 @@ class EventsCog(commands.Cog, name="Events"):
         duration: str,
         location: str | None = None,
         channel: PLACE | None = None,
-        capacity: int | None = None,
+        capacity: Capacity | None = None,
         topics: str | None = None,
-        slot_minutes: int | None = None,
+        slot_minutes: SlotMinutes | None = None,
         expert: discord.Member | None = None,
     ) -> None:
         assert interaction.guild_id is not None
@@ -111,7 +116,7 @@ class EventsCog(commands.Cog, name="Events"):
             settings = await guilds.get_settings(session, interaction.guild_id)
             if settings.events_channel_id is None:
                 raise UserError("event.no_channel")
-            draft = events.validate_draft(
+            draft = records.validate_draft(
                 guild_id=interaction.guild_id,
                 kind=kind.value,
                 title=title,
@@ -142,17 +147,6 @@ class EventsCog(commands.Cog, name="Events"):
         topics=_("New topics, separated by commas"),
         description=_("Also change the description (opens a form)"),
     )
-    @app_commands.rename(
-        event=_("event"),
-        title=_("title"),
-        start=_("start"),
-        duration=_("duration"),
-        location=_("location"),
-        channel=_("channel"),
-        capacity=_("capacity"),
-        topics=_("topics"),
-        description=_("description"),
-    )
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(is_moderator)
     async def edit(
@@ -164,7 +158,7 @@ class EventsCog(commands.Cog, name="Events"):
         duration: str | None = None,
         location: str | None = None,
         channel: PLACE | None = None,
-        capacity: int | None = None,
+        capacity: Capacity | None = None,
         topics: str | None = None,
         description: bool = False,
     ) -> None:
@@ -172,8 +166,8 @@ class EventsCog(commands.Cog, name="Events"):
         now = self.bot.clock()
         async with self.bot.db.session() as session:
             settings = await guilds.get_settings(session, interaction.guild_id)
-            found = await events.get_event(session, interaction.guild_id, event)
-            change = events.validate_edit(
+            found = await records.get_event(session, interaction.guild_id, event)
+            change = rsvps.validate_edit(
                 found,
                 title=title,
                 start=start,
@@ -191,15 +185,33 @@ class EventsCog(commands.Cog, name="Events"):
             return
         if change.empty:
             raise UserError("event.edit_nothing")
-        await manage.apply(interaction, change)
+        await apply_edit(interaction, change)
 
     @event.command(name=_("cancel"), description=_("Moderators: cancel an event and tell who said Going or Maybe"))
     @app_commands.describe(event=_("The event"), reason=_("Why (shown to members, optional)"))
-    @app_commands.rename(event=_("event"), reason=_("reason"))
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(is_moderator)
     async def cancel(self, interaction: discord.Interaction[Bot], event: int, reason: str | None = None) -> None:
-        await manage.cancel(interaction, event, reason)
+        """The row first (so nothing more is scheduled), then the native event, the announcement,
+        and the members who said Going or Maybe (or wait for a place)."""
+        assert interaction.guild_id is not None
+        locale = locale_of(interaction)
+        because = clean(reason)
+        if len(because) > REASON_MAX:
+            raise UserError("event.reason_too_long", max=REASON_MAX, length=len(because))
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        statuses = (RsvpStatus.GOING.value, RsvpStatus.MAYBE.value, RsvpStatus.WAITLIST.value)
+        async with self.bot.db.session() as session:
+            found = await rsvps.cancel(session, interaction.guild_id, event, self.bot.clock())
+            people = await records.recipients(session, found, statuses)
+            session.expunge(found)
+        await native.cancel_native(self.bot, found.guild_id, found.native_event_id, reason=audit(interaction, "cancel"))
+        await refresh_announcement(self.bot, event)
+        told = await notify.tell_cancelled(self.bot, found, people, because)
+        await send_ephemeral(
+            interaction,
+            t(locale, "event.cancelled", title=safe(found.title), told=told, answered=len(people)),
+        )
 
     @edit.autocomplete("event")
     @cancel.autocomplete("event")
@@ -211,7 +223,7 @@ class EventsCog(commands.Cog, name="Events"):
             return []
         tz = await self._zone(interaction.guild_id)
         async with self.bot.db.session() as session:
-            found = await events.search_upcoming(session, interaction.guild_id, self.bot.clock(), current, tz)
+            found = await records.search_upcoming(session, interaction.guild_id, self.bot.clock(), current, tz)
         return [app_commands.Choice(name=label, value=event_id) for event_id, label in found]
 
     @event.command(name=_("setup"), description=_("Moderators: the events channel and the reminders"))
@@ -219,7 +231,6 @@ class EventsCog(commands.Cog, name="Events"):
         channel=_("Channel for announcements, reminders and the weekly agenda"),
         reminders=_("When to remind before an event, e.g. 7d,1d,1h (or none)"),
     )
-    @app_commands.rename(channel=_("channel"), reminders=_("reminders"))
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(is_moderator)
     async def setup(
@@ -228,16 +239,16 @@ class EventsCog(commands.Cog, name="Events"):
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
         async with self.bot.db.session() as session:
-            settings = await events.configure(session, interaction.guild_id, channel_id=channel.id, reminders=reminders)
-            leads = events.parse_reminders(settings.event_reminders)
-            weekday, at = events.agenda_time(settings)
+            settings = await rsvps.configure(session, interaction.guild_id, channel_id=channel.id, reminders=reminders)
+            leads = rules.parse_reminders(settings.event_reminders)
+            weekday, at = notices.agenda_time(settings)
         await send_ephemeral(
             interaction,
             t(
                 locale,
                 "event.setup.done",
                 channel=channel.mention,
-                reminders=events.format_reminders(leads) or t(locale, "event.setup.no_reminders"),
+                reminders=rules.format_reminders(leads) or t(locale, "event.setup.no_reminders"),
                 day=t(locale, f"weekday.{weekday}"),
                 time=f"{at:%H:%M}",
             ),
@@ -250,10 +261,10 @@ class EventsCog(commands.Cog, name="Events"):
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
         async with self.bot.db.session() as session:
-            found = await events.upcoming(session, interaction.guild_id, self.bot.clock())
+            found = await records.upcoming(session, interaction.guild_id, self.bot.clock())
             ids = [e.id for e in found]
-            counts = await events.counts(session, ids)
-            mine = await events.statuses_of(session, ids, interaction.user.id)
+            counts = await records.counts(session, ids)
+            mine = await records.statuses_of(session, ids, interaction.user.id)
         if not found:
             await send_ephemeral(interaction, t(locale, "event.list.none"))
             return

@@ -1,11 +1,18 @@
-"""The events' scheduled work, run by the minute tick: reminders, questions for the experts and
-the weekly agenda.
+"""Sending without an interaction: the minute tick's reminders, questions for the experts and
+weekly agenda, and the news of a cancelled event.
 
 The database is the source of truth, so there are no per-event jobs to rebuild after a restart:
 each tick works out from the events table what is due. Every message is recorded (an
 ``EventNotice`` or an ``AgendaPost`` row, unique) before it is sent, so it goes out at most once,
-also with two processes or a restart in between; see ``events.claim_due_notices`` for what a
+also with two processes or a restart in between; see ``notices.claim_due_notices`` for what a
 restart catches up and what it skips.
+
+Who is told how: reminders and cancellations go by DM to members who answered (Going; for a
+cancellation also Maybe and the waitlist) **and** joined DMs (``/intro join``, the server's DM
+consent). A post in the events channel tells everyone else; it mentions nobody except those
+consenting members whose DMs turned out to be closed, so they are still reached. Experts get the
+questions by DM, or in a private thread of the events channel with only them. Nothing ever pings
+@everyone or a role.
 """
 
 from __future__ import annotations
@@ -15,10 +22,13 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot import messaging
 from bot.i18n import t
-from bot.services import events, experts, guilds
-from bot.ui import safe
-from cogs.events import delivery, render
+from bot.services import experts, guilds
+from bot.services.events import notices, records, rules
+from bot.ui import NO_PINGS, safe
+from cogs.events import render
+from cogs.events.buttons import dm_consenting, post
 from models import Event, RsvpStatus
 
 if TYPE_CHECKING:
@@ -30,17 +40,17 @@ log = logging.getLogger(__name__)
 async def run_due_work(bot: Bot) -> None:
     now = bot.clock()
     async with bot.db.session() as session:
-        claimed = await events.claim_due_notices(session, now, bot.settings.timezone)
+        claimed = await notices.claim_due_notices(session, now, bot.settings.timezone)
     for notice in claimed:
         try:
-            if notice.kind == events.QUESTIONS:
+            if notice.kind == rules.QUESTIONS:
                 await send_questions(bot, notice.event_id)
             else:
                 await send_reminder(bot, notice.event_id)
         except Exception:
             log.exception("%s of event %s failed", notice.kind, notice.event_id)
     async with bot.db.session() as session:
-        servers = await events.servers_with_events_channel(session)
+        servers = await records.servers_with_events_channel(session)
     for settings in servers:
         try:
             await post_agenda_if_due(bot, settings.guild_id)
@@ -56,8 +66,8 @@ async def send_reminder(bot: Bot, event_id: int) -> None:
         if event is None:
             return
         settings = await guilds.get_settings(session, event.guild_id)
-        counts = (await events.counts(session, [event_id]))[event_id]
-        going = await events.recipients(session, event, (RsvpStatus.GOING.value,))
+        counts = (await records.counts(session, [event_id]))[event_id]
+        going = await records.recipients(session, event, (RsvpStatus.GOING.value,))
 
     def text(key: str, locale: str) -> str:
         return t(
@@ -72,8 +82,8 @@ async def send_reminder(bot: Bot, event_id: int) -> None:
         ).strip()
 
     default = bot.settings.default_locale
-    _reached, closed = await delivery.dm_consenting(bot, going, lambda lang: text("event.reminder.dm", lang), default)
-    await delivery.post(bot, settings.events_channel_id, text("event.reminder.post", default), mention=closed)
+    _reached, closed = await dm_consenting(bot, going, lambda lang: text("event.reminder.dm", lang), default)
+    await post(bot, settings.events_channel_id, text("event.reminder.post", default), mention=closed)
 
 
 async def send_questions(bot: Bot, event_id: int) -> None:
@@ -85,32 +95,32 @@ async def send_questions(bot: Bot, event_id: int) -> None:
         settings = await guilds.get_settings(session, event.guild_id)
         asked = await experts.questions(session, event_id)
         expert_ids = await experts.session_experts(session, event_id)
-        locales = await events.member_locales(session, event.guild_id, expert_ids)
+        locales = await records.member_locales(session, event.guild_id, expert_ids)
     if not expert_ids:
         log.info("expert session %s has no experts to send %d questions to", event_id, len(asked))
         return
     for user_id in expert_ids:
         locale = locales.get(user_id) or bot.settings.default_locale
         messages = render.questions_messages(locale, event, asked)
-        first = await delivery.dm(bot, user_id, content=messages[0])
+        first = await messaging.send_dm(bot, user_id, content=messages[0])
         if first is not None:
             for message in messages[1:]:
-                await delivery.dm(bot, user_id, content=message)
+                await messaging.send_dm(bot, user_id, content=message)
             continue
-        channel = await delivery.text_channel(bot, settings.events_channel_id)
+        channel = await messaging.text_channel(bot, settings.events_channel_id)
         if channel is None:
             log.warning("no events channel to reach expert %s of event %s", user_id, event_id)
             continue
         try:
-            thread = await delivery.private_thread(
+            thread = await messaging.private_thread(
                 channel, t(locale, "event.questions.thread", title=event.title), [user_id]
             )
             await thread.send(
                 t(locale, "event.questions.thread_hello", mention=f"<@{user_id}>"),
-                allowed_mentions=delivery.pings([user_id]),
+                allowed_mentions=messaging.pings([user_id]),
             )
             for message in messages:
-                await thread.send(message, allowed_mentions=delivery.NO_PINGS)
+                await thread.send(message, allowed_mentions=NO_PINGS)
         except discord.HTTPException:
             log.exception("could not give expert %s the questions of event %s", user_id, event_id)
 
@@ -120,20 +130,39 @@ async def post_agenda_if_due(bot: Bot, guild_id: int) -> None:
     now = bot.clock()
     async with bot.db.session() as session:
         settings = await guilds.get_settings(session, guild_id)
-        due = events.agenda_due(settings, now, bot.settings.timezone)
+        due = notices.agenda_due(settings, now, bot.settings.timezone)
         if due is None:
             return
         week = due[0]
-        if not await events.claim_agenda(session, guild_id, week):
+        if not await notices.claim_agenda(session, guild_id, week):
             return
-        found = await events.upcoming(session, guild_id, now, until=now + events.AGENDA_SPAN)
-        counts = await events.counts(session, [e.id for e in found])
+        found = await records.upcoming(session, guild_id, now, until=now + rules.AGENDA_SPAN)
+        counts = await records.counts(session, [e.id for e in found])
     if not found:
         return
     locale = bot.settings.default_locale
-    message = await delivery.post(
-        bot, settings.events_channel_id, None, embed=render.agenda_embed(locale, found, counts)
-    )
-    if message is not None:
+    # A long agenda goes out in several messages rather than being cut.
+    first = None
+    for embed in render.agenda_embeds(locale, found, counts):
+        message = await post(bot, settings.events_channel_id, None, embed=embed)
+        if message is None:
+            break
+        first = first or message
+    if first is not None:
         async with bot.db.session() as session:
-            await events.set_agenda_message(session, guild_id, week, message.id)
+            await notices.set_agenda_message(session, guild_id, week, first.id)
+
+
+async def tell_cancelled(bot: Bot, event: Event, people: list[records.Recipient], reason: str) -> int:
+    """By DM to those who answered and consented; one post for everyone. Returns how many got a DM."""
+    async with bot.db.session() as session:
+        settings = await guilds.get_settings(session, event.guild_id)
+
+    def text(key: str, lang: str) -> str:
+        because = t(lang, "event.cancel.reason", reason=safe(reason)) if reason else ""
+        return t(lang, key, title=safe(event.title), when=render.ts(event.starts_at), reason=because).strip()
+
+    default = bot.settings.default_locale
+    reached, closed = await dm_consenting(bot, people, lambda lang: text("event.cancel.dm", lang), default)
+    await post(bot, settings.events_channel_id, text("event.cancel.post", default), mention=closed)
+    return len(reached)
