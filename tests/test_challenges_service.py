@@ -8,13 +8,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from bot.errors import UserError
 from bot.services.challenges import fit, records, rules
 from bot.services.challenges.records import ChallengeView, Draft
 from bot.services.matching import MatchIndex, MemberData
-from cogs.challenges.render import CONTENT_MAX, cut, full_text, post_embed, split
-from models import ChallengeStatus
+from cogs.challenges.render import CONTENT_MAX, cut, full_text, list_embed, post_embed, split
+from models import Challenge, ChallengeInvite, ChallengeStatus
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -154,6 +155,40 @@ def test_the_largest_post_stays_within_discords_limits(locale):
     team = next(f.value for f in embed.fields if f.name.startswith("Team"))
     assert team.endswith("more") or "en nog" in team
     assert all(len(piece) <= CONTENT_MAX for piece in full_text(locale, _view(description="x" * 2000)))
+
+
+@pytest.mark.parametrize(("locale", "more"), [("nl", "En nog"), ("en", "And")])
+@pytest.mark.parametrize("count", [1, 12, 30])
+def test_the_longest_list_stays_within_discords_limits_and_counts_the_rest(locale, more, count):
+    reasons = [fit.SkillReason(f"{i}" + "v" * 59, "o" * 200, 90.0) for i in range(10)]
+    listed = [fit.Listed(_view(id=n), 90.0, reasons) for n in range(count)]
+    embed = list_embed(locale, listed)
+    assert len(embed) <= 6000 and len(embed.fields) <= 10
+    assert all(len(f.value) <= 1024 and len(f.name) <= 256 for f in embed.fields)
+    hidden = count - len(embed.fields)
+    assert hidden >= 0 and (count == 1) == (hidden == 0)
+    assert (embed.footer.text or "").startswith(f"{more} {hidden}" if hidden else "")
+    skills = next(line for line in embed.fields[0].value.split("\n") if "vvv" in line)
+    assert skills.endswith("more") or "en nog" in skills  # ten long skills do not all fit in a list line
+
+
+async def test_a_failed_post_or_invitation_leaves_nothing_behind(db):
+    draft = Draft(
+        guild_id=7, title="Schone haven", skills=["subsidies"], owner=None, deadline=None, event_id=None, channel_id=5
+    )
+    async with db.session() as session:
+        created = await records.create(session, draft, "Beschrijving", created_by=1, now=NOW)
+        session.add(ChallengeInvite(challenge_id=created.id, user_id=10, created_at=NOW))
+        session.add(ChallengeInvite(challenge_id=created.id, user_id=11, created_at=NOW))
+    async with db.session() as session:
+        await fit.withdraw_invite(session, created.id, 10)
+    async with db.session() as session:
+        left = await session.execute(select(ChallengeInvite.user_id).where(ChallengeInvite.challenge_id == created.id))
+        assert list(left.scalars()) == [11]
+        await records.discard(session, created.id)
+    async with db.session() as session:
+        assert await session.get(Challenge, created.id) is None
+        assert (await session.execute(select(ChallengeInvite))).first() is None
 
 
 @settings(max_examples=60, deadline=None)

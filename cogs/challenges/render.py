@@ -194,7 +194,7 @@ def _list_field(locale: str, item: Listed) -> tuple[str, str]:
     if view.deadline is not None:
         details.append(t(locale, "challenge.list.deadline", date=f"<t:{int(view.deadline.timestamp())}:D>"))
     skills = _joined_within(
-        [f"**{safe(s)}**" for s in view.skills], LIST_SKILLS_MAX, t(locale, "challenge.post.team_more"), " · "
+        [f"**{safe(s)}**" for s in view.skills], LIST_SKILLS_MAX, t(locale, "challenge.list.skills_more"), " · "
     )
     lines = [" · ".join(details), t(locale, "challenge.list.skills", skills=skills)]
     event = event_text(locale, view)
