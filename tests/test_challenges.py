@@ -317,6 +317,25 @@ async def test_closed_dms_fall_back_to_a_mention_in_the_challenge_thread(world):
     take_user_errors(w.env)
 
 
+async def test_an_invitation_that_reaches_nobody_is_not_recorded_and_can_be_tried_again(world):
+    w = world
+    channel = w.guild.create_text_channel("uitdagingen")
+    done = await post(w, channel)
+    [thread] = channel.threads
+    dm = w.env.backend.get_dm_channel(w.anouk.id)
+    w.env.inject_error(
+        "POST", f"/channels/{dm.id}/messages", status=403, code=50007, message="Cannot send messages to this user"
+    )
+    w.env.inject_error("POST", f"/channels/{thread.id}/messages", status=403, code=50013, message="Missing Access")
+    failed = await w.officer.click(done.response, label="Invite (1)")
+    assert failed.ephemeral and failed.response.content.startswith("I could not reach Anouk de Vries")
+    assert [e.key for e in take_user_errors(w.env)] == []  # answered by the button itself
+    assert await rows(w.env, ChallengeInvite) == 0
+    again = await w.officer.click(done.response, label="Invite (1)")
+    assert again.response.content == "I sent Anouk de Vries an invitation by DM."
+    assert await rows(w.env, ChallengeInvite) == 1
+
+
 async def test_suggest_follows_the_changing_member_list(world):
     w = world
     await post(w, w.guild.create_text_channel("uitdagingen"))
