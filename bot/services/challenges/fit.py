@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -188,6 +188,13 @@ async def invite(
         raise UserError("challenge.already_invited", name=member.name) from None
     _score, reasons = fit_of(index, challenge.skills.split("|"), user_id)
     return Invitation(await _view_of(session, challenge), user_id, member.name, member.locale, reasons)
+
+
+async def withdraw_invite(session: AsyncSession, challenge_id: int, user_id: int) -> None:
+    """Forget an invitation that could not be delivered, so it can be tried again."""
+    await session.execute(
+        delete(ChallengeInvite).where(ChallengeInvite.challenge_id == challenge_id, ChallengeInvite.user_id == user_id)
+    )
 
 
 # --- the list for members ------------------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from typing import TYPE_CHECKING
 
 import discord
@@ -13,18 +11,18 @@ from discord.ext import commands
 
 from bot.errors import UserError
 from bot.i18n import t
-from bot.services import challenges, events, guilds, matchmaking
-from bot.services.challenges import Draft
+from bot.services import guilds
+from bot.services.challenges import fit, records
+from bot.services.challenges.rules import ACTIVE_VALUES
+from bot.services.events import records as event_records
 from bot.ui import is_moderator, locale_of, safe, send_ephemeral
-from cogs.challenges import posting
-from cogs.challenges.render import fit_embed, list_embed, message_url, status_label
-from cogs.challenges.views import DescriptionModal, invite_view
+from cogs.challenges import notify
+from cogs.challenges.buttons import DescriptionModal, challenge_channel, change_team, lock_name, send_fits
+from cogs.challenges.render import list_embed, status_label
 from models import ChallengeStatus
 
 if TYPE_CHECKING:
     from bot.app import Bot
-
-log = logging.getLogger(__name__)
 
 STATUS_LABELS = {
     ChallengeStatus.OPEN: "Open",
@@ -44,15 +42,6 @@ class ChallengesCog(commands.Cog, name="Challenges"):
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
-        # Per challenge: a change and the post update that shows it happen one at a time.
-        self._locks: dict[int, asyncio.Lock] = {}
-
-    @property
-    def matcher(self) -> matchmaking.Matchmaker:
-        return self.bot.matcher
-
-    def _lock(self, challenge_id: int) -> asyncio.Lock:
-        return self._locks.setdefault(challenge_id, asyncio.Lock())
 
     # --- moderators ------------------------------------------------------------------------------
 
@@ -60,7 +49,6 @@ class ChallengesCog(commands.Cog, name="Challenges"):
     @app_commands.describe(
         channel=_("A forum channel (each challenge a post) or a text channel (a message with a thread)")
     )
-    @app_commands.rename(channel=_("channel"))
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(is_moderator)
     async def setup(
@@ -68,10 +56,10 @@ class ChallengesCog(commands.Cog, name="Challenges"):
     ) -> None:
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
-        if not posting.can_post(channel):
+        if not notify.can_post(channel):
             raise UserError("challenge.setup_no_permission", channel=channel.mention)
         async with self.bot.db.session() as session:
-            await challenges.configure_channel(session, interaction.guild_id, channel.id)
+            await records.configure_channel(session, interaction.guild_id, channel.id)
         kind = "forum" if isinstance(channel, discord.ForumChannel) else "text"
         await send_ephemeral(interaction, t(locale, f"challenge.setup.done_{kind}", channel=channel.mention))
 
@@ -82,9 +70,6 @@ class ChallengesCog(commands.Cog, name="Challenges"):
         owner=_("The organisation that owns the challenge"),
         deadline=_("Deadline as a date, e.g. 2026-12-31 (server time zone)"),
         event=_("A hackathon where teams work on it"),
-    )
-    @app_commands.rename(
-        title=_("title"), skills=_("skills"), owner=_("owner"), deadline=_("deadline"), event=_("event")
     )
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(is_moderator)
@@ -101,7 +86,7 @@ class ChallengesCog(commands.Cog, name="Challenges"):
         locale = locale_of(interaction)
         async with self.bot.db.session() as session:
             tz = guilds.zone(await guilds.get_settings(session, interaction.guild_id), self.bot.settings.timezone)
-            draft = await challenges.prepare(
+            draft = await records.prepare(
                 session,
                 interaction.guild_id,
                 title=title,
@@ -112,8 +97,9 @@ class ChallengesCog(commands.Cog, name="Challenges"):
                 now=self.bot.clock(),
                 tz=tz,
             )
-        if await posting.challenge_channel(self.bot, draft.channel_id) is None:
+        if await challenge_channel(self.bot, draft.channel_id) is None:
             raise UserError("challenge.channel_missing")
+        # The form posts the challenge when it is submitted (see buttons.DescriptionModal).
         await interaction.response.send_modal(DescriptionModal(draft, locale))
 
     @post.autocomplete("event")
@@ -123,7 +109,7 @@ class ChallengesCog(commands.Cog, name="Challenges"):
         if interaction.guild_id is None or not is_moderator(interaction):
             return []
         async with self.bot.db.session() as session:
-            found = await events.upcoming_hackathons(session, interaction.guild_id, self.bot.clock())
+            found = await event_records.upcoming_hackathons(session, interaction.guild_id, self.bot.clock())
         needle = current.casefold()
         return [
             app_commands.Choice(name=f"{title} · {starts.date().isoformat()}"[:100], value=event_id)
@@ -131,149 +117,49 @@ class ChallengesCog(commands.Cog, name="Challenges"):
             if needle in title.casefold() or needle == str(event_id)
         ][:25]
 
-    async def create(self, interaction: discord.Interaction, draft: Draft, description: str) -> None:
-        """The description was submitted: store and post together, or neither."""
-        locale = locale_of(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        posted: posting.Posted | None = None
-        try:
-            async with self.bot.db.session() as session:
-                created = await challenges.create(
-                    session, draft, description, created_by=interaction.user.id, now=self.bot.clock()
-                )
-                view = await challenges.view(session, created.id)
-                channel = await posting.challenge_channel(self.bot, draft.channel_id)
-                if channel is None:
-                    raise UserError("challenge.channel_missing")
-                try:
-                    posted = await posting.publish(self.bot, view, channel)
-                except discord.HTTPException:
-                    log.warning("challenge could not be posted in %s", channel.id, exc_info=True)
-                    raise UserError("challenge.post_failed", channel=channel.mention) from None
-                await challenges.set_post(
-                    session,
-                    created.id,
-                    channel_id=posted.channel_id,
-                    message_id=posted.message_id,
-                    thread_id=posted.thread_id,
-                )
-        except BaseException:
-            if posted is not None:  # the row was not stored: the post must not stay either
-                await posted.undo()
-            raise
-        await posting.refresh_event(self.bot, draft.event_id)
-        await self.send_fits(interaction, created.id, locale, posted=True)
-
     @challenge.command(name=_("suggest"), description=_("Moderators: members whose offers fit a challenge's skills"))
     @app_commands.describe(id=ID_TEXT)
-    @app_commands.rename(id=_("id"))
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(is_moderator)
     async def suggest(self, interaction: discord.Interaction[Bot], id: int) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await self.send_fits(interaction, id, locale_of(interaction), posted=False)
-
-    async def send_fits(
-        self, interaction: discord.Interaction, challenge_id: int, locale: str, *, posted: bool
-    ) -> None:
-        """The private skill-fit proposal, with an Invite button per member."""
-        assert interaction.guild_id is not None
-        async with self.bot.db.session() as session:
-            index = await self.matcher.index(session, interaction.guild_id)
-            view, fits = await challenges.suggest(
-                session, index, interaction.guild_id, challenge_id, now=self.bot.clock()
-            )
-        lines = []
-        if posted:
-            link = message_url(view) or ""
-            lines.append(t(locale, "challenge.posted", id=view.id, title=safe(view.title), link=link))
-        if not fits:
-            lines.append(t(locale, "challenge.fit.none", id=view.id))
-        kwargs: dict[str, object] = {"content": "\n\n".join(lines) or None}
-        if fits:
-            kwargs["embed"] = fit_embed(locale, view, fits)
-            kwargs["view"] = invite_view(view.id, fits, locale)
-        await send_ephemeral(interaction, **kwargs)  # type: ignore[arg-type]
-
-    async def invite(self, interaction: discord.Interaction, challenge_id: int, user_id: int) -> None:
-        """An Invite button on a proposal: checked again now, then a DM, or a mention in the thread."""
-        if interaction.guild_id is None or not is_moderator(interaction):
-            raise UserError("errors.not_allowed")
-        locale = locale_of(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        async with self._lock(challenge_id), self.bot.db.session() as session:
-            index = await self.matcher.index(session, interaction.guild_id)
-            invitation = await challenges.invite(
-                session, index, interaction.guild_id, challenge_id, user_id, now=self.bot.clock()
-            )
-            how = await posting.deliver_invitation(self.bot, invitation, by=interaction.user.display_name)
-            if how is None:  # rolls the invitation back: it can be tried again
-                raise UserError("challenge.invite_failed", name=invitation.name)
-        await send_ephemeral(interaction, t(locale, f"challenge.invited_{how}", name=safe(invitation.name)))
+        await send_fits(interaction, id, locale_of(interaction), posted=False)
 
     @challenge.command(name=_("status"), description=_("Moderators: move a challenge on, or close it"))
     @app_commands.describe(id=ID_TEXT, status=_("Open → team formed → in progress → done; or closed"))
-    @app_commands.rename(id=_("id"), status=_("status"))
     @app_commands.choices(status=STATUS_CHOICES)
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(is_moderator)
     async def status(self, interaction: discord.Interaction[Bot], id: int, status: app_commands.Choice[str]) -> None:
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
-        async with self._lock(id):
+        async with self.bot.locks[lock_name(id)]:
             async with self.bot.db.session() as session:
-                old, view = await challenges.set_status(session, interaction.guild_id, id, status.value)
+                old, view = await records.set_status(session, interaction.guild_id, id, status.value)
             await send_ephemeral(
                 interaction,
                 t(locale, "challenge.status_changed", title=safe(view.title), status=status_label(locale, view.status)),
             )
-            public = self.bot.settings.default_locale
-            await posting.announce(
-                self.bot,
-                view,
-                t(
-                    public,
-                    f"challenge.thread.status_{'final' if view.finished else 'step'}",
-                    old=status_label(public, old),
-                    new=status_label(public, view.status),
-                    by=interaction.user.mention,
-                ),
-            )
-            await posting.refresh_post(self.bot, view.id)
-        await posting.refresh_event(self.bot, view.event.id if view.event else None)
+            await notify.status_changed(self.bot, view, old, by=interaction.user.mention)
+        if view.event is not None:
+            self.bot.dispatch("hackathon_challenges_changed", view.event.id)
 
     # --- members ---------------------------------------------------------------------------------
 
     @challenge.command(name=_("join"), description=_("Join the team of a challenge"))
     @app_commands.describe(id=ID_TEXT)
-    @app_commands.rename(id=_("id"))
     async def join(self, interaction: discord.Interaction[Bot], id: int) -> None:
-        await self.change_team(interaction, id, join=True)
+        await change_team(interaction, id, join=True)
 
     @challenge.command(name=_("leave", key="challenge leave"), description=_("Leave the team of a challenge"))
     @app_commands.describe(id=ID_TEXT)
-    @app_commands.rename(id=_("id"))
     async def leave(self, interaction: discord.Interaction[Bot], id: int) -> None:
-        await self.change_team(interaction, id, join=False)
-
-    async def change_team(self, interaction: discord.Interaction, challenge_id: int, *, join: bool) -> None:
-        """Join or leave, from the command, the post's buttons or an invitation (in a DM too)."""
-        locale = locale_of(interaction)
-        change = challenges.join if join else challenges.leave
-        async with self._lock(challenge_id):
-            async with self.bot.db.session() as session:
-                view = await change(session, challenge_id, interaction.user.id, guild_id=interaction.guild_id)
-            key = "challenge.joined" if join else "challenge.left"
-            await send_ephemeral(interaction, t(locale, key, title=safe(view.title), link=message_url(view) or ""))
-            await posting.refresh_post(self.bot, view.id)
-        if join:
-            await posting.add_to_thread(self.bot, view, interaction.user.id)
+        await change_team(interaction, id, join=False)
 
     @challenge.command(name=_("list"), description=_("Challenges you could help with first, by your offers"))
     @app_commands.describe(
         status=_("Only challenges with this status"), skill=_("Only challenges that need this skill")
     )
-    @app_commands.rename(status=_("status"), skill=_("skill"))
     @app_commands.choices(status=STATUS_CHOICES)
     async def list_(
         self,
@@ -285,8 +171,8 @@ class ChallengesCog(commands.Cog, name="Challenges"):
         locale = locale_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.bot.db.session() as session:
-            index = await self.matcher.index(session, interaction.guild_id)
-            listed = await challenges.for_member(
+            index = await self.bot.matcher.index(session, interaction.guild_id)
+            listed = await fit.for_member(
                 session,
                 index,
                 interaction.guild_id,
@@ -306,19 +192,19 @@ class ChallengesCog(commands.Cog, name="Challenges"):
         if interaction.guild_id is None:
             return []
         async with self.bot.db.session() as session:
-            skills = await challenges.skill_choices(session, interaction.guild_id, current)
+            skills = await fit.skill_choices(session, interaction.guild_id, current)
         return [app_commands.Choice(name=s[:100], value=s[:100]) for s in skills]
 
     # --- challenge ids ---------------------------------------------------------------------------
 
     async def _ids(
-        self, interaction: discord.Interaction, current: str, *, moderators: bool
+        self, interaction: discord.Interaction[Bot], current: str, *, moderators: bool
     ) -> list[app_commands.Choice[int]]:
         # For moderator commands the list is checked like the command itself.
         if interaction.guild_id is None or (moderators and not is_moderator(interaction)):
             return []
         async with self.bot.db.session() as session:
-            found = await challenges.choices(session, interaction.guild_id, current, statuses=challenges.ACTIVE_VALUES)
+            found = await records.choices(session, interaction.guild_id, current, statuses=ACTIVE_VALUES)
         return [app_commands.Choice(name=name, value=challenge_id) for challenge_id, name in found]
 
     @suggest.autocomplete("id")
