@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 # Loaded in this order on every start; a feature is one entry here.
 EXTENSIONS: tuple[str, ...] = (
     "cogs.profile",
-    "cogs.items",
+    "cogs.offers_needs",
     "cogs.introductions",
     "cogs.synonyms",
     "cogs.events",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import discord
 import pytest
@@ -24,8 +26,17 @@ PEOPLE = [
 ]
 
 
+@dataclass
+class World:
+    env: Any
+    guild: Any
+    general: Any
+    intros_channel: Any
+    members: Any
+
+
 @pytest.fixture
-async def community(simcord_env):
+async def community(simcord_env) -> World:
     env = simcord_env
     guild = await synced_guild(env)
     general = guild.create_text_channel("algemeen")
@@ -43,7 +54,7 @@ async def community(simcord_env):
             await member.slash(general, "offer add", text=text)
         await member.slash(general, "intro join")
         members[name] = member
-    return env, guild, general, intros_channel, members
+    return World(env, guild, general, intros_channel, members)
 
 
 async def counts(env) -> tuple[int, int, int]:
@@ -68,97 +79,97 @@ def summaries(channel) -> list[discord.Message]:
 
 
 async def test_round_runs_once_at_its_time_and_posts_one_summary(community, clock):
-    env, guild, general, intros_channel, members = community
-    await run_scheduled(env)
-    assert await counts(env) == (0, 0, 0)  # Friday: nothing due
+    w = community
+    await run_scheduled(w.env)
+    assert await counts(w.env) == (0, 0, 0)  # Friday: nothing due
 
     clock.now = ROUND_TIME
-    await run_scheduled(env)
-    rounds_, introductions, notified = await counts(env)
+    await run_scheduled(w.env)
+    rounds_, introductions, notified = await counts(w.env)
     assert rounds_ == 1 and introductions == 2 and notified == 4  # five members: two pairs, one left over
-    assert dm_count(env, members) == 4
-    [summary] = summaries(intros_channel)
+    assert dm_count(w.env, w.members) == 4
+    [summary] = summaries(w.intros_channel)
     assert summary.content.startswith(
         "De kennismakingen van deze week zijn verstuurd: 2 voorstellen (0 toevallige ontmoetingen) aan 4 leden."
     )
 
     clock.advance(minutes=1)
-    await run_scheduled(env)
+    await run_scheduled(w.env)
     clock.advance(hours=5)
-    await run_scheduled(env)
-    assert await counts(env) == (1, 2, 4)
-    assert dm_count(env, members) == 4
-    assert len(summaries(intros_channel)) == 1
+    await run_scheduled(w.env)
+    assert await counts(w.env) == (1, 2, 4)
+    assert dm_count(w.env, w.members) == 4
+    assert len(summaries(w.intros_channel)) == 1
 
 
 async def test_pairs_maximise_fit_and_carry_reasons(community, clock):
-    env, guild, general, intros_channel, members = community
+    w = community
     clock.now = ROUND_TIME
-    await run_scheduled(env)
-    async with env.bot.db.session() as session:
+    await run_scheduled(w.env)
+    async with w.env.bot.db.session() as session:
         intros_ = (await session.execute(select(Introduction))).scalars().all()
         parties = (await session.execute(select(IntroParty.introduction_id, IntroParty.user_id))).all()
     pairs = {}
     for intro_id, user_id in parties:
         pairs.setdefault(intro_id, set()).add(user_id)
-    ids = {m.id: name for name, m in members.items()}
+    ids = {m.id: name for name, m in w.members.items()}
     named = sorted(sorted(ids[u] for u in pair) for pair in pairs.values())
     assert ["anouk", "bram"] in named  # subsidies need meets subsidies offer, both ways round
     assert ["chloe", "daan"] in named  # accounting (English) meets boekhouding (Dutch)
     assert all(intro.reasons for intro in intros_)
-    proposal = members["daan"].user.dm_channel.last_message
+    proposal = w.members["daan"].user.dm_channel.last_message
     assert "“accounting voor onze stichting”" in proposal.embeds[0].fields[0].value
     assert "“boekhouding”" in proposal.embeds[0].fields[0].value
 
 
 async def test_a_crash_between_recording_and_sending_sends_the_rest_once(community, clock, settings):
-    env, guild, general, intros_channel, members = community
+    w = community
     clock.now = ROUND_TIME
     # Record the round (as the tick does) and "crash" before anything is sent.
-    bot = env.bot
+    bot = w.env.bot
     async with bot.db.session() as session:
-        server = await guilds.get_settings(session, guild.id)
+        server = await guilds.get_settings(session, w.guild.id)
         await rounds.record_round(session, bot.matcher, server, week="2026-W49", due_at=ROUND_TIME, now=clock.now)
-    assert await counts(env) == (1, 2, 0)
-    assert dm_count(env, members) == 0
+    assert await counts(w.env) == (1, 2, 0)
+    assert dm_count(w.env, w.members) == 0
 
     clock.advance(hours=2)
-    await restart(env, settings, clock)
-    await run_scheduled(env)
-    assert await counts(env) == (1, 2, 4)
-    assert dm_count(env, members) == 4
-    assert len(summaries(intros_channel)) == 1
+    await restart(w.env, settings, clock)
+    await run_scheduled(w.env)
+    assert await counts(w.env) == (1, 2, 4)
+    assert dm_count(w.env, w.members) == 4
+    assert len(summaries(w.intros_channel)) == 1
 
-    await restart(env, settings, clock)
-    await run_scheduled(env)
-    assert dm_count(env, members) == 4
-    assert len(summaries(intros_channel)) == 1
+    await restart(w.env, settings, clock)
+    await run_scheduled(w.env)
+    assert dm_count(w.env, w.members) == 4
+    assert len(summaries(w.intros_channel)) == 1
 
 
 async def test_a_restart_catches_up_a_missed_round_within_a_day_only(community, clock, settings):
-    env, guild, general, intros_channel, members = community
+    w = community
     clock.now = ROUND_TIME.replace(hour=20)  # the bot was down at 09:00; back the same evening
-    await restart(env, settings, clock)
-    await run_scheduled(env)
-    assert (await counts(env))[0] == 1
+    await restart(w.env, settings, clock)
+    await run_scheduled(w.env)
+    assert (await counts(w.env))[0] == 1
 
     clock.now = datetime(2026, 12, 8, 8, 1, tzinfo=UTC)  # down until 24 hours and a minute after the next round
-    await run_scheduled(env)
-    assert (await counts(env))[0] == 1
+    await run_scheduled(w.env)
+    assert (await counts(w.env))[0] == 1
 
 
 async def test_a_closed_dm_does_not_stop_the_round(community, clock):
-    env, guild, general, intros_channel, members = community
-    dm = env.backend.get_dm_channel(members["anouk"].id)
-    env.inject_error("POST", f"/channels/{dm.id}/messages", status=403, code=50007, times=None)
+    w = community
+    dm = w.env.backend.get_dm_channel(w.members["anouk"].id)
+    w.env.inject_error("POST", f"/channels/{dm.id}/messages", status=403, code=50007, times=None)
     clock.now = ROUND_TIME
-    await run_scheduled(env)
-    assert await counts(env) == (1, 2, 4)
-    others = {name: m for name, m in members.items() if name not in ("anouk", "eva")}
-    assert dm_count(env, others) == 3
-    [thread] = intros_channel.threads
-    assert members["anouk"].mention in thread.last_message.content
-    assert len(summaries(intros_channel)) == 1
+    await run_scheduled(w.env)
+    assert await counts(w.env) == (1, 2, 4)
+    others = {name: m for name, m in w.members.items() if name not in ("anouk", "eva")}
+    assert dm_count(w.env, others) == 3
+    [thread] = w.intros_channel.threads
+    assert w.members["anouk"].mention in thread.last_message.content
+    assert len(summaries(w.intros_channel)) == 1
 
 
 @pytest.mark.parametrize(
@@ -174,15 +185,15 @@ async def test_a_closed_dm_does_not_stop_the_round(community, clock):
     ],
 )
 async def test_dst_weeks_run_exactly_once(community, clock, start, weekday, at):
-    env, guild, general, intros_channel, members = community
-    async with env.bot.db.session() as session:
-        await guilds.configure_intros(session, guild.id, channel_id=intros_channel.id, weekday=weekday, at=at)
+    w = community
+    async with w.env.bot.db.session() as session:
+        await guilds.configure_intros(session, w.guild.id, channel_id=w.intros_channel.id, weekday=weekday, at=at)
     clock.now = start
     for _ in range(2 * 24 * 2):  # every 30 minutes for two days
-        await run_scheduled(env)
+        await run_scheduled(w.env)
         clock.advance(minutes=30)
-    assert (await counts(env))[0] == 1
-    assert len(summaries(intros_channel)) == 1
+    assert (await counts(w.env))[0] == 1
+    assert len(summaries(w.intros_channel)) == 1
 
 
 async def test_chance_meetings_for_members_without_a_match(simcord_env, clock):

@@ -80,7 +80,7 @@ class Demo:
         from simcord import ChannelHandle, MemberActor
 
         from bot.i18n import command_text
-        from cogs.profile import SECTOR_LABELS
+        from cogs.profile.commands import SECTOR_LABELS
         from models import Sector
 
         locale = self.people[key].locale

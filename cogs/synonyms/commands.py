@@ -1,4 +1,4 @@
-"""/synonym add, list and remove: a server's own words for the matching vocabulary (moderators)."""
+"""The /synonym commands: moderators add, list and remove a server's own synonym groups."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from discord.ext import commands
 
 from bot.i18n import t
 from bot.services import synonyms
-from bot.ui import is_moderator, locale_of, safe, send_ephemeral
+from bot.ui import already_stored, is_moderator, locale_of, safe, send_ephemeral
+from cogs.synonyms.render import groups_embed
 
 if TYPE_CHECKING:
     from bot.app import Bot
@@ -30,14 +31,16 @@ class SynonymsCog(commands.Cog):
 
     @synonym.command(name=_("add"), description=_("Add a group of words that mean the same"))
     @app_commands.describe(terms=_("Words or phrases separated by commas, e.g. kringloop, tweedehands, second hand"))
-    @app_commands.rename(terms=_("terms"))
     @app_commands.check(is_moderator)
     async def add(self, interaction: discord.Interaction[Bot], terms: str) -> None:
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
         async with self.bot.db.session() as session:
             group = await synonyms.add_group(session, interaction.guild_id, terms, created_by=interaction.user.id)
-        await send_ephemeral(interaction, t(locale, "synonym.added", id=group.id, terms=safe(", ".join(group.terms))))
+        async with already_stored(interaction):
+            await send_ephemeral(
+                interaction, t(locale, "synonym.added", id=group.id, terms=safe(", ".join(group.terms)))
+            )
 
     @synonym.command(name=_("list"), description=_("Show this server's synonym groups"))
     @app_commands.check(is_moderator)
@@ -49,22 +52,18 @@ class SynonymsCog(commands.Cog):
         if not groups:
             await send_ephemeral(interaction, t(locale, "synonym.none"))
             return
-        lines = [f"`{g.id}` {safe(', '.join(g.terms))}" for g in groups]
-        embed = discord.Embed(
-            title=t(locale, "synonym.list_title", count=len(groups)), description="\n".join(lines)[:4000]
-        )
-        await send_ephemeral(interaction, embed=embed)
+        await send_ephemeral(interaction, embed=groups_embed(groups, locale))
 
     @synonym.command(name=_("remove"), description=_("Remove a synonym group"))
     @app_commands.describe(group=_("The group to remove"))
-    @app_commands.rename(group=_("group"))
     @app_commands.check(is_moderator)
     async def remove(self, interaction: discord.Interaction[Bot], group: int) -> None:
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
         async with self.bot.db.session() as session:
             removed = await synonyms.remove_group(session, interaction.guild_id, group)
-        await send_ephemeral(interaction, t(locale, "synonym.removed", terms=safe(", ".join(removed.terms))))
+        async with already_stored(interaction):
+            await send_ephemeral(interaction, t(locale, "synonym.removed", terms=safe(", ".join(removed.terms))))
 
     @remove.autocomplete("group")
     async def remove_autocomplete(
@@ -81,7 +80,3 @@ class SynonymsCog(commands.Cog):
             for g in groups
             if needle in ", ".join(g.terms).casefold() or needle == str(g.id)
         ][:25]
-
-
-async def setup(bot: Bot) -> None:
-    await bot.add_cog(SynonymsCog(bot))

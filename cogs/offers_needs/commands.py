@@ -15,7 +15,8 @@ from discord.ext import commands
 
 from bot.i18n import t
 from bot.services import profiles
-from bot.ui import locale_of, safe, send_ephemeral
+from bot.ui import already_stored, locale_of, safe, send_ephemeral
+from cogs.offers_needs.render import items_embed
 from models import ItemKind
 
 if TYPE_CHECKING:
@@ -62,7 +63,6 @@ def item_group(kind: ItemKind) -> app_commands.Group:
 
     @group.command(name=_("add"), description=_(texts.add))
     @app_commands.describe(text=_(texts.text))
-    @app_commands.rename(text=_("text"))
     async def add(interaction: discord.Interaction[Bot], text: str) -> None:
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
@@ -77,9 +77,11 @@ def item_group(kind: ItemKind) -> app_commands.Group:
                 locale=locale,
             )
             count = len(await profiles.list_items(session, interaction.guild_id, interaction.user.id, kind))
-        await send_ephemeral(
-            interaction, t(locale, f"{kind.value}.added", text=safe(stored), count=count, max=profiles.ITEMS_PER_KIND)
-        )
+        async with already_stored(interaction):
+            await send_ephemeral(
+                interaction,
+                t(locale, f"{kind.value}.added", text=safe(stored), count=count, max=profiles.ITEMS_PER_KIND),
+            )
 
     @add.autocomplete("text")
     async def add_autocomplete(interaction: discord.Interaction[Bot], current: str) -> list[app_commands.Choice[str]]:
@@ -90,7 +92,6 @@ def item_group(kind: ItemKind) -> app_commands.Group:
 
     @group.command(name=_("remove"), description=_(texts.remove))
     @app_commands.describe(text=_(texts.text))
-    @app_commands.rename(text=_("text"))
     async def remove(interaction: discord.Interaction[Bot], text: str) -> None:
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
@@ -98,7 +99,8 @@ def item_group(kind: ItemKind) -> app_commands.Group:
             removed = await profiles.remove_item(
                 session, interaction.guild_id, interaction.user.id, kind, text, locale=locale
             )
-        await send_ephemeral(interaction, t(locale, f"{kind.value}.removed", text=safe(removed)))
+        async with already_stored(interaction):
+            await send_ephemeral(interaction, t(locale, f"{kind.value}.removed", text=safe(removed)))
 
     @remove.autocomplete("text")
     async def remove_autocomplete(
@@ -119,17 +121,12 @@ def item_group(kind: ItemKind) -> app_commands.Group:
         if not items:
             await send_ephemeral(interaction, t(locale, f"{kind.value}.list_empty"))
             return
-        # 25 items of 100 characters do not fit in a message; an embed description does.
-        embed = discord.Embed(
-            title=t(locale, f"{kind.value}.list_header", count=len(items), max=profiles.ITEMS_PER_KIND),
-            description="\n".join(f"• {safe(item)}" for item in items),
-        )
-        await send_ephemeral(interaction, embed=embed)
+        await send_ephemeral(interaction, embed=items_embed(kind, items, locale))
 
     return group
 
 
-class ItemsCog(commands.Cog):
+class OffersNeedsCog(commands.Cog):
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
         self.groups = [item_group(kind) for kind in ItemKind]
@@ -141,7 +138,3 @@ class ItemsCog(commands.Cog):
     async def cog_unload(self) -> None:
         for group in self.groups:
             self.bot.tree.remove_command(group.name)
-
-
-async def setup(bot: Bot) -> None:
-    await bot.add_cog(ItemsCog(bot))
