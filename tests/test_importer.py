@@ -439,5 +439,5 @@ async def test_an_unsupported_language_falls_back_to_the_default_with_a_warning(
     assert report.rejected == [] and report.created == 2
     assert report.warnings == [(2, "locale 'de' is not nl or en; the default language is used")]
     async with db.session() as session:
-        locales = dict((await session.execute(select(Member.user_id, Member.locale))).tuples().all())
+        locales = {user: locale for user, locale in await session.execute(select(Member.user_id, Member.locale))}
     assert locales == {ANOUK: "nl", BRAM: "en"}

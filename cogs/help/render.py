@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import discord
 
 from bot.i18n import t
+from bot.ui import fit_lines
 
 DESCRIPTION_MAX = 4096
 
@@ -17,21 +18,6 @@ class HelpLine:
     mention: str
     description: str
     moderators_only: bool
-
-
-def _within(lines: list[str], limit: int, locale: str) -> str:
-    """Whole lines up to ``limit`` characters; the rest counted in a last line."""
-    shown: list[str] = []
-    used = 0
-    for index, line in enumerate(lines):
-        rest = len(lines) - index
-        reserve = len(t(locale, "help.more", count=rest)) + 1 if rest > 1 else 0
-        if used + len(line) + 1 + reserve > limit:
-            shown.append(t(locale, "help.more", count=rest))
-            break
-        shown.append(line)
-        used += len(line) + 1
-    return "\n".join(shown)
 
 
 def help_embed(locale: str, lines: list[HelpLine]) -> discord.Embed:
@@ -45,6 +31,6 @@ def help_embed(locale: str, lines: list[HelpLine]) -> discord.Embed:
         text.append(f"{line.mention} — {line.description}")
     return discord.Embed(
         title=t(locale, "help.title"),
-        description=_within(text, DESCRIPTION_MAX, locale),
+        description=fit_lines(text, DESCRIPTION_MAX, more=lambda count: t(locale, "help.more", count=count)),
         colour=discord.Colour.blurple(),
     )
