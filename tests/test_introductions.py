@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.services import intros, profiles
+from bot.simulation import member_locales
 from models import Introduction, IntroStatus, ItemKind
 from tests.sim import (
     over_discord_limits,
@@ -376,3 +377,22 @@ async def test_an_answer_that_was_stored_is_never_called_unchanged(world):
     again = await w.bram.user.click(proposal(w.bram), label="Accept")
     assert again.response.content == "You already answered this proposal."
     assert take_user_errors(w.env) == []  # buttons answer their own errors; nothing unexpected escaped
+
+
+async def test_a_members_language_is_remembered_from_the_first_interaction(world):
+    """Before any profile: a later DM without an interaction (here a proposal) finds the member's language."""
+    w = world
+    dutch = w.guild.add_member(w.env.create_user("daan", global_name="Daan Smit"))
+    with member_locales({dutch.id: "nl"}):
+        status = await dutch.slash(w.general, "intro status")
+        assert status.response.content.startswith("Je ontvangt geen kennismakingen.")
+        async with w.env.bot.db.session() as session:
+            member = await profiles.get_member(session, w.guild.id, dutch.id)
+            assert member is not None and member.locale == "nl" and member.name == "Daan Smit"
+            assert await profiles.get_profile(session, w.guild.id, dutch.id) is None
+        await dutch.slash(w.general, "offer add", text="subsidieaanvragen schrijven")
+        await dutch.slash(w.general, "intro join")
+    # Anouk (an English client) asks; Daan is asked by DM in Dutch.
+    await introduce(w, w.anouk, "Daan")
+    assert proposal(dutch).embeds[0].title == "Een kennismaking voor jou"
+    assert proposal(w.anouk).embeds[0].title == "An introduction for you"

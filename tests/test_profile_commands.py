@@ -259,7 +259,12 @@ async def test_profile_of_unknown_member(world):
     own = await w.anouk.slash(w.channel, "profile show")
     assert own.response.content.startswith("You have no profile yet")
     assert [e.key for e in take_user_errors(w.env)] == ["profile.not_found", "profile.none_yet"]
-    assert await row_counts(w.env) == (0, 0)
+    # Only Anouk's language is remembered (for later DMs); no profile, nothing for Farid.
+    assert await row_counts(w.env) == (1, 0)
+    async with w.env.bot.db.session() as session:
+        anouk = await profiles.get_member(session, w.guild.id, w.anouk.id)
+        assert anouk is not None and anouk.locale == "en" and anouk.name == "Anouk de Vries"
+        assert await profiles.get_member(session, w.guild.id, w.farid.id) is None
 
 
 async def test_bad_profile_fields_change_nothing(world):

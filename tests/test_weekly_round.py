@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.services import guilds, rounds
+from bot.simulation import member_locales
+from cogs.introductions.render import summary_text
 from models import Introduction, IntroParty, IntroRound
 from tests.sim import restart, run_scheduled, synced_guild
 
@@ -33,6 +35,7 @@ class World:
     general: Any
     intros_channel: Any
     members: Any
+    officer: Any
 
 
 @pytest.fixture
@@ -54,7 +57,7 @@ async def community(simcord_env) -> World:
             await member.slash(general, "offer add", text=text)
         await member.slash(general, "intro join")
         members[name] = member
-    return World(env, guild, general, intros_channel, members)
+    return World(env, guild, general, intros_channel, members, officer)
 
 
 async def counts(env) -> tuple[int, int, int]:
@@ -73,9 +76,21 @@ def dm_count(env, members) -> int:
     return sum(len(m.user.dm_channel.history()) for m in members.values())
 
 
-def summaries(channel) -> list[discord.Message]:
-    # No interaction asks for a language here: the server default (DEFAULT_LOCALE, nl) is used.
-    return [m for m in channel.history() if "De kennismakingen van deze week zijn verstuurd" in m.content]
+SUMMARY_START = {
+    "nl": "De kennismakingen van deze week zijn verstuurd",
+    "en": "This week's introductions are out",
+}
+
+
+def summaries(channel, language: str = "nl") -> list[discord.Message]:
+    # Unless setup chose one, the server's language is the default (DEFAULT_LOCALE, nl).
+    return [m for m in channel.history() if SUMMARY_START[language] in m.content]
+
+
+def join_mention(env, guild) -> str:
+    """How a public post names /intro join: a command mention, clickable in every member's own language."""
+    command = env.backend.find_command("intro", guild.id)
+    return f"</intro join:{command['id']}>"
 
 
 async def test_round_runs_once_at_its_time_and_posts_one_summary(community, clock):
@@ -89,9 +104,11 @@ async def test_round_runs_once_at_its_time_and_posts_one_summary(community, cloc
     assert rounds_ == 1 and introductions == 2 and notified == 4  # five members: two pairs, one left over
     assert dm_count(w.env, w.members) == 4
     [summary] = summaries(w.intros_channel)
-    assert summary.content.startswith(
-        "De kennismakingen van deze week zijn verstuurd: 2 voorstellen (0 toevallige ontmoetingen) aan 4 leden."
+    assert summary.content == (
+        "De kennismakingen van deze week zijn verstuurd: 2 voorstellen aan 4 leden. "
+        f"Nog niet mee? Gebruik {join_mention(w.env, w.guild)}."
     )
+    assert "/kennismaking" not in summary.content
 
     clock.advance(minutes=1)
     await run_scheduled(w.env)
@@ -221,5 +238,64 @@ async def test_chance_meetings_for_members_without_a_match(simcord_env, clock):
         assert "A chance meeting" in proposal.embeds[0].fields[0].value
     assert shy.user.dm_channel.history() == []
     assert summaries(intros_channel)[0].content.startswith(
-        "De kennismakingen van deze week zijn verstuurd: 1 voorstellen (1 toevallige ontmoetingen) aan 2 leden."
+        "De kennismakingen van deze week zijn verstuurd: 1 voorstel (waarvan 1 toevallige ontmoeting) aan 2 leden."
     )
+
+
+async def test_the_summary_speaks_the_language_chosen_in_setup(community, clock):
+    w = community
+    done = await w.officer.slash(w.general, "intro setup", channel=w.intros_channel, language="en")
+    assert "Public posts in this server are in English." in done.response.content
+    clock.now = ROUND_TIME
+    await run_scheduled(w.env)
+    assert summaries(w.intros_channel, "nl") == []
+    [summary] = summaries(w.intros_channel, "en")
+    assert summary.content == (
+        "This week's introductions are out: 2 proposals to 4 members. "
+        f"Not joined yet? Use {join_mention(w.env, w.guild)}."
+    )
+    assert summary.mentions == [] and summary.role_mentions == []
+
+
+async def test_a_round_without_proposals_posts_no_summary(simcord_env, clock):
+    env = simcord_env
+    guild = await synced_guild(env)
+    general = guild.create_text_channel("algemeen")
+    intros_channel = guild.create_text_channel("kennismaken")
+    async with env.bot.db.session() as session:
+        await guilds.configure_intros(session, guild.id, channel_id=intros_channel.id)
+    alone = guild.add_member(env.create_user("ilse"))
+    await alone.slash(general, "offer add", text="juridisch advies")
+    await alone.slash(general, "intro join")
+    clock.now = ROUND_TIME
+    await run_scheduled(env)
+    clock.advance(minutes=5)
+    await run_scheduled(env)
+    assert (await counts(env))[:2] == (1, 0)  # the round ran once, with nothing to propose
+    assert intros_channel.history() == []  # and said nothing: no "0 proposals to 0 members"
+
+
+@pytest.mark.parametrize(
+    ("locale", "counts_", "expected"),
+    [
+        ("nl", (1, 0, 2), "1 voorstel aan 2 leden."),
+        ("nl", (3, 2, 6), "3 voorstellen (waarvan 2 toevallige ontmoetingen) aan 6 leden."),
+        ("en", (1, 1, 2), "1 proposal (including 1 chance meeting) to 2 members."),
+        ("en", (1234, 0, 2468), "1,234 proposals to 2,468 members."),
+    ],
+)
+def test_summary_counts_take_the_right_plural_form(locale, counts_, expected):
+    text = summary_text(locale, *counts_, join="</intro join:1>")
+    assert expected in text and text.endswith("</intro join:1>.")
+
+
+async def test_a_dutch_moderator_sets_dutch_public_posts(community, clock):
+    w = community
+    with member_locales({w.officer.id: "nl"}):
+        done = await w.officer.slash(w.general, "intro setup", channel=w.intros_channel, language="nl")
+    assert "Openbare berichten in deze server zijn in het Nederlands." in done.response.content
+    async with w.env.bot.db.session() as session:
+        assert (await guilds.get_settings(session, w.guild.id)).language == "nl"
+    clock.now = ROUND_TIME
+    await run_scheduled(w.env)
+    assert len(summaries(w.intros_channel, "nl")) == 1

@@ -12,7 +12,7 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.i18n import t
-from bot.services import guilds, intros, rounds
+from bot.services import guilds, intros, profiles, rounds
 from bot.ui import already_stored, is_moderator, locale_of, send_ephemeral
 from cogs.introductions import notify
 from cogs.introductions.buttons import IntroduceButton
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from bot.app import Bot
 
 WEEKDAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# Each language named in itself: the choice reads the same to every moderator.
+LANGUAGE_CHOICES = [app_commands.Choice(name="Nederlands", value="nl"), app_commands.Choice(name="English", value="en")]
 TICK = IntervalTrigger(minutes=1)
 
 
@@ -91,6 +93,9 @@ class IntroductionsCog(commands.Cog, name="Introductions"):
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
         async with self.bot.db.session() as session:
+            await profiles.remember_locale(
+                session, interaction.guild_id, interaction.user.id, locale, name=interaction.user.display_name
+            )
             overview = await intros.overview(session, interaction.guild_id, interaction.user.id, now=self.bot.clock())
             settings = await guilds.get_settings(session, interaction.guild_id)
         next_round = None
@@ -105,9 +110,11 @@ class IntroductionsCog(commands.Cog, name="Introductions"):
         day=_("Day of the weekly round"),
         time_=_("Time of the weekly round, e.g. 09:00 (server time zone)"),
         per_member=_("Proposals per member per round (1 to 3)"),
+        language=_("Language of the bot's public posts in this server"),
     )
     @app_commands.rename(time_=_("time"))
     @app_commands.choices(day=[app_commands.Choice(name=_(label), value=i) for i, label in enumerate(WEEKDAY_LABELS)])
+    @app_commands.choices(language=LANGUAGE_CHOICES)
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(is_moderator)
     async def setup(
@@ -117,6 +124,7 @@ class IntroductionsCog(commands.Cog, name="Introductions"):
         day: app_commands.Choice[int] | None = None,
         time_: str | None = None,
         per_member: app_commands.Range[int, 1, 3] | None = None,
+        language: app_commands.Choice[str] | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
@@ -129,7 +137,10 @@ class IntroductionsCog(commands.Cog, name="Introductions"):
                 at=time_,
                 per_member=per_member,
             )
+            if language is not None:
+                settings = await guilds.set_language(session, interaction.guild_id, language.value)
             nxt = rounds.next_round_at(settings, self.bot.clock(), self.bot.settings.timezone)
+            posts_in = guilds.language(settings, self.bot.settings.default_locale)
         done = t(
             locale,
             "intro.setup.done",
@@ -139,6 +150,7 @@ class IntroductionsCog(commands.Cog, name="Introductions"):
             per_member=settings.intro_per_member,
             next=f"<t:{int(nxt.timestamp())}:F>",
         )
+        done += "\n" + t(locale, "intro.setup.language", language=t(locale, f"language.{posts_in}"))
         async with already_stored(interaction):
             await send_ephemeral(interaction, done)
 
@@ -154,6 +166,9 @@ class IntroductionsCog(commands.Cog, name="Introductions"):
         # Building the index of a large server can take a moment.
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.bot.db.session() as session:
+            await profiles.remember_locale(
+                session, interaction.guild_id, interaction.user.id, locale, name=interaction.user.display_name
+            )
             suggestions = await self.bot.matcher.suggest(
                 session, interaction.guild_id, interaction.user.id, now=self.bot.clock(), locale=locale
             )

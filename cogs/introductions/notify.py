@@ -22,7 +22,7 @@ from bot.services import guilds, intros, rounds
 from bot.services.schedule import due_round
 from bot.ui import safe
 from cogs.introductions.buttons import answer_view, met_view
-from cogs.introductions.render import connection_text, proposal_embed
+from cogs.introductions.render import connection_text, proposal_embed, summary_text
 
 if TYPE_CHECKING:
     from bot.app import Bot
@@ -171,19 +171,25 @@ async def send_followups(bot: Bot) -> int:
 
 
 async def post_summaries(bot: Bot, guild_id: int) -> None:
-    """The weekly round's summary in the introductions channel, once per round."""
+    """The weekly round's summary in the introductions channel, once per round, in the server's language.
+
+    A round without proposals posts nothing: an empty summary every week only teaches members to
+    skip the channel.
+    """
     async with bot.db.session() as session:
         settings = await guilds.get_settings(session, guild_id)
         claimed = await rounds.claim_summaries(session, guild_id, bot.clock())
         channel_id = settings.intro_channel_id
+        locale = guilds.language(settings, bot.settings.default_locale)
+    claimed = [summary for summary in claimed if summary.pairs]
     if not claimed:
         return
     channel = await text_channel(bot, channel_id)
     if channel is None:
         return
-    locale = bot.settings.default_locale
+    join = await bot.command_mention(guild_id, "intro join")
     for summary in claimed:
-        text = t(locale, "round.summary", pairs=summary.pairs, chance=summary.chance, members=summary.members)
+        text = summary_text(locale, summary.pairs, summary.chance, summary.members, join=join)
         try:
             await _post_summary(bot, channel, text, summary.round_id)
         except discord.HTTPException:

@@ -140,3 +140,17 @@ def status_text(locale: str, overview: IntroOverview, next_round: int | None) ->
     if next_round is not None:
         lines.append(t(locale, "intro.status.next_round", when=f"<t:{next_round}:F>"))
     return "\n".join(lines)
+
+
+def summary_text(locale: str, pairs: int, chance: int, members: int, *, join: str) -> str:
+    """The weekly round's public summary; ``join`` names the join command (a command mention)."""
+    proposals = t(locale, "round.summary.proposals", count=pairs)
+    if chance:
+        proposals = t(
+            locale,
+            "round.summary.with_chance",
+            proposals=proposals,
+            chance=t(locale, "round.summary.chance", count=chance),
+        )
+    people = t(locale, "round.summary.members", count=members)
+    return t(locale, "round.summary", proposals=proposals, members=people, join=join)

@@ -116,7 +116,9 @@ def item_group(kind: ItemKind) -> app_commands.Group:
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
         async with interaction.client.db.session() as session:
-            await profiles.remember_locale(session, interaction.guild_id, interaction.user.id, locale)
+            await profiles.remember_locale(
+                session, interaction.guild_id, interaction.user.id, locale, name=interaction.user.display_name
+            )
             items = await profiles.list_items(session, interaction.guild_id, interaction.user.id, kind)
         if not items:
             await send_ephemeral(interaction, t(locale, f"{kind.value}.list_empty"))

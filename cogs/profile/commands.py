@@ -80,7 +80,9 @@ class ProfileCog(commands.Cog):
         locale = locale_of(interaction)
         target = member or interaction.user
         async with self.bot.db.session() as session:
-            await profiles.remember_locale(session, interaction.guild_id, interaction.user.id, locale)
+            await profiles.remember_locale(
+                session, interaction.guild_id, interaction.user.id, locale, name=interaction.user.display_name
+            )
             profile = await profiles.get_profile(session, interaction.guild_id, target.id)
         if profile is None:
             if target.id == interaction.user.id:
