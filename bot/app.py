@@ -34,6 +34,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.experts",
     "cogs.challenges",
     "cogs.help",
+    "cogs.find",
 )
 
 Clock = Callable[[], datetime]

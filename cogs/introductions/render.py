@@ -39,8 +39,11 @@ def reason_line(locale: str, reason: Mapping[str, Any], reader: int, names: Mapp
 def reason_lines(
     locale: str, reasons: Reasons, reader: int, names: Mapping[int, str], *, chance: bool = False
 ) -> list[str]:
-    if chance or not reasons:
+    if chance:
         return [t(locale, "reason.chance")]
+    if not reasons:
+        # Asked for with "Introduce us" (from /match or /find) while their profiles share no reason.
+        return [t(locale, "reason.requested")]
     return [f"• {reason_line(locale, r, reader, names)}" for r in reasons[:MAX_REASONS_SHOWN]]
 
 
