@@ -78,6 +78,18 @@ def render_embed(embed: Any, printer: Printer, prefix: str) -> None:
         printer.line(bar + embed.footer.text)
 
 
+def button_labels(message: Any) -> list[str]:
+    """The labels of a message's buttons (sent messages hold objects, interaction replies raw dicts)."""
+    labels = []
+    for row in getattr(message, "components", None) or []:
+        children = row.get("components", []) if isinstance(row, dict) else getattr(row, "children", [])
+        for child in children:
+            label = child.get("label") if isinstance(child, dict) else getattr(child, "label", None)
+            if label:
+                labels.append(label)
+    return labels
+
+
 def render_message(message: Any, printer: Printer, prefix: str = "    ") -> None:
     label = printer.style("Verbinder", "bot")
     # Interaction replies know whether they are private; messages the bot posted itself are not.
@@ -89,3 +101,6 @@ def render_message(message: Any, printer: Printer, prefix: str = "    ") -> None
             printer.line(printer.markdown(line))
     for embed in message.embeds:
         render_embed(embed, printer, prefix)
+    labels = button_labels(message)
+    if labels:
+        printer.line(prefix + printer.style(" ".join(f"[{label}]" for label in labels), "note"))
