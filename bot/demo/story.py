@@ -21,6 +21,8 @@ from bot.demo.printer import Printer, button_labels, render_message
 
 GUILD_NAME = "Sociaal Midden-Brabant"
 REAL_RUN_HINT = "Run it for real: see README (DISCORD_TOKEN, verbinder run)"
+# The server's language (its preferred locale): public posts are read in it.
+SERVER_LOCALE = "nl"
 
 # The story's first moment: Friday 27 November 2026, 12:00 in Tilburg (CET). The bot's clock is
 # moved forward for the weekly round, the follow-up a week later and the event reminders.
@@ -78,6 +80,8 @@ class Demo:
         self.p = printer
         self.pause = pause
         self.clock = clock
+        if clock is not None:
+            printer.now = clock
         self.step = 0
         self.people: dict[str, Person] = {}
         self.actors: dict[str, Any] = {}
@@ -184,11 +188,12 @@ class Demo:
         self.p.line(f"{self.begin_step()} {self.who(key)}")
         self.p.line(f"  > {command}")
         result = await self.actors[key].slash(self.channel, name, **options)
-        self.replies(result)
+        self.replies(result, key)
         return result
 
-    def replies(self, result: Any) -> None:
+    def replies(self, result: Any, key: str) -> None:
         """What the bot answered to one interaction: messages, or the form it opened."""
+        self.p.locale = self.people[key].locale
         messages = [m for m in [result.response, *result.followups] if m is not None]
         if result.modal is not None:
             self.show_modal(result.modal)
@@ -228,7 +233,7 @@ class Demo:
             self.p.line(f"  > {self.p.style(value, 'cmd')}   (vult in en verstuurt / fills in and submits)")
         actor = self.actors[key]
         result = await (actor.user if in_dm else actor).submit_modal(shown, values)
-        self.replies(result)
+        self.replies(result, key)
         return result
 
     async def autocomplete(
@@ -254,7 +259,7 @@ class Demo:
         self.p.line(f"  > {self.p.style(f'[{label}]', 'cmd')}   (klikt / clicks)")
         actor = self.actors[key]
         result = await (actor.user if in_dm else actor).click(message, label=label)
-        self.replies(result)
+        self.replies(result, key)
         return result
 
     async def choose(self, key: str, message: Any, option: dict[str, Any]) -> Any:
@@ -262,7 +267,7 @@ class Demo:
         self.p.line(f"{self.begin_step()} {self.who(key)}")
         self.p.line(f"  > {self.p.style(option['label'], 'cmd')}   (kiest / chooses)")
         result = await self.actors[key].select(message, [option["value"]])
-        self.replies(result)
+        self.replies(result, key)
         return result
 
     def button(self, message: Any, message_key: str, **params: Any) -> str:
@@ -275,8 +280,9 @@ class Demo:
                 return label
         raise DemoError(f"no button {message_key!r} on the message; it has {button_labels(message)}")
 
-    def show(self, title: str, message: Any) -> None:
-        """Print a message the bot sent by itself (a DM, a thread or channel post)."""
+    def show(self, title: str, message: Any, reader: str | None = None) -> None:
+        """Print a message the bot sent by itself: a DM to ``reader``, or a post anyone may read."""
+        self.p.locale = self.people[reader].locale if reader else SERVER_LOCALE
         self.p.line(f"  {self.p.style(title, 'note')}")
         render_message(message, self.p)
         self.p.line()
@@ -328,7 +334,7 @@ class Demo:
         # The story runs the scheduled jobs itself, after moving the clock: the timer stays still.
         if self.bot.scheduler is not None:
             self.bot.scheduler.pause()
-        self.guild = self.env.create_guild(GUILD_NAME, preferred_locale="nl")
+        self.guild = self.env.create_guild(GUILD_NAME, preferred_locale=SERVER_LOCALE)
         self.guild.create_text_channel("welkom", topic="Welkom! Stel je voor met /profiel instellen.")
         self.channel = self.guild.create_text_channel("algemeen")
         self.intro_channel = self.guild.create_text_channel("kennismaken")
@@ -423,6 +429,7 @@ class Demo:
         await self.slash("yasmina", "need add", text="Praktijkvragen voor studentenprojecten")
         await self.slash("tom", "offer add", text="Ruimte voor een fietsenwerkplaats in de wijk")
         await self.slash("sanne", "need add", text="Bewoners die meedenken over de wijkagenda")
+        await self.slash("sanne", "offer add", text="Praktijkvragen uit het sociaal domein")
         await self.slash("priya", "need add", text="A second-hand bicycle")
         await self.slash("priya", "offer add", text="Data analysis with Python")
         await self.slash("daniel", "offer add", text="Free pallets for @everyone who builds furniture")
@@ -479,13 +486,14 @@ class Demo:
     async def match(self) -> None:
         self.note("Wie mee wil doen, zegt dat zelf:", "Members opt in themselves:")
         await self.slash("marco", "offer add", quiet=True, text="Subsidieaanvragen schrijven voor stichtingen")
-        for key in ("fatma", "marco", "henk", "lotte", "priya", "tom", "ria", "yasmina"):
+        for key in ("fatma", "marco", "henk", "priya", "tom", "ria", "yasmina", "sanne"):
             await self.slash(key, "intro join", quiet=True)
-        await self.slash("daniel", "intro join", quiet=True, chance_meetings=True)
+        for key in ("lotte", "daniel"):
+            await self.slash(key, "intro join", quiet=True, chance_meetings=True)
         self.p.line()
         shown = await self.slash("fatma", "match")
         await self.click("fatma", shown.response, self.pick(shown.response, "Marco", "match.button"))
-        self.show("Marco krijgt een DM / Marco gets a DM:", self.last_dm("marco"))
+        self.show("Marco krijgt een DM / Marco gets a DM:", self.last_dm("marco"), "marco")
         await self.answer("marco", "intro.button.accept")
         await self.answer("fatma", "intro.button.accept")
         thread = self.intro_channel.threads[-1]
@@ -534,7 +542,7 @@ class Demo:
             "A proposal by DM, with its reason, to: " + ", ".join(self.first_names(proposed)) + ".",
         )
         for key in proposed[:2]:
-            self.show(f"{self.people[key].display_name} krijgt een DM / gets a DM:", self.last_dm(key))
+            self.show(f"{self.people[key].display_name} krijgt een DM / gets a DM:", self.last_dm(key), key)
         if len(proposed) >= 2:
             first = proposed[0]
             await self.answer(first, "intro.button.accept")
@@ -547,7 +555,7 @@ class Demo:
         self.move_clock(FOLLOW_UP_TIME)
         await self.run_job("introductions")
         question = self.last_dm("fatma")
-        self.show("Fatma krijgt een DM / Fatma gets a DM:", question)
+        self.show("Fatma krijgt een DM / Fatma gets a DM:", question, "fatma")
         form = await self.click("fatma", question, self.button(question, "intro.met.yes"), in_dm=True)
         if form.modal is None:
             raise DemoError("the follow-up did not ask for the outcome")
@@ -585,7 +593,7 @@ class Demo:
         await self.click("ria", posted, self.button(posted, "event.button.maybe"))
         posted = await self.announcement(self.hackathon_id)
         await self.click("henk", posted, self.button(posted, "event.button.not_going"))
-        self.show("Daniel krijgt een DM / Daniel gets a DM:", self.last_dm("daniel"))
+        self.show("Daniel krijgt een DM / Daniel gets a DM:", self.last_dm("daniel"), "daniel")
         self.show("De aankondiging, bijgewerkt / the announcement, updated:", await self.announcement(self.hackathon_id))
         await self.slash("priya", "event list")
         self.note(
@@ -599,7 +607,7 @@ class Demo:
             self.show("In #evenementen / in #evenementen:", message)
         reminded = [key for key in self.people if len(self.dms(key)) > before[key]]
         for key in reminded[:1]:
-            self.show(f"{self.people[key].display_name} krijgt een DM / gets a DM:", self.last_dm(key))
+            self.show(f"{self.people[key].display_name} krijgt een DM / gets a DM:", self.last_dm(key), key)
 
     async def ask_the_expert(self) -> None:
         await self.slash("marco", "expert register", topics="subsidies, jaarrekening, fondsenwerving")
@@ -621,7 +629,7 @@ class Demo:
         self.session_id = await self.event_id("Vraag het de expert: geld voor je buurtidee")
         invite = self.button(created.response, "event.invite_button", name=self.people["marco"].display_name)
         await self.click("sanne", created.response, invite)
-        self.show("Marco krijgt een DM / Marco gets a DM:", self.last_dm("marco"))
+        self.show("Marco krijgt een DM / Marco gets a DM:", self.last_dm("marco"), "marco")
         choices = await self.autocomplete("fatma", "ask", "event", "geld")
         question = "Welke fondsen steunen een koffiebar met werkervaringsplekken?"
         label = choices[0]["name"] if choices else str(self.session_id)
@@ -665,7 +673,7 @@ class Demo:
         invite = self.pick(posted.response, self.people["priya"].display_name, "challenge.fit.button")
         await self.click("sanne", posted.response, invite)
         invitation = self.last_dm("priya")
-        self.show("Priya krijgt een DM / Priya gets a DM:", invitation)
+        self.show("Priya krijgt een DM / Priya gets a DM:", invitation, "priya")
         await self.click("priya", invitation, self.button(invitation, "challenge.button.join"), in_dm=True)
         await self.slash("fatma", "challenge join", id=self.challenge_id)
         for status in ("team_formed", "in_progress"):
