@@ -429,7 +429,7 @@ class Demo:
         await self.slash("yasmina", "need add", text="Praktijkvragen voor studentenprojecten")
         await self.slash("tom", "offer add", text="Ruimte voor een fietsenwerkplaats in de wijk")
         await self.slash("sanne", "need add", text="Bewoners die meedenken over de wijkagenda")
-        await self.slash("sanne", "offer add", text="Praktijkvragen uit het sociaal domein")
+        await self.slash("sanne", "offer add", text="Praktijkvragen voor studenten uit het sociaal domein")
         await self.slash("priya", "need add", text="A second-hand bicycle")
         await self.slash("priya", "offer add", text="Data analysis with Python")
         await self.slash("daniel", "offer add", text="Free pallets for @everyone who builds furniture")
@@ -541,11 +541,14 @@ class Demo:
             "Per DM een voorstel, met de reden erbij, aan: " + ", ".join(self.first_names(proposed)) + ".",
             "A proposal by DM, with its reason, to: " + ", ".join(self.first_names(proposed)) + ".",
         )
-        for key in proposed[:2]:
+        for key in ("yasmina", "daniel"):
+            if key not in proposed:
+                raise DemoError(f"the weekly round proposed nobody to {self.people[key].display_name}")
             self.show(f"{self.people[key].display_name} krijgt een DM / gets a DM:", self.last_dm(key), key)
-        if len(proposed) >= 2:
-            first = proposed[0]
-            await self.answer(first, "intro.button.accept")
+        await self.answer("yasmina", "intro.button.accept")
+        await self.answer("sanne", "intro.button.accept")
+        thread = self.intro_channel.threads[-1]
+        self.show(f"Privé-thread #{thread.name} / private thread:", thread.last_message)
 
     async def follow_up(self) -> None:
         self.note(
