@@ -183,7 +183,12 @@ SHOWS: dict[str, list[str]] = {
         "Status: **Team gevormd** → **Bezig** (door @Sanne de Vries).",
         "|   • #1 Samen tegen eenzaamheid",
     ],
-    "help": ["| What you can do with Verbinder", "| /match — ", "| Wat je met Verbinder kunt doen", "/uitdaging plaatsen"],
+    "help": [
+        "| What you can do with Verbinder",
+        "| /match — ",
+        "| Wat je met Verbinder kunt doen",
+        "/uitdaging plaatsen",
+    ],
     "operator": ["$ verbinder match --guild "],
 }
 

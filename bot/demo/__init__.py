@@ -16,8 +16,8 @@ import io
 import os
 import sys
 import tempfile
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.demo.printer import Printer

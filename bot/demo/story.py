@@ -13,7 +13,7 @@ import io
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
@@ -236,9 +236,7 @@ class Demo:
         self.replies(result, key)
         return result
 
-    async def autocomplete(
-        self, key: str, name: str, option: str, typed: str, **filled: Any
-    ) -> list[dict[str, Any]]:
+    async def autocomplete(self, key: str, name: str, option: str, typed: str, **filled: Any) -> list[dict[str, Any]]:
         self.uses(name)
         self.p.line(f"{self.begin_step()} {self.who(key)}")
         shown = self.shown_command(key, name, {**filled, option: typed})
@@ -511,7 +509,7 @@ class Demo:
         await self.answer("priya", "intro.button.accept")
         threads = len(self.intro_channel.threads)
         self.note(
-            f"Tom zei nee. Priya krijgt geen bericht dat ze kan herleiden tot zijn nee (threads: nog steeds {threads}).",
+            f"Tom zei nee. Priya hoort niets waaruit ze zijn nee kan afleiden (threads: nog steeds {threads}).",
             f"Tom said no. Priya gets no message that lets her infer his no (threads: still {threads}).",
         )
 
@@ -562,7 +560,9 @@ class Demo:
         form = await self.click("fatma", question, self.button(question, "intro.met.yes"), in_dm=True)
         if form.modal is None:
             raise DemoError("the follow-up did not ask for the outcome")
-        await self.submit("fatma", form, {"outcome": "We schrijven samen een subsidieaanvraag voor de koffiebar"}, in_dm=True)
+        await self.submit(
+            "fatma", form, {"outcome": "We schrijven samen een subsidieaanvraag voor de koffiebar"}, in_dm=True
+        )
         question = self.last_dm("marco")
         await self.click("marco", question, self.button(question, "intro.met.not_yet"), in_dm=True)
         self.note(
@@ -597,11 +597,11 @@ class Demo:
         posted = await self.announcement(self.hackathon_id)
         await self.click("henk", posted, self.button(posted, "event.button.not_going"))
         self.show("Daniel krijgt een DM / Daniel gets a DM:", self.last_dm("daniel"), "daniel")
-        self.show("De aankondiging, bijgewerkt / the announcement, updated:", await self.announcement(self.hackathon_id))
-        await self.slash("priya", "event list")
-        self.note(
-            "De dag voor de hackathon: de herinnering.", "The day before the hackathon: the reminder."
+        self.show(
+            "De aankondiging, bijgewerkt / the announcement, updated:", await self.announcement(self.hackathon_id)
         )
+        await self.slash("priya", "event list")
+        self.note("De dag voor de hackathon: de herinnering.", "The day before the hackathon: the reminder.")
         self.move_clock(REMINDER_TIME)
         before = {key: len(self.dms(key)) for key in self.people}
         posted_count = len(self.events_channel.history())
@@ -690,7 +690,10 @@ class Demo:
             )
         self.show("In de thread / in the thread:", thread.last_message)
         await self.slash("tom", "challenge list")
-        self.show("De hackathon noemt de uitdaging / the hackathon names the challenge:", await self.announcement(self.hackathon_id))
+        self.show(
+            "De hackathon noemt de uitdaging / the hackathon names the challenge:",
+            await self.announcement(self.hackathon_id),
+        )
 
     async def help(self) -> None:
         await self.slash("priya", "help")
@@ -766,9 +769,7 @@ class Demo:
         from models import Event
 
         async with self.bot.db.session() as session:
-            found = await session.scalar(
-                select(Event.id).where(Event.guild_id == self.guild.id, Event.title == title)
-            )
+            found = await session.scalar(select(Event.id).where(Event.guild_id == self.guild.id, Event.title == title))
         if found is None:
             raise DemoError(f"the event {title!r} was not created")
         return int(found)
