@@ -172,7 +172,7 @@ SHOWS: dict[str, list[str]] = {
         "- Hack de Wijk · 2026-12-12",
         "evenement: Hack de Wijk · 2026-12-12",
         "Uitdaging #1 “Samen tegen eenzaamheid” is geplaatst",
-        "| Hackathon: [Hack de Wijk]",
+        "| Hackathon: Hack de Wijk, 12-12-2026 10:00",
         "> /uitdaging voorstellen nummer: 1",
         "• Biedt “Data analysis with Python” aan voor de vaardigheid “data-analyse”.",
         "Ik heb Priya Raman via een DM uitgenodigd.",
@@ -286,7 +286,20 @@ def test_english_members_get_english_commands_and_replies(transcript: str) -> No
 
 def test_shown_as_a_discord_client_shows_it(transcript: str) -> None:
     assert "<@" not in transcript and "<t:" not in transcript and "</" not in transcript
-    assert "<#" not in transcript
+    assert "<#" not in transcript and "discord.com/channels" not in transcript
+
+
+def test_the_printer_shows_mentions_commands_links_and_times_as_the_reader_sees_them() -> None:
+    from datetime import UTC, datetime
+
+    printer = demo.Printer(io.StringIO(), color=False)
+    printer.names.update({1: "Fatma", 2: "evenementen"})
+    printer.now = lambda: datetime(2026, 12, 11, 9, 0, tzinfo=UTC)
+    text = "<@1>, zie </intro join:99> en https://discord.com/channels/5/2/7 — [post](https://x.nl/a) <t:1797066000:R>"
+    printer.locale = "nl"
+    assert printer.discord_markup(text) == "@Fatma, zie /kennismaking meedoen en #evenementen › 💬 — post over 1 dag"
+    printer.locale = "en"
+    assert printer.discord_markup("</intro join:99> <t:1797066000:t> <t:1797066000:R>") == "/intro join 10:00 in 1 day"
 
 
 def test_replies_are_marked_private_and_embeds_are_readable(transcript: str) -> None:

@@ -55,6 +55,13 @@ class Printer:
             words = match.group(1).split()
             return "/" + " ".join((command_text(locale, w) if locale != "en" else None) or w for w in words)
 
+        def link(match: re.Match[str]) -> str:
+            name = self.names.get(int(match.group(1)))
+            return f"#{name} › 💬" if name else match.group(0)
+
+        # Markdown links show their text; links to a message show its channel, as Discord does.
+        text = re.sub(r"\[([^\]]+)\]\((https?://[^)\s]+)\)", lambda m: m.group(1), text)
+        text = re.sub(r"https://discord\.com/channels/\d+/(\d+)(?:/\d+)?", link, text)
         text = re.sub(r"<@!?(\d+)>", lambda m: "@" + self.names.get(int(m.group(1)), m.group(1)), text)
         text = re.sub(r"<#(\d+)>", lambda m: "#" + self.names.get(int(m.group(1)), m.group(1)), text)
         text = re.sub(r"</([\w\- ]+):\d+>", command, text)

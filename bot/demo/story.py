@@ -194,6 +194,7 @@ class Demo:
     def replies(self, result: Any, key: str) -> None:
         """What the bot answered to one interaction: messages, or the form it opened."""
         self.p.locale = self.people[key].locale
+        self.learn_thread_names()
         messages = [m for m in [result.response, *result.followups] if m is not None]
         if result.modal is not None:
             self.show_modal(result.modal)
@@ -281,9 +282,17 @@ class Demo:
     def show(self, title: str, message: Any, reader: str | None = None) -> None:
         """Print a message the bot sent by itself: a DM to ``reader``, or a post anyone may read."""
         self.p.locale = self.people[reader].locale if reader else SERVER_LOCALE
+        self.learn_thread_names()
         self.p.line(f"  {self.p.style(title, 'note')}")
         render_message(message, self.p)
         self.p.line()
+
+    def learn_thread_names(self) -> None:
+        """Threads the bot opened, so links to them read as Discord shows them."""
+        for channel in (self.intro_channel, self.events_channel, self.challenge_forum):
+            if channel is not None:
+                for thread in channel.threads:
+                    self.names.setdefault(thread.id, thread.name)
 
     def dms(self, key: str) -> list[Any]:
         channel = self.actors[key].user.dm_channel
