@@ -398,3 +398,19 @@ def test_console_script_runs_the_demo_without_touching_the_working_directory(tmp
     assert "Toegevoegd aan je aanbod" in done.stdout
     assert "Added to your offers" in done.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == [".env"]
+
+
+def test_a_chapter_whose_command_is_missing_stops_the_demo_instead_of_being_skipped(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.demo import story
+
+    async def thanks(_: demo.Demo) -> None:
+        raise AssertionError("a chapter without its command must not be played")
+
+    later = story.Chapter("thanks", "Bedanken", "Saying thanks", ("thanks",), thanks)
+    monkeypatch.setattr(story, "CHAPTERS", (*story.CHAPTERS, later))
+    assert main(["demo", "--fast"]) == 1
+    captured = capsys.readouterr()
+    assert "the story needs commands this bot does not have: /thanks (chapter thanks)" in captured.err
+    assert chapter_marker("server") not in captured.out  # nothing was told
