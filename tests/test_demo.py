@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from argparse import Namespace
@@ -316,15 +317,22 @@ def test_everyone_in_an_offer_is_made_inert(transcript: str) -> None:
 
 
 def test_summary_is_read_from_the_database(transcript: str) -> None:
-    assert "members with a profile: 10" in transcript
+    assert re.search(r"/ members with a profile: +10\n", transcript)
     offers = int(transcript.split("Aanbod / offers:", 1)[1].split()[0])
     needs = int(transcript.split("Vraag / needs:", 1)[1].split()[0])
     assert (offers, needs) == (12, 4)
+    summary = transcript.split("== Samenvatting ==", 1)[1]
+    # Fatma and Marco, Sanne and Yasmina; Fatma's outcome; three going; Priya and Fatma on the team.
+    for label, value in (
+        ("connections made", 2),
+        ("outcomes shared", 1),
+        ("going to events", 3),
+        ("on a challenge team", 2),
+    ):
+        assert re.search(rf"/ {label}: +{value}\n", summary), label
 
 
 def test_every_step_is_numbered_once_and_plain_text_off_a_terminal(transcript: str) -> None:
-    import re
-
     steps = [int(n) for n in re.findall(r"^\[(\d+)\] ", transcript, flags=re.MULTILINE)]
     assert steps == list(range(1, len(steps) + 1)) and len(steps) > 60
     assert "\033[" not in transcript

@@ -815,26 +815,67 @@ class Demo:
     async def summary(self) -> tuple[int, int, int]:
         from sqlalchemy import func, select
 
-        from models import ItemKind, Member, MemberItem
+        from models import (
+            Challenge,
+            ChallengeMember,
+            Event,
+            EventRsvp,
+            Introduction,
+            IntroParty,
+            IntroStatus,
+            ItemKind,
+            Member,
+            MemberItem,
+        )
 
+        guild = self.guild.id
         async with self.bot.db.session() as session:
-            members = await session.scalar(
-                select(func.count()).select_from(Member).where(Member.guild_id == self.guild.id)
-            )
+            members = await session.scalar(select(func.count()).select_from(Member).where(Member.guild_id == guild))
             counts = dict(
                 (
                     await session.execute(
                         select(MemberItem.kind, func.count())
-                        .where(MemberItem.guild_id == self.guild.id)
+                        .where(MemberItem.guild_id == guild)
                         .group_by(MemberItem.kind)
                     )
                 ).all()
             )
+            connected = await session.scalar(
+                select(func.count())
+                .select_from(Introduction)
+                .where(Introduction.guild_id == guild, Introduction.status == IntroStatus.CONNECTED.value)
+            )
+            outcomes = await session.scalar(
+                select(func.count())
+                .select_from(IntroParty)
+                .join(Introduction, IntroParty.introduction_id == Introduction.id)
+                .where(Introduction.guild_id == guild, IntroParty.outcome.is_not(None))
+            )
+            going = await session.scalar(
+                select(func.count())
+                .select_from(EventRsvp)
+                .join(Event, EventRsvp.event_id == Event.id)
+                .where(Event.guild_id == guild, EventRsvp.status == "going")
+            )
+            team = await session.scalar(
+                select(func.count())
+                .select_from(ChallengeMember)
+                .join(Challenge, ChallengeMember.challenge_id == Challenge.id)
+                .where(Challenge.guild_id == guild)
+            )
         offers, needs = counts.get(ItemKind.OFFER.value, 0), counts.get(ItemKind.NEED.value, 0)
         self.heading("Samenvatting", "Summary (read from the bot's database)")
-        self.p.line(f"  Leden met een profiel / members with a profile: {members}")
-        self.p.line(f"  Aanbod / offers:                               {offers}")
-        self.p.line(f"  Vraag / needs:                                 {needs}")
+        rows = [
+            ("Leden met een profiel / members with a profile", members),
+            ("Aanbod / offers", offers),
+            ("Vraag / needs", needs),
+            ("Verbindingen / connections made", connected),
+            ("Gedeelde uitkomsten / outcomes shared", outcomes),
+            ("Aanmeldingen 'ik ga' / going to events", going),
+            ("In een uitdagingsteam / on a challenge team", team),
+        ]
+        for label, value in rows:
+            self.p.line(f"  {label + ':':<48} {value or 0}")
         self.p.line()
         self.p.line("Echt gebruiken? Zie de README (DISCORD_TOKEN, verbinder run).")
         self.p.line(REAL_RUN_HINT)
