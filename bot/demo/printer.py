@@ -136,6 +136,9 @@ def render_message(message: Any, printer: Printer, prefix: str = "    ") -> None
             printer.line(printer.markdown(line))
     for embed in message.embeds:
         render_embed(embed, printer, prefix)
+    for attachment in getattr(message, "attachments", None) or []:
+        name = attachment.get("filename") if isinstance(attachment, dict) else getattr(attachment, "filename", "")
+        printer.line(prefix + f"[bijlage / attachment: {name}]")
     labels = button_labels(message)
     if labels:
         printer.line(prefix + printer.style(" ".join(f"[{label}]" for label in labels), "note"))

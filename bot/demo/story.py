@@ -4,6 +4,10 @@ The story is a list of named chapters (:data:`CHAPTERS`), told in order. Each ch
 bot commands it needs; the demo refuses to start when one is missing instead of leaving the
 chapter out, and checks afterwards that each chapter used exactly the commands it names. A new
 feature gets its own chapter: one :class:`Chapter` entry and one ``Demo`` method.
+
+Time is the bot's own injectable clock (:class:`DemoClock`): the story moves it to the weekly
+round, the follow-up a week later and the day before the hackathon, and then runs the scheduled
+job itself (the scheduler's timer is paused, so nothing runs behind the story's back).
 """
 
 from __future__ import annotations
@@ -911,8 +915,14 @@ LEFT_OUT: dict[str, str] = {
     "challenge leave": "undoes /challenge join",
 }
 
-# The story, in order. A feature that lands later gets one entry here (and one Demo method):
-# e.g. Chapter("thanks", ..., ("thanks", "impact"), Demo.thanks) after "challenge".
+# The story, in order. A feature that lands later gets one entry here, one Demo method that plays
+# it (self.slash/click/submit/show; self.move_clock + self.run_job for scheduled work) and its line
+# in SHOWS in tests/test_demo.py. Still to come, once their commands exist in the bot:
+#   Chapter("thanks", "Bedanken", "Saying thanks", ("thanks",), Demo.thanks)        after "challenge"
+#   Chapter("impact", "De impact", "The officer's impact", ("impact",), Demo.impact) after "thanks";
+#       the reply says where the chart was written: print that path and that the file exists
+#   Chapter("privacy-export", "Je gegevens", "Your data", ("privacy export",), Demo.privacy_export)
+#       before "help"; the printer shows attachments as [bijlage / attachment: NAME]
 CHAPTERS: tuple[Chapter, ...] = (
     Chapter("server", f"De server: {GUILD_NAME}", f"The server: {GUILD_NAME}", (), Demo.server),
     Chapter(
