@@ -122,6 +122,7 @@ SHOWS: dict[str, list[str]] = {
         "@Fatma Yılmaz en @Marco Brouwers, jullie zeiden allebei ja. Maak kennis!",
     ],
     "decline": [
+        "| 1. Tom Bakker:",
         "You need “A second-hand bicycle”: Tom Bakker offers “Opknapfietsen uit de kringloop”.",
         "> [Nee, dank je]",
         "Begrepen, geen kennismaking met Priya Raman. Die krijgt dat niet te horen.",

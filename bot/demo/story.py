@@ -392,6 +392,8 @@ class Demo:
                     "keep Chapter.commands up to date"
                 )
             p.line()
+        # Only the input mistakes the story makes on purpose were reported; anything else is a bug.
+        self.acknowledge_user_errors(expected=self.user_errors)
 
     # -- the chapters, in the order of CHAPTERS
 
@@ -490,8 +492,8 @@ class Demo:
         await self.slash("tom", "offer add", text="Opknapfietsen uit de kringloop")
         await self.slash("sanne", "synonym add", terms="opknapfiets, tweedehands fiets, second-hand bicycle")
         self.note(
-            "Vanaf nu weet de matching dat Priya's 'second-hand bicycle' en Tom's 'opknapfietsen' hetzelfde zijn.",
-            "From now on matching knows that Priya's 'second-hand bicycle' and Tom's 'opknapfietsen' are the same.",
+            "Vanaf nu telt een 'opknapfiets' voor de matching als precies een 'second-hand bicycle'.",
+            "From now on matching counts an 'opknapfiets' as exactly a 'second-hand bicycle'.",
         )
 
     async def match(self) -> None:
@@ -516,6 +518,10 @@ class Demo:
 
     async def decline(self) -> None:
         shown = await self.slash("priya", "match")
+        self.note(
+            "Door Sannes synoniem staat Tom bovenaan: zijn opknapfietsen zijn precies wat Priya zoekt.",
+            "Thanks to Sanne's synonym Tom comes first: his opknapfietsen are exactly what Priya asks for.",
+        )
         name = self.people["tom"].display_name
         await self.click("priya", shown.response, self.pick(shown.response, name, "match.button"))
         await self.answer("tom", "intro.button.decline")
