@@ -423,3 +423,18 @@ def test_a_chapter_whose_command_is_missing_stops_the_demo_instead_of_being_skip
     captured = capsys.readouterr()
     assert "the story needs commands this bot does not have: /thanks (chapter thanks)" in captured.err
     assert chapter_marker("server") not in captured.out  # nothing was told
+
+
+def test_the_operator_cli_reads_only_the_demo_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user's .env and environment never reach the CLI the demo runs, and are left as they were."""
+    import asyncio
+
+    from bot.demo.operator import verbinder_cli
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("DATABASE_URL=sqlite+aiosqlite:///real.db\nTIMEZONE=Not/AZone\n", encoding="utf-8")
+    monkeypatch.setenv("LOG_LEVEL", "warning")
+    code, printed = asyncio.run(verbinder_cli(demo.demo_settings(tmp_path), "match", "--guild", "1"))
+    assert code == 0, printed
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".env", "verbinder-demo.db"]
+    assert os.environ["LOG_LEVEL"] == "warning" and "TIMEZONE" not in os.environ

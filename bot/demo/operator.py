@@ -13,7 +13,8 @@ from typing import Any
 @contextlib.contextmanager
 def _environment(settings: Any) -> Iterator[None]:
     """Every setting from the demo's settings, so the CLI reads neither the user's .env nor their database."""
-    saved = dict(os.environ)
+    names = [name.upper() for name in type(settings).model_fields]
+    saved = {name: os.environ.get(name) for name in names}
     try:
         for name in type(settings).model_fields:
             value = getattr(settings, name)
@@ -22,8 +23,11 @@ def _environment(settings: Any) -> Iterator[None]:
             os.environ[name.upper()] = "" if value is None else str(value)
         yield
     finally:
-        os.environ.clear()
-        os.environ.update(saved)
+        for name, old in saved.items():
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old
 
 
 def _run_cli(settings: Any, argv: Sequence[str]) -> tuple[int, str]:
