@@ -185,6 +185,11 @@ SHOWS: dict[str, list[str]] = {
         "Status: **Team gevormd** → **Bezig** (door @Sanne de Vries).",
         "|   • #1 Samen tegen eenzaamheid",
     ],
+    "find": [
+        "> /zoek tekst: vergaderruimte",
+        "Jij zoekt “vergaderruimte”: Lotte Verhoeven biedt “Gratis vergaderruimte in de LocHal”.",
+        "[Stel ons voor (1)]",
+    ],
     "help": [
         "| What you can do with Verbinder",
         "| /match — ",

@@ -714,6 +714,13 @@ class Demo:
             await self.announcement(self.hackathon_id),
         )
 
+    async def find(self) -> None:
+        await self.slash("yasmina", "find", text="vergaderruimte")
+        self.note(
+            "Zelf zoeken: wie biedt dit aan? Met de reden, en dezelfde knop om kennis te maken.",
+            "Searching yourself: who offers this? With the reason, and the same button to be introduced.",
+        )
+
     async def help(self) -> None:
         await self.slash("priya", "help")
         await self.slash("sanne", "help")
@@ -981,6 +988,7 @@ CHAPTERS: tuple[Chapter, ...] = (
         ("offer add", "intro join", "match"),
         Demo.match,
     ),
+    Chapter("find", "Zelf zoeken", "Finding help yourself", ("find",), Demo.find),
     Chapter(
         "decline",
         "Nee zeggen mag: de ander hoort het nooit",
