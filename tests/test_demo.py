@@ -440,6 +440,7 @@ def test_the_operator_cli_reads_only_the_demo_settings(tmp_path: Path, monkeypat
     (tmp_path / ".env").write_text("DATABASE_URL=sqlite+aiosqlite:///real.db\nTIMEZONE=Not/AZone\n", encoding="utf-8")
     monkeypatch.setenv("LOG_LEVEL", "warning")
     code, printed = asyncio.run(verbinder_cli(demo.demo_settings(tmp_path), "match", "--guild", "1"))
-    assert code == 0, printed
+    # The demo's empty database, not real.db: the server is unknown there.
+    assert code == 1 and "server 1 is not in this database" in printed, printed
     assert sorted(p.name for p in tmp_path.iterdir()) == [".env", "verbinder-demo.db"]
     assert os.environ["LOG_LEVEL"] == "warning" and "TIMEZONE" not in os.environ
