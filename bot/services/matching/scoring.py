@@ -85,3 +85,11 @@ def score(need: str, offer: str, vocabulary: Vocabulary | None = None) -> float:
     """Convenience: score two texts with the bundled vocabulary (or the one given)."""
     scorer = default_scorer() if vocabulary is None else Scorer(vocabulary)
     return scorer.score(need, offer)
+
+
+STRONG_THRESHOLD = 85.0
+
+
+def strength(score: float) -> str:
+    """How a member reads a score: "strong" or "possible" (below the threshold nothing is proposed)."""
+    return "strong" if score >= STRONG_THRESHOLD else "possible"
