@@ -41,7 +41,6 @@ from bot.services.matching.scoring import (
     CONCEPT_OVERLAP,
     STRING_SCORER,
     Scorer,
-    concept_score,
 )
 
 try:
@@ -184,8 +183,10 @@ class FormTable:
         self.threshold = scorer.threshold
         self._form_of_text: dict[str, int] = {}
         self.known_text = self._form_of_text.get  # the form of a text seen before, else None
-        self._form_of_features: dict[tuple[str, tuple[tuple[str, float], ...]], int] = {}
+        self._form_of_features: dict[tuple[str, tuple[tuple[str, float], ...], frozenset[str]], int] = {}
         self.norm: list[str] = []
+        self.heads: list[frozenset[str]] = []  # the stems of each form's head
+        self._strings_ok: dict[int, bool] = {}  # (need form, offer form) -> string score may count
         self.tokens: list[frozenset[str]] = []
         self._affixes: list[frozenset[str]] = []
         self.sig: list[int] = []
@@ -204,9 +205,6 @@ class FormTable:
         self._keys: list[frozenset[str]] = []
         self._strong: list[frozenset[str]] = []
         self._mass: list[float] = []
-        self._weak_mass: list[float] = []
-        self._max_weak: list[float] = []
-        self._weak_only_bound: list[float] = []  # best concept score possible without a strong overlap
         self.match_keys_of_sig: list[frozenset[str]] = []  # see match_keys()
         self._self_score: list[float] = []
         self._estimates: list[tuple[tuple[int, float], ...]] = []  # (concept number, estimate)
@@ -226,12 +224,13 @@ class FormTable:
         form = self._form_of_text.get(key)
         if form is None:
             features = self.scorer.analyzer.analyze(text)
-            fkey = (features.norm, features.concepts)
+            fkey = (features.norm, features.concepts, features.head)
             form = self._form_of_features.get(fkey)
             if form is None:
                 form = len(self.norm)
                 self._form_of_features[fkey] = form
                 self.norm.append(features.norm)
+                self.heads.append(features.head)
                 self.tokens.append(features.tokens)
                 self._affixes.append(_affixes(features.tokens))
                 self.sig.append(self._signature(features.concepts))
@@ -251,17 +250,9 @@ class FormTable:
         self._keys.append(frozenset(weights))
         self._strong.append(frozenset(c for c, w in weights.items() if w >= STRONG))
         self._mass.append(mass)
-        weak = [w for w in weights.values() if w < STRONG]
-        self._weak_mass.append(sum(weak))
-        self._max_weak.append(max(weak, default=0.0))
-        self._weak_only_bound.append(
-            CONCEPT_BASE
-            + CONCEPT_BEST * max(weak, default=0.0)
-            + CONCEPT_OVERLAP * 2 * sum(weak) / (mass + sum(weak) or 1.0)
-        )
-        strong = self._strong[sig]
-        self.match_keys_of_sig.append(strong if self._weak_only_bound[sig] < self.threshold else self._keys[sig])
-        self._self_score.append(concept_score(weights, weights) if weights else 0.0)
+        # A concept match needs a shared head topic (see scoring), so only strong concepts find one.
+        self.match_keys_of_sig.append(self._strong[sig])
+        self._self_score.append(self.scorer.concept_score(weights, weights) if weights else 0.0)
         # How good a partner holding only this concept would be: orders candidate lists.
         estimates = []
         for c, w in weights.items():
@@ -287,24 +278,13 @@ class FormTable:
         if self._keys[a].isdisjoint(self._keys[b]):
             return 0.0
         if self._strong[a].isdisjoint(self._strong[b]):
-            # Only qualifiers can be shared: best <= the smaller top qualifier weight, overlap <=
-            # the smaller qualifier mass.
-            bound = (
-                CONCEPT_BASE
-                + CONCEPT_BEST * min(self._max_weak[a], self._max_weak[b])
-                + CONCEPT_OVERLAP
-                * 2
-                * min(self._weak_mass[a], self._weak_mass[b])
-                / (self._mass[a] + self._mass[b] or 1.0)
-            )
-            if bound < self.threshold:
-                return 0.0
+            return 0.0  # only modifiers can be shared: they never make a match
         key = (a << 32 | b) if a < b else (b << 32 | a)
         score = self._cache.get(key)
         if score is None:
             if len(self._cache) >= CACHE_LIMIT:
                 self._cache.clear()
-            score = concept_score(self.sig_concepts[a], self.sig_concepts[b])
+            score = self.scorer.concept_score(self.sig_concepts[a], self.sig_concepts[b])
             score = self._cache[key] = score if score >= self.threshold else 0.0
         return score
 
@@ -533,8 +513,25 @@ class FormTable:
 
     # -- scores --------------------------------------------------------------------------------
 
+    def strings_allowed(self, need: int, offer: int) -> bool:
+        """Whether the string score of two forms may make a reason (see ``Scorer.strings_allowed``)."""
+        key = need << 32 | offer
+        ok = self._strings_ok.get(key)
+        if ok is None:
+            if len(self._strings_ok) >= CACHE_LIMIT:
+                self._strings_ok.clear()
+            ok = self._strings_ok[key] = need == offer or self.scorer.strings_allowed(
+                self.sig_concepts[self.sig[need]],
+                self.sig_concepts[self.sig[offer]],
+                self.heads[need],
+                self.heads[offer],
+            )
+        return ok
+
     def text_score(self, need: int, offer: int) -> float:
-        """Score of two forms: the better of string and concept score (0 below the threshold)."""
+        """Score of two forms: the better of string and concept score (0 below the threshold).
+        Unlike a reason (``MatchIndex``), this does not ask :meth:`strings_allowed`: it is the
+        text-level relation the benchmark compares with brute force."""
         if need == offer:
             return 100.0 if self.norm[need] else self.concept_between(self.sig[need], self.sig[need])
         s = self.concept_between(self.sig[need], self.sig[offer])

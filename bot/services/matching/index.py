@@ -248,7 +248,7 @@ class MatchIndex:
                     s = 0.0 if kn.isdisjoint(ko) else between(sn, sig[offer_form])
                     if rel is not None:
                         t = rel.get(offer_norm, 0.0)
-                        if t > s:
+                        if t > s and forms.strings_allowed(need_form, offer_form):
                             s = t
                 if s > best:
                     best, best_offer, best_form = s, offer, offer_form
@@ -271,7 +271,13 @@ class MatchIndex:
             if need_form in offer_forms:
                 best = forms.text_score(need_form, need_form)
             elif strings:
-                best = max(rel[n] for n in strings)
+                allowed = forms.strings_allowed
+                best = max(
+                    [rel[n] for f, _o, _k, n in offer_of.offer_info if n in strings and allowed(need_form, f)],
+                    default=0.0,
+                )
+                if not best and kn.isdisjoint(offer_keys):
+                    continue
             elif kn.isdisjoint(offer_keys):
                 continue  # nothing of this offerer's can answer this need
             else:
