@@ -15,7 +15,7 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.services.matching.vocabulary import CONTEXT, SERVICE, TOPIC, Vocabulary
+from bot.services.matching.vocabulary import CONTEXT, LANGUAGE, SERVICE, TOPIC, Vocabulary
 from bot.text import fold
 
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -42,6 +42,7 @@ QUALIFIER_PREPOSITIONS = frozenset(
         "tijdens",
         "rond",
         "rondom",
+        "door",
         "for",
         "to",
         "with",
@@ -52,6 +53,7 @@ QUALIFIER_PREPOSITIONS = frozenset(
         "from",
         "around",
         "near",
+        "by",
     ]
 )
 STOPWORDS = QUALIFIER_PREPOSITIONS | frozenset(
@@ -421,6 +423,7 @@ class Analyzer:
         self._by_whole: dict[str, list[_Term]] = {}
         self._by_split: dict[str, list[_Term]] = {}
         self._by_single: dict[str, list[_Term]] = {}  # one-word terms, found in compound heads
+        self._term_words = frozenset(next(iter(t.whole)) for t in terms if len(t.whole) == 1)
         for term in terms:
             key = min(term.whole, key=lambda x: (frequency[x], x))
             self._by_whole.setdefault(key, []).append(term)
@@ -569,7 +572,7 @@ class Analyzer:
             loose[unit.whole] = loose.get(unit.whole, False) or head
             single.add(unit.whole)
             parts = unit.parts
-            if parts:
+            if parts and unit.whole not in self._term_words:  # a term as a whole says what it means
                 # The part that carries the meaning: the last, unless it is generic.
                 main = len(parts) - 1
                 if main > 0 and parts[main] in self._open:
@@ -596,11 +599,11 @@ class Analyzer:
             for term in self._by_single.get(s, ()):
                 found.append((term.concept, term.split, split[s]))
         matched: dict[str, bool] = {}  # concept -> some matching term touches the head
+        roles = self.roles
         for concept, stems, in_head in found:
-            if any(c != concept and stems < other for c, other, _h in found):
+            if roles[concept] != LANGUAGE and any(c != concept and stems < other for c, other, _h in found):
                 continue  # part of a longer term of another concept
             matched[concept] = matched.get(concept, False) or in_head
-        roles = self.roles
         head_topics = {c for c, h in matched.items() if h and roles[c] == TOPIC}
         named = bool(head_topics)
         # "vrijwilligers", "coaching": who, not what, when the head names something else too.
@@ -628,7 +631,7 @@ class Analyzer:
                     weights[served] = max(weights.get(served, 0.0), round(HEAD_WEIGHT * self.weights[served], 3))
         for concept, weight in sorted(weights.items()):
             if weight >= HEAD_WEIGHT * self.weights[concept] and roles[concept] == TOPIC:
-                self._expand(concept, weights, depth=3)
+                self._expand(concept, weights, depth=1)
         return tuple(sorted((c, round(w, 3)) for c, w in weights.items()))
 
     def _expand(self, concept: str, weights: dict[str, float], depth: int) -> None:
