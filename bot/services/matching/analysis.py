@@ -586,22 +586,30 @@ class Analyzer:
                         single.add(p)
             else:
                 split[unit.whole] = split.get(unit.whole, False) or head
-        found: list[tuple[str, frozenset[str], bool]] = []  # (concept, stems matched, touches the head)
-        for s in sorted(loose):
+        found: dict[tuple[str, frozenset[str]], bool] = {}  # (concept, stems matched) -> touches the head
+        for s in loose:
             for term in self._by_whole.get(s, ()):
                 if term.whole <= loose.keys():
-                    found.append((term.concept, term.whole, any(loose[x] for x in term.whole)))
-        for s in sorted(split):
+                    key = (term.concept, term.whole)
+                    found[key] = found.get(key, False) or any(loose[x] for x in term.whole)
+        for s in split:
             for term in self._by_split.get(s, ()):
                 if term.split <= split.keys():
-                    found.append((term.concept, term.split, any(split[x] for x in term.split)))
-        for s in sorted(single & split.keys()):
+                    key = (term.concept, term.split)
+                    found[key] = found.get(key, False) or any(split[x] for x in term.split)
+        for s in single & split.keys():
             for term in self._by_single.get(s, ()):
-                found.append((term.concept, term.split, split[s]))
+                key = (term.concept, term.split)
+                found[key] = found.get(key, False) or split[s]
         matched: dict[str, bool] = {}  # concept -> some matching term touches the head
         roles = self.roles
-        for concept, stems, in_head in found:
-            if roles[concept] != LANGUAGE and any(c != concept and stems < other for c, other, _h in found):
+        longer = [(c, stems) for c, stems in found if len(stems) > 1]
+        for (concept, stems), in_head in found.items():
+            if (
+                longer
+                and roles[concept] != LANGUAGE
+                and any(c != concept and stems < other for c, other in longer)
+            ):
                 continue  # part of a longer term of another concept
             matched[concept] = matched.get(concept, False) or in_head
         head_topics = {c for c, h in matched.items() if h and roles[c] == TOPIC}
