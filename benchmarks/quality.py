@@ -28,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.services.matching import MatchIndex, MemberData  # noqa: E402
+from bot.services.matching import MatchIndex, MemberData, plan_round  # noqa: E402
 from bot.services.matching.scoring import strength  # noqa: E402
 
 DEFAULT_SET = Path(__file__).resolve().parent / "quality_set.json"
@@ -39,7 +39,9 @@ def load_set(path: str | Path = DEFAULT_SET) -> list[dict[str, Any]]:
     return members
 
 
-def evaluate(members: Sequence[dict[str, Any]], limit: int = 3, *, errors: bool = False) -> dict[str, Any]:
+def evaluate(
+    members: Sequence[dict[str, Any]], limit: int = 3, *, errors: bool = False, dump: bool = False
+) -> dict[str, Any]:
     kind: dict[tuple[int, str, str], str] = {}
     needs: dict[int, set[str]] = {}
     offers: dict[int, set[str]] = {}
@@ -58,6 +60,7 @@ def evaluate(members: Sequence[dict[str, Any]], limit: int = 3, *, errors: bool 
         return bool(needs[a] & offers[b] or needs[b] & offers[a])
 
     index = MatchIndex.build(data)
+    shown: dict[str, list[Any]] = {}
     suggested = hits = with_partner = good = 0
     reasons = good_reasons = 0
     labels = {"strong": [0, 0], "possible": [0, 0]}
@@ -66,6 +69,7 @@ def evaluate(members: Sequence[dict[str, Any]], limit: int = 3, *, errors: bool 
     missed: list[str] = []
     for a in ids:
         found = index.suggest(a, limit)
+        shown[str(a)] = [[s.member, s.score, [[r.need_of, r.need, r.offer_of, r.offer, r.score] for r in s.reasons]] for s in found]
         hit = False
         for s in found:
             if not s.reasons:
@@ -101,6 +105,10 @@ def evaluate(members: Sequence[dict[str, Any]], limit: int = 3, *, errors: bool 
         "precision_by_label": {k: round(v[1] / v[0], 4) if v[0] else None for k, v in labels.items()},
         "suggestions_by_label": {k: v[0] for k, v in labels.items()},
     }
+    if dump:
+        result["suggestions"] = shown
+        plan = plan_round(index, ids, max_per_member=1)
+        result["round"] = [[p.a, p.b, p.score] for p in plan.pairs]
     if errors:
         result["wrong_suggestions"] = wrong
         result["wrong_reasons"] = wrong_reasons
@@ -113,8 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--set", default=str(DEFAULT_SET), help="labelled community (JSON)")
     parser.add_argument("--limit", type=int, default=3, help="suggestions per member (default 3)")
     parser.add_argument("--errors", action="store_true", help="list wrong suggestions, wrong reasons and misses")
+    parser.add_argument("--dump", action="store_true", help="also every suggestion and a weekly round (to compare runs)")
     args = parser.parse_args(argv)
-    print(json.dumps(evaluate(load_set(args.set), args.limit, errors=args.errors), ensure_ascii=False, indent=2))
+    result = evaluate(load_set(args.set), args.limit, errors=args.errors, dump=args.dump)
+    print(json.dumps(result, ensure_ascii=False, indent=2))
     return 0
 
 

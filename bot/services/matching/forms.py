@@ -23,6 +23,7 @@ process does its share.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import marshal
 import os
@@ -71,6 +72,11 @@ _RANK = itemgetter(0, 1)  # (-score, key) of an entry
 
 def _affixes(tokens: frozenset[str]) -> frozenset[str]:
     return frozenset(k for t in tokens if len(t) > AFFIX for k in ("<" + t[:AFFIX], t[-AFFIX:] + ">"))
+
+
+def _stable_key(text: str) -> int:
+    """A 62-bit key from a string, the same in every process (unlike ``hash``)."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big") >> 2
 
 
 def _cores() -> int:
@@ -209,6 +215,10 @@ class FormTable:
         self._self_score: list[float] = []
         self._estimates: list[tuple[tuple[int, float], ...]] = []  # (concept number, estimate)
         self._concept_no: dict[str, int] = {}
+        # Entry keys (see entries()) come from content, not from the order forms and concepts were
+        # first seen, so tie-breaks do not depend on the order members were loaded in.
+        self._concept_key: list[int] = []
+        self._form_key: list[int] = []
         self._cache: dict[int, float] = {}
         self._pending: list[tuple[int, int]] = []  # (role, form) whose string matches are owed
         self._bulk = False  # a bulk load is under way: concept_holders are counted at flush()
@@ -231,6 +241,8 @@ class FormTable:
                 self._form_of_features[fkey] = form
                 self.norm.append(features.norm)
                 self.heads.append(features.head)
+                content = (features.norm, features.concepts, sorted(features.head))  # no set order
+                self._form_key.append(_stable_key(repr(content)) << 1 | 1)
                 self.tokens.append(features.tokens)
                 self._affixes.append(_affixes(features.tokens))
                 self.sig.append(self._signature(features.concepts))
@@ -258,7 +270,11 @@ class FormTable:
         for c, w in weights.items():
             if w >= INDEX_MIN:
                 e = CONCEPT_BASE + CONCEPT_BEST * w + CONCEPT_OVERLAP * 2 * w / (mass + w)
-                estimates.append((self._concept_no.setdefault(c, len(self._concept_no)), round(e, 2)))
+                number = self._concept_no.get(c)
+                if number is None:
+                    number = self._concept_no[c] = len(self._concept_no)
+                    self._concept_key.append(_stable_key(c) << 1)
+                estimates.append((number, round(e, 2)))
         self._estimates.append(tuple(estimates))
         return sig
 
@@ -545,8 +561,8 @@ class FormTable:
     def entries(self, form: int, partner_role: int) -> Iterator[tuple[float, int, set[int] | dict[int, int]]]:
         """(score, key, holders) for who may match ``form`` in the partner role, to be ranked.
 
-        String matches carry their exact score (key ``2 * form + 1``); concept entries (key
-        ``2 * concept``) an estimate: the score against a text with only that concept. Entries
+        String matches carry their exact score (odd key, from the form's content); concept entries (key
+        from the concept) an estimate: the score against a text with only that concept. Entries
         whose estimate is far below the threshold (generic qualifiers) are left out.
         """
         by_concept = self.concept_holders[partner_role]
@@ -554,13 +570,13 @@ class FormTable:
         for concept, estimate in self._estimates[self.sig[form]]:
             held = by_concept.get(concept)
             if held and estimate >= floor:
-                yield estimate, 2 * concept, held
+                yield estimate, self._concept_key[concept], held
         rel = self.str_rel.get(self.norm[form])
         if rel:
             form_holders, norm_forms = self.holders[partner_role], self._norm_forms[partner_role]
             for other_norm, score in rel.items():
                 for other in norm_forms.get(other_norm, ()):
-                    yield score, 2 * other + 1, form_holders[other]
+                    yield score, self._form_key[other], form_holders[other]
 
     def ranked_entries(self, form: int, partner_role: int) -> Iterator[tuple[float, int, set[int] | dict[int, int]]]:
         """:meth:`entries` as (-score, key, holders), best first (ties by key), produced lazily:
@@ -572,7 +588,7 @@ class FormTable:
             if estimate >= floor:
                 held = by_concept.get(concept)
                 if held:
-                    concepts.append((-estimate, 2 * concept, held))
+                    concepts.append((-estimate, self._concept_key[concept], held))
         concepts.sort(key=_RANK)
         rel = self.str_rel.get(self.norm[form])
         if not rel:
@@ -588,7 +604,7 @@ class FormTable:
             group = []
             while i < n and items[i][1] == score:
                 for other in norm_forms.get(items[i][0], ()):
-                    group.append((-score, 2 * other + 1, form_holders[other]))
+                    group.append((-score, self._form_key[other], form_holders[other]))
                 i += 1
             group.sort(key=_RANK)
             yield from group

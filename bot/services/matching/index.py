@@ -211,7 +211,7 @@ class MatchIndex:
             forms.sig_concepts,
         )
         seen: dict[int, str] = {}
-        for text in texts:
+        for text in sorted(texts):  # independent of the order the texts were stored in
             form = known(text)
             if form is None:
                 form = form_of(text)
