@@ -69,7 +69,9 @@ def evaluate(
     missed: list[str] = []
     for a in ids:
         found = index.suggest(a, limit)
-        shown[str(a)] = [[s.member, s.score, [[r.need_of, r.need, r.offer_of, r.offer, r.score] for r in s.reasons]] for s in found]
+        shown[str(a)] = [
+            [s.member, s.score, [[r.need_of, r.need, r.offer_of, r.offer, r.score] for r in s.reasons]] for s in found
+        ]
         hit = False
         for s in found:
             if not s.reasons:
@@ -85,7 +87,9 @@ def evaluate(
                 reasons += 1
                 good_reasons += right
                 if not right:
-                    wrong_reasons.append(f"{a}->{s.member} {r.need_of}:{r.need!r} <- {r.offer_of}:{r.offer!r} {r.score}")
+                    wrong_reasons.append(
+                        f"{a}->{s.member} {r.need_of}:{r.need!r} <- {r.offer_of}:{r.offer!r} {r.score}"
+                    )
             if not ok:
                 why = "; ".join(f"{r.need!r} <- {r.offer!r} ({r.score})" for r in s.reasons)
                 wrong.append(f"{a}->{s.member} [{s.score}] {why}")
@@ -93,7 +97,9 @@ def evaluate(
             with_partner += 1
             hits += hit
             if not hit:
-                missed.append(f"{a}: needs {sorted(needs[a])} offers {sorted(offers[a])} got {[s.member for s in found]}")
+                missed.append(
+                    f"{a}: needs {sorted(needs[a])} offers {sorted(offers[a])} got {[s.member for s in found]}"
+                )
     result: dict[str, Any] = {
         "members": len(ids),
         "suggestions_with_reason": suggested,
@@ -121,7 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--set", default=str(DEFAULT_SET), help="labelled community (JSON)")
     parser.add_argument("--limit", type=int, default=3, help="suggestions per member (default 3)")
     parser.add_argument("--errors", action="store_true", help="list wrong suggestions, wrong reasons and misses")
-    parser.add_argument("--dump", action="store_true", help="also every suggestion and a weekly round (to compare runs)")
+    parser.add_argument(
+        "--dump", action="store_true", help="also every suggestion and a weekly round (to compare runs)"
+    )
     args = parser.parse_args(argv)
     result = evaluate(load_set(args.set), args.limit, errors=args.errors, dump=args.dump)
     print(json.dumps(result, ensure_ascii=False, indent=2))

@@ -543,9 +543,10 @@ class Analyzer:
         norm_stems = sorted(
             {p for u, _ in units for p in (u.parts if u.parts and not u.known else (u.whole,))} - self._generic
         )
-        head = frozenset(
-            p for u, h in units if h for p in (u.parts if u.parts and not u.known else (u.whole,))
-        ) - self._open
+        head = (
+            frozenset(p for u, h in units if h for p in (u.parts if u.parts and not u.known else (u.whole,)))
+            - self._open
+        )
         return Features(" ".join(norm_stems), frozenset(norm_stems), self._concepts(units), head)
 
     def _concepts(self, units: list[tuple[_Unit, bool]]) -> tuple[tuple[str, float], ...]:
@@ -605,11 +606,7 @@ class Analyzer:
         roles = self.roles
         longer = [(c, stems) for c, stems in found if len(stems) > 1]
         for (concept, stems), in_head in found.items():
-            if (
-                longer
-                and roles[concept] != LANGUAGE
-                and any(c != concept and stems < other for c, other in longer)
-            ):
+            if longer and roles[concept] != LANGUAGE and any(c != concept and stems < other for c, other in longer):
                 continue  # part of a longer term of another concept
             matched[concept] = matched.get(concept, False) or in_head
         head_topics = {c for c, h in matched.items() if h and roles[c] == TOPIC}

@@ -45,7 +45,7 @@ from bot.services.matching.scoring import (
 )
 
 try:
-    from collections import _count_elements  # C helper behind Counter.update
+    from collections import _count_elements  # type: ignore[attr-defined]  # C helper behind Counter.update
 except ImportError:  # pragma: no cover - other Python implementations
 
     def _count_elements(mapping: dict[int, int], iterable: Iterable[int]) -> None:

@@ -270,7 +270,7 @@ class MatchIndex:
             strings = None if rel is None else rel.keys() & offer_norms
             if need_form in offer_forms:
                 best = forms.text_score(need_form, need_form)
-            elif strings:
+            elif strings and rel is not None:
                 allowed = forms.strings_allowed
                 best = max(
                     [rel[n] for f, _o, _k, n in offer_of.offer_info if n in strings and allowed(need_form, f)],
@@ -344,7 +344,7 @@ class MatchIndex:
             return []
         is_excluded = pair_filter(excluded_pairs)
         want = max(SUGGEST_POOL, 8 * limit)
-        entries = []
+        entries: list[tuple[float, int, set[int] | dict[int, int]]] = []
         for items, partner_role in ((member.needs, OFFER), (member.offers, NEED)):
             for form, _text in items:
                 entries.extend(self.forms.entries(form, partner_role))

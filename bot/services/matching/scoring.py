@@ -106,9 +106,7 @@ class Scorer:
             a, b = b, a
         topics = self.topics
         agreed = [
-            c
-            for c, w in a.items()
-            if c in b and c in topics and min(w, b[c]) >= _IMPLIED and max(w, b[c]) >= _HEAD
+            c for c, w in a.items() if c in b and c in topics and min(w, b[c]) >= _IMPLIED and max(w, b[c]) >= _HEAD
         ]
         if not agreed or self.vetoed(a, b):
             return []
@@ -118,9 +116,10 @@ class Scorer:
         agreed = [
             c
             for c in agreed
-            if c not in children or children[c].isdisjoint(a) or children[c].isdisjoint(b) or not (
-                children[c].intersection(a).isdisjoint(b)
-            )
+            if c not in children
+            or children[c].isdisjoint(a)
+            or children[c].isdisjoint(b)
+            or not (children[c].intersection(a).isdisjoint(b))
         ]
         if not agreed:
             return []
