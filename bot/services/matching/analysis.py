@@ -269,7 +269,8 @@ HEAD_OPEN = GENERIC_WORDS | frozenset(
 )
 HEAD_WEIGHT = 1.0  # a topic in the head: what is asked or offered
 IMPLIED_WEIGHT = 0.6  # a broader concept of a head topic
-MODIFIER_WEIGHT = 0.3  # a topic among the modifiers, or a context concept: ranks only
+MODIFIER_WEIGHT = 0.3  # a topic among the modifiers: ranks only
+CONTEXT_WEIGHT = 0.2  # a context concept (audience, place, occasion, organisation form): ranks only, less
 MARKER_WEIGHT = 0.2  # languages and the service marker: never make a match, only veto one
 _LINKERS = ("", "s", "e", "en")  # Dutch linking sounds: beleid-s-advies, fondsen-werving
 CACHE_LIMIT = 400_000  # token and unit-set entries kept before the analysis caches are reset
@@ -620,7 +621,7 @@ class Analyzer:
                 top = (in_head or not named) and concept not in yielding
                 level = HEAD_WEIGHT if top else MODIFIER_WEIGHT
             elif role == CONTEXT:
-                level = MODIFIER_WEIGHT
+                level = CONTEXT_WEIGHT
             elif role == SERVICE:
                 if not in_head:
                     continue  # "a space to hold workshops" is about a space

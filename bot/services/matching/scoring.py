@@ -4,7 +4,8 @@ A reason needs the *heads* of the two texts to agree: what is asked and what is 
 ``analysis``: "EHBO op evenementen" is first aid, the events are only the occasion). Two signals:
 
 * concept match: the texts share a topic that is in the head of one and in the head (or implied
-  by the head) of the other. Two siblings do not match through their parent. The score is
+  by the head) of the other. Two siblings do not match through their parent, unless the parent is
+  a family whose members stand in for each other (rooms). The score is
   ``CONCEPT_BASE + CONCEPT_BEST * best + CONCEPT_OVERLAP * dice``: 85 or more when both heads
   name the topic, 75 or more when one names it and the other a narrower one; shared modifiers
   (audience, place, occasion) raise the overlap, so they rank but never make a match. Vetoes:
@@ -84,6 +85,7 @@ class Scorer:
         self.services = frozenset(g.id for g in groups if g.role == SERVICE)
         self.teaching = frozenset(g.id for g in groups if g.role == SERVICE and g.learning)
         self.learning = frozenset(g.id for g in groups if g.role == TOPIC and g.learning)
+        self.families = frozenset(g.id for g in groups if g.family)
         children: dict[str, set[str]] = {}
         for g in groups:
             for wider in g.broader:
@@ -104,9 +106,11 @@ class Scorer:
         """The topics on which two heads agree (empty when a veto applies)."""
         if len(a) > len(b):
             a, b = b, a
-        topics = self.topics
+        topics, families = self.topics, self.families
         agreed = [
-            c for c, w in a.items() if c in b and c in topics and min(w, b[c]) >= _IMPLIED and max(w, b[c]) >= _HEAD
+            c
+            for c, w in a.items()
+            if c in b and c in topics and min(w, b[c]) >= _IMPLIED and (max(w, b[c]) >= _HEAD or c in families)
         ]
         if not agreed or self.vetoed(a, b):
             return []

@@ -38,7 +38,9 @@ class ConceptGroup:
     itself learning (digital skills, a language), where lessons and help both fit; for other topics
     lessons do not answer the service itself (a first-aid course is no first aider at an event).
     ``yields`` marks a topic that says who rather than what ("vrijwilligers", "coaching"): it steps
-    back to a modifier when the head names another topic. ``weight`` < 1 lowers a concept further;
+    back to a modifier when the head names another topic. ``family`` marks a wider concept whose
+    narrower ones can stand in for each other (a meeting room for a workspace): they match as a
+    possible match, where siblings otherwise do not. ``weight`` < 1 lowers a concept further;
     ``broader`` names wider concepts, implied at a lower weight (they rank, and match a text naming
     the wider concept itself, but two siblings do not match through their parent)."""
 
@@ -51,6 +53,7 @@ class ConceptGroup:
     learning: bool = False
     yields: bool = False
     served_as: str | None = None
+    family: bool = False
 
     def __post_init__(self) -> None:
         if not self.id or not self.terms:
@@ -118,6 +121,7 @@ class Vocabulary:
                     old.learning,
                     old.yields,
                     old.served_as,
+                    old.family,
                 )
         return Vocabulary(tuple(groups.values()), self.words)
 
@@ -145,6 +149,7 @@ def parse_vocabulary(document: Mapping[str, object]) -> Vocabulary:
             learning=bool(g.get("learning", False)),
             yields=bool(g.get("yields", False)),
             served_as=str(g["served_as"]) if g.get("served_as") else None,
+            family=bool(g.get("family", False)),
         )
         for g in raw_groups
     )
