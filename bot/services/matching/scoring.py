@@ -121,6 +121,7 @@ class Scorer:
             c
             for c in agreed
             if c not in children
+            or c in families
             or children[c].isdisjoint(a)
             or children[c].isdisjoint(b)
             or not (children[c].intersection(a).isdisjoint(b))
