@@ -15,7 +15,7 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.services.matching.vocabulary import CONTEXT, LANGUAGE, SERVICE, TOPIC, Vocabulary
+from bot.services.matching.vocabulary import CONTEXT, LANGUAGE, SERVICE, SPECIFIC, TOPIC, Vocabulary
 from bot.text import fold
 
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -122,6 +122,10 @@ STOPWORDS = QUALIFIER_PREPOSITIONS | frozenset(
         "willen",
         "zoek",
         "zoeken",
+        "werken",
+        "werkt",
+        "werkte",
+        "werkten",
         "zoekt",
         "gezocht",
         "nodig",
@@ -505,12 +509,15 @@ class Analyzer:
         head = 1
         named = False  # the head names something (more than "hulp", "iemand", "contact", ...)
         units = self._units
-        for token in _TOKEN.findall(fast_fold(text)):
+        found_tokens = _TOKEN.findall(fast_fold(text))
+        last = len(found_tokens) - 1
+        for i, token in enumerate(found_tokens):
             uid = token_ids.get(token)
             if uid is None:
                 uid = self._token_id(token)
             if uid < 0:
-                if uid == _QUALIFIER and named:
+                # "op te slaan", "aan te vragen": a verb particle, not a preposition.
+                if uid == _QUALIFIER and named and (i == last or found_tokens[i + 1] != "te"):
                     head = 0
                 continue
             if head and not named and units[uid].whole not in self._open:
@@ -611,7 +618,12 @@ class Analyzer:
                 continue  # part of a longer term of another concept
             matched[concept] = matched.get(concept, False) or in_head
         head_topics = {c for c, h in matched.items() if h and roles[c] == TOPIC}
-        named = bool(head_topics)
+        # A head without a topic lets the modifiers' topics stand in ("bezoekjes aan eenzame
+        # ouderen"), unless it holds words the vocabulary does not know: then what is asked is
+        # unknown, and the modifiers must not pretend to be it ("microfoon voor een barbecue").
+        named = bool(head_topics) or any(
+            h and not u.known and u.whole.isalpha() and u.whole not in self._open for u, h in units
+        )
         # "vrijwilligers", "coaching": who, not what, when the head names something else too.
         yielding = self.yields if head_topics - self.yields else frozenset()
         weights: dict[str, float] = {}

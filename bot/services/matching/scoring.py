@@ -29,7 +29,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from bot.services.matching.analysis import HEAD_WEIGHT, IMPLIED_WEIGHT, Analyzer, Features
-from bot.services.matching.vocabulary import LANGUAGE, SERVICE, TOPIC, Vocabulary, load_vocabulary
+from bot.services.matching.vocabulary import LANGUAGE, SERVICE, SPECIFIC, TOPIC, Vocabulary, load_vocabulary
 
 DEFAULT_THRESHOLD = 70.0
 STRONG_THRESHOLD = 85.0
@@ -81,7 +81,8 @@ class Scorer:
         groups = self.vocabulary.groups
         self.topics = frozenset(g.id for g in groups if g.role == TOPIC)
         self.objects = frozenset(g.id for g in groups if g.object)
-        self.languages = frozenset(g.id for g in groups if g.role == LANGUAGE)
+        # Languages and other specifics (school subjects): two texts that both name some must share one.
+        self.languages = frozenset(g.id for g in groups if g.role in (LANGUAGE, SPECIFIC))
         self.services = frozenset(g.id for g in groups if g.role == SERVICE)
         self.teaching = frozenset(g.id for g in groups if g.role == SERVICE and g.learning)
         self.learning = frozenset(g.id for g in groups if g.role == TOPIC and g.learning)
@@ -95,7 +96,7 @@ class Scorer:
     # -- concepts ------------------------------------------------------------------------------
 
     def vetoed(self, a: Mapping[str, float], b: Mapping[str, float]) -> bool:
-        """Different languages named on both sides."""
+        """Different languages (or school subjects) named on both sides."""
         la = self.languages.intersection(a)
         if not la:
             return False

@@ -25,8 +25,9 @@ _SLUG = re.compile(r"[^a-z0-9]+")
 TOPIC = "topic"  # what is asked or offered: the only role that can make a reason
 CONTEXT = "context"  # for whom, where, when, for which occasion, by which kind of organisation: ranks only
 LANGUAGE = "language"  # a language: two texts that both name languages must share one
+SPECIFIC = "specific"  # another specific (a school subject): like languages, they must agree
 SERVICE = "service"  # marks teaching, help or advice *about* something, as opposed to the thing itself
-ROLES = (TOPIC, CONTEXT, LANGUAGE, SERVICE)
+ROLES = (TOPIC, CONTEXT, LANGUAGE, SPECIFIC, SERVICE)
 
 
 @dataclass(frozen=True, slots=True)
