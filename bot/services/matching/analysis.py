@@ -279,6 +279,7 @@ MARKER_WEIGHT = 0.2  # languages and the service marker: never make a match, onl
 _LINKERS = ("", "s", "e", "en")  # Dutch linking sounds: beleid-s-advies, fondsen-werving
 CACHE_LIMIT = 400_000  # token and unit-set entries kept before the analysis caches are reset
 _STOP, _QUALIFIER = -1, -2  # token ids of stop words and of qualifier prepositions
+_FACETS = (LANGUAGE, SPECIFIC)  # never swallowed by a longer term: "Engels" in "vertaling naar het Engels"
 
 
 @lru_cache(maxsize=65536)
@@ -614,7 +615,7 @@ class Analyzer:
         roles = self.roles
         longer = [(c, stems) for c, stems in found if len(stems) > 1]
         for (concept, stems), in_head in found.items():
-            if longer and roles[concept] != LANGUAGE and any(c != concept and stems < other for c, other in longer):
+            if longer and roles[concept] not in _FACETS and any(c != concept and stems < other for c, other in longer):
                 continue  # part of a longer term of another concept
             matched[concept] = matched.get(concept, False) or in_head
         head_topics = {c for c, h in matched.items() if h and roles[c] == TOPIC}
