@@ -1,9 +1,15 @@
 """Text analysis: short Dutch/English offers and needs become comparable features.
 
 Pipeline per text: fold (case, accents) → tokens → drop stop words → per token: light stemming,
-Dutch compound splitting against known words, typo correction against known words → concept
-mapping against the vocabulary. The result, :class:`Features`, holds a normalized string (sorted
-unique stems, for rapidfuzz) and the concept ids with a weight each.
+Dutch compound splitting against known words, typo correction against known words → the *head*
+(what is asked or offered: the words before the first preposition that starts a modifier, once
+the head names something; "hulp bij", "iemand om", "contact met" leave it open) and the
+*modifiers* (for whom, where, when, for which occasion) → concept mapping against the vocabulary,
+weighted by role and position (see ``_concepts``). The result, :class:`Features`, holds a
+normalized string (sorted unique stems, for rapidfuzz), the head's stems, and the concept ids
+with a weight each: topics in the head 1.0, their broader concepts 0.6, topics among the
+modifiers 0.3, context concepts 0.2, languages and service markers 0.2 (see ``scoring`` for how
+they are compared).
 """
 
 from __future__ import annotations
