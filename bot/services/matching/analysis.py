@@ -637,8 +637,12 @@ class Analyzer:
         for concept, in_head in sorted(matched.items()):
             role = roles[concept]
             if role == TOPIC:
-                top = (in_head or not named) and concept not in yielding
-                level = HEAD_WEIGHT if top else MODIFIER_WEIGHT
+                if concept in yielding and in_head:
+                    # "vrijwilligers voor de voedselbank": still volunteers, as a plain offer of
+                    # volunteers sees it (a possible match), but no longer what the head is about.
+                    level = IMPLIED_WEIGHT
+                else:
+                    level = HEAD_WEIGHT if in_head or not named else MODIFIER_WEIGHT
             elif role == CONTEXT:
                 level = CONTEXT_WEIGHT
             elif role == SERVICE:

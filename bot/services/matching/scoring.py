@@ -157,9 +157,16 @@ class Scorer:
         concepts do not say the two texts are about different things."""
         if not heads_meet(head_a, head_b) or self.vetoed(a, b):
             return False
-        strong_a = any(w >= _HEAD and c in self.topics for c, w in a.items())
-        strong_b = any(w >= _HEAD and c in self.topics for c, w in b.items())
-        return not (strong_a and strong_b) or bool(self.agreeing(a, b))
+        topics_a = [c for c, w in a.items() if w >= _HEAD and c in self.topics]
+        topics_b = [c for c, w in b.items() if w >= _HEAD and c in self.topics]
+        if topics_a and topics_b:
+            return bool(self.agreeing(a, b))
+        # One side understood, the other only as lessons ("Arabische les" for "tolk Arabisch").
+        known = topics_a or topics_b
+        if known and self.learning.isdisjoint(known):
+            teaching = self.teaching
+            return teaching.isdisjoint(a) == teaching.isdisjoint(b)
+        return True
 
     # -- texts ---------------------------------------------------------------------------------
 
