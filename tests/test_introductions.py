@@ -84,6 +84,9 @@ async def test_match_shows_a_fitting_member_with_a_reason(world):
     assert embed.title == "Members you could meet"
     assert [f.name for f in embed.fields] == ["1. Bram Janssen"]
     assert "You need “subsidieaanvraag schrijven”: Bram Janssen offers “subsidies aanvragen”." in embed.fields[0].value
+    # A label a member can read, not a raw number.
+    first_line = embed.fields[0].value.splitlines()[0]
+    assert first_line.endswith((" · strong match", " · possible match")) and "/100" not in embed.fields[0].value
     labels = [c["label"] for row in message.components for c in row["components"]]
     assert labels == ["Introduce us (1)"]
 

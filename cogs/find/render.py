@@ -9,7 +9,7 @@ import discord
 from bot.i18n import t
 from bot.services.find import Found
 from bot.ui import EMBED_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, clip, fit_lines, more_line, safe
-from cogs.introductions.render import reason_lines, who_line
+from cogs.introductions.render import reason_lines, strength_label, who_line
 
 
 def find_embed(
@@ -35,7 +35,10 @@ def find_embed(
         names = {member.user_id: member.name, reader: reader_name}
         name = clip(f"{number}. {safe(member.name)}", FIELD_NAME_MAX)
         who = who_line(locale, member.name, member.sector, member.organisation)
-        lines = [f"{who} · {member.score:.0f}/100", *reason_lines(locale, member.reasons, reader, names)]
+        lines = [
+            f"{who} · {strength_label(locale, member.score)}",
+            *reason_lines(locale, member.reasons, reader, names),
+        ]
         if member.recent:
             lines.append(t(locale, "find.recent"))
         value = fit_lines(lines, min(FIELD_VALUE_MAX, share - len(name)), more=more_line(locale))

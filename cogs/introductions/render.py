@@ -9,12 +9,18 @@ import discord
 
 from bot.i18n import t
 from bot.services.intros import IntroOverview
+from bot.services.matching.scoring import strength
 from bot.services.matchmaking import Suggestion
 from bot.ui import CONTENT_MAX, EMBED_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, clip, fit_lines, more_line, safe
 
 MAX_REASONS_SHOWN = 3
 
 Reasons = Sequence[Mapping[str, Any]]
+
+
+def strength_label(locale: str, score: float) -> str:
+    """What a member reads instead of a raw score: "strong match" or "possible match"."""
+    return t(locale, f"match.strength.{strength(score)}")
 
 
 def reason_line(locale: str, reason: Mapping[str, Any], reader: int, names: Mapping[int, str]) -> str:
@@ -106,7 +112,10 @@ def match_embed(locale: str, suggestions: Sequence[Suggestion], reader: int, rea
         names = {suggestion.user_id: suggestion.name, reader: reader_name}
         name = clip(f"{number}. {safe(suggestion.name)}", FIELD_NAME_MAX)
         who = who_line(locale, suggestion.name, suggestion.sector, suggestion.organisation)
-        lines = [f"{who} · {suggestion.score:.0f}/100", *reason_lines(locale, suggestion.reasons, reader, names)]
+        lines = [
+            f"{who} · {strength_label(locale, suggestion.score)}",
+            *reason_lines(locale, suggestion.reasons, reader, names),
+        ]
         value = fit_lines(lines, min(FIELD_VALUE_MAX, share - len(name)), more=more_line(locale))
         embed.add_field(name=name, value=value, inline=False)
     return embed
