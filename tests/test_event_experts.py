@@ -213,15 +213,21 @@ async def test_members_book_one_slot_each(world):
     assert shown.ephemeral
     options = menu(shown)
     assert [o["label"] for o in options] == [
-        "03-12-2026 19:30–20:00",
-        "03-12-2026 20:00–20:30",
-        "03-12-2026 20:30–21:00",
+        "03-12-2026 19:30–20:00 (Europe/Amsterdam)",
+        "03-12-2026 20:00–20:30 (Europe/Amsterdam)",
+        "03-12-2026 20:30–21:00 (Europe/Amsterdam)",
     ]
     booked = await carol.select(shown.response, [options[0]["value"]])
-    assert booked.response.content == "Booked: <t:1796322600:F>, for **Vraag het de expert: geld voor je buurtidee**."
+    assert booked.response.content == (
+        "Booked: <t:1796322600:F>, for **Vraag het de expert: geld voor je buurtidee**. "
+        "I'll remind you by DM half an hour before."
+    )
 
     other = await dirk.click(posted, label="Boek een tijdslot")
-    assert [o["label"] for o in menu(other)] == ["03-12-2026 20:00–20:30", "03-12-2026 20:30–21:00"]
+    assert [o["label"] for o in menu(other)] == [
+        "03-12-2026 20:00–20:30 (Europe/Amsterdam)",
+        "03-12-2026 20:30–21:00 (Europe/Amsterdam)",
+    ]
     await dirk.select(other.response, [menu(other)[0]["value"]])
     posted = next(m for m in w.channel.history() if m.id == event.announcement_message_id)
     slots = {f.name: f.value for f in posted.embeds[0].fields}["Tijdsloten"]

@@ -98,12 +98,23 @@ async def ensure_member(
     return member
 
 
-async def remember_locale(session: AsyncSession, guild_id: int, user_id: int, locale: str) -> None:
-    """Keep the language of an existing member's last interaction (never creates a member)."""
+async def remember_locale(
+    session: AsyncSession, guild_id: int, user_id: int, locale: str, *, name: str | None = None
+) -> None:
+    """Keep the language of the member's last interaction.
+
+    Without ``name`` only an existing member's row is updated. With ``name`` (for interactions
+    that may lead to a DM later, e.g. an answer to an event) a member without a row gets a bare
+    one (name and language only, no profile fields, not joined), so that DM is in their language.
+    """
     member = (
         await session.execute(select(Member).where(Member.guild_id == guild_id, Member.user_id == user_id))
     ).scalar_one_or_none()
-    if member is not None and member.locale != locale:
+    if member is None:
+        if name is not None:
+            await ensure_member(session, guild_id, user_id, name=name, locale=locale)
+        return
+    if member.locale != locale:
         member.locale = locale
 
 

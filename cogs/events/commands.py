@@ -75,6 +75,28 @@ class EventsCog(commands.Cog, name="Events"):
         """The challenges feature linked or changed a challenge of this event: show it."""
         await refresh_announcement(self.bot, event_id)
 
+    @commands.Cog.listener()
+    async def on_scheduled_event_user_add(self, native: discord.ScheduledEvent, user: discord.User) -> None:
+        """ "Interested" on the native Discord event counts as Maybe (with its reminders by DM)."""
+        await self._native_interest(native, user, interested=True)
+
+    @commands.Cog.listener()
+    async def on_scheduled_event_user_remove(self, native: discord.ScheduledEvent, user: discord.User) -> None:
+        await self._native_interest(native, user, interested=False)
+
+    async def _native_interest(self, native: discord.ScheduledEvent, user: discord.User, *, interested: bool) -> None:
+        if user.bot:
+            return
+        try:
+            async with self.bot.db.session() as session:
+                event_id = await rsvps.native_interest(
+                    session, native.guild_id, native.id, user.id, interested=interested, now=self.bot.clock()
+                )
+            if event_id is not None:
+                await refresh_announcement(self.bot, event_id)
+        except Exception:
+            log.exception("interest of %s in native event %s was not counted", user.id, native.id)
+
     async def _zone(self, guild_id: int) -> ZoneInfo:
         async with self.bot.db.session() as session:
             return guilds.zone(await guilds.get_settings(session, guild_id), self.bot.settings.timezone)

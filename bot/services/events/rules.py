@@ -24,12 +24,18 @@ REMINDERS_MAX = 5
 REMINDER_MIN = timedelta(minutes=5)
 REMINDER_MAX = timedelta(days=30)
 QUESTIONS_LEAD = timedelta(hours=1)
+# A member who booked a slot of an expert session is reminded this long before it.
+SLOT_LEAD = timedelta(minutes=30)
+# Events that ended up to this long ago still get their announcement marked as over.
+OVER_LOOK_BACK = timedelta(days=30)
 AGENDA_SPAN = timedelta(days=14)
 # Events that started less than this long ago still get their missed notices recorded (as skipped).
 LOOK_BACK = timedelta(days=1)
 
 ANNOUNCE = "announce"
 QUESTIONS = "questions"
+OVER = "over"
+SLOT_PREFIX = "slot_"
 REMIND_PREFIX = "remind_"
 
 _TOPIC_SPLIT = re.compile(r"[|,;\n]")
