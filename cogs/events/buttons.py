@@ -413,6 +413,10 @@ class SlotSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"even
         at = None if value == RELEASE else datetime.fromtimestamp(int(value), UTC)
         locale = locale_of(interaction)
         async with bot.db.session() as session:
+            # A booked slot is reminded by DM: in the language of this interaction.
+            await profiles.remember_locale(
+                session, interaction.guild_id, interaction.user.id, locale, name=interaction.user.display_name
+            )
             title = (await records.get_event(session, interaction.guild_id, self.event_id)).title
             if at is None:
                 await experts.release(session, interaction.guild_id, self.event_id, interaction.user.id)
@@ -565,7 +569,6 @@ async def save_question(interaction: discord.Interaction[Bot], event_id: int, te
 async def create_event(interaction: discord.Interaction[Bot], draft: records.Draft, text: str) -> None:
     """The description form was submitted: create the native event, the row and the announcement."""
     bot = interaction.client
-    locale = locale_of(interaction)
     ensure_moderator(interaction)
     description = rules.clean_description(text)
     await interaction.response.defer(ephemeral=True, thinking=True)
@@ -594,19 +597,34 @@ async def create_event(interaction: discord.Interaction[Bot], draft: records.Dra
         store,
         lambda created: native.delete_native(created, reason=audit(interaction, "create (undone)")),
     )
-    await refresh_announcement(bot, event_id)
+    async with already_stored(interaction):
+        await refresh_announcement(bot, event_id)
+        await _report_created(interaction, draft, event_id, channel_id)
+
+
+async def _report_created(
+    interaction: discord.Interaction[Bot], draft: records.Draft, event_id: int, channel_id: int
+) -> None:
+    """Tell the chosen experts, and the moderator what was made and which experts fit the session.
+
+    The chosen experts are shown among the suggestions, marked as invited; Invite buttons are for
+    the others.
+    """
+    bot = interaction.client
+    locale = locale_of(interaction)
+    chosen = set(draft.expert_ids)
     async with bot.db.session() as session:
         event = await records.get_event(session, draft.guild_id, event_id)
         fits = (
-            await experts.fitting(
-                session, draft.guild_id, draft.topics, exclude=set(draft.expert_ids), limit=SUGGESTIONS
-            )
+            await experts.fitting(session, draft.guild_id, draft.topics, limit=SUGGESTIONS + len(chosen))
             if draft.kind == EventKind.EXPERT_SESSION
             else []
         )
         invited = [(u, await profiles.get_member(session, draft.guild_id, u)) for u in draft.expert_ids]
         invited_as = [(u, m.name if m else str(u), m.locale if m else None) for u, m in invited]
         session.expunge(event)
+    others = [f for f in fits if f.user_id not in chosen][:SUGGESTIONS]
+    shown = [f for f in fits if f.user_id in chosen or f in others]
     lines = [
         t(
             locale,
@@ -623,20 +641,19 @@ async def create_event(interaction: discord.Interaction[Bot], draft: records.Dra
             t(locale, "event.invited" if reached else "event.invited_no_dm", name=safe(name), title=safe(event.title))
         )
     if draft.kind == EventKind.EXPERT_SESSION:
-        lines.append(t(locale, "event.suggestions" if fits else "event.no_suggestions"))
-        for fit in fits:
+        lines.append(t(locale, "event.suggestions" if shown else "event.no_suggestions"))
+        for fit in shown:
             assert fit.best is not None
-            lines.append(
-                t(
-                    locale,
-                    "event.suggestion_line",
-                    name=safe(fit.name),
-                    topics=safe(", ".join(fit.topics)),
-                    wanted=safe(fit.best[1]),
-                    score=f"{fit.score:.0f}",
-                )
+            line = t(
+                locale,
+                "event.suggestion_line",
+                name=safe(fit.name),
+                topics=safe(", ".join(fit.topics)),
+                wanted=safe(fit.best[1]),
+                score=f"{fit.score:.0f}",
             )
-    view = invite_view(event_id, [(f.user_id, f.name) for f in fits], locale) if fits else discord.utils.MISSING
+            lines.append(f"{line} {t(locale, 'event.suggestion_invited')}" if fit.user_id in chosen else line)
+    view = invite_view(event_id, [(f.user_id, f.name) for f in others], locale) if others else discord.utils.MISSING
     await interaction.followup.send(
         "\n".join(lines)[: render.MESSAGE_MAX], ephemeral=True, allowed_mentions=NO_PINGS, view=view
     )
@@ -681,10 +698,16 @@ async def apply_edit(
         except UserError:
             log.exception("could not restore native event %s", native_id)
 
-    async def store(session: AsyncSession, _: None) -> tuple[int, ...]:
-        return await rsvps.apply_edit(session, guild_id, edit, now=now, tz=tz)
+    async def store(session: AsyncSession, _: None) -> tuple[tuple[int, ...], list[tuple[int, str, str | None]]]:
+        promoted = await rsvps.apply_edit(session, guild_id, edit, now=now, tz=tz)
+        added = []
+        for user_id in edit.expert_ids:
+            if await experts.add_to_session(session, guild_id, edit.event_id, user_id, now):
+                member = await profiles.get_member(session, guild_id, user_id)
+                added.append((user_id, member.name if member else str(user_id), member.locale if member else None))
+        return promoted, added
 
-    promoted = await messaging.post_then_store(
+    promoted, added = await messaging.post_then_store(
         bot.db,
         lambda: native.edit_native(bot, guild_id, native_id, new, reason=audit(interaction, "edit")),
         store,
@@ -703,7 +726,12 @@ async def apply_edit(
                 reply = t(locale, "event.edited", title=safe(event.title), link=render.link(event))
             else:
                 reply = t(locale, "event.edited_told", title=safe(event.title), count=told, link=render.link(event))
-        await send_ephemeral(interaction, reply)
+        lines = [reply]
+        for user_id, name, member_locale in added:
+            reached = await tell_expert(bot, edit.event_id, user_id, member_locale)
+            key = "event.invited" if reached else "event.invited_no_dm"
+            lines.append(t(locale, key, name=safe(name), title=safe(event.title)))
+        await send_ephemeral(interaction, "\n".join(lines)[: render.MESSAGE_MAX])
 
 
 async def _tell_change(bot: Bot, guild_id: int, event_id: int) -> int:

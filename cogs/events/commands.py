@@ -168,6 +168,7 @@ class EventsCog(commands.Cog, name="Events"):
         capacity=_("New maximum number of participants"),
         topics=_("New topics, separated by commas"),
         description=_("Also change the description (opens a form)"),
+        expert=_("Expert sessions: add an expert who takes part"),
     )
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(is_moderator)
@@ -183,6 +184,7 @@ class EventsCog(commands.Cog, name="Events"):
         capacity: Capacity | None = None,
         topics: str | None = None,
         description: bool = False,
+        expert: discord.Member | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         now = self.bot.clock()
@@ -198,6 +200,7 @@ class EventsCog(commands.Cog, name="Events"):
                 channel_id=channel.id if channel else None,
                 capacity=capacity,
                 topics=topics,
+                expert_ids=[expert.id] if expert else None,
                 tz=guilds.zone(settings, self.bot.settings.timezone),
                 now=now,
             )

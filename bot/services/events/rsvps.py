@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -208,6 +208,7 @@ class Edit:
     capacity: int | None = None
     topics: list[str] | None = None
     description: str | None = None
+    expert_ids: list[int] = field(default_factory=list)  # experts to add to the session
 
     @property
     def time_changed(self) -> bool:
@@ -222,6 +223,7 @@ class Edit:
             or self.capacity
             or self.topics is not None
             or self.description is not None
+            or self.expert_ids
         )
 
 
@@ -243,6 +245,7 @@ def validate_edit(
     capacity: int | None,
     topics: str | None,
     description: str | None = None,
+    expert_ids: list[int] | None = None,
     tz: ZoneInfo,
     now: datetime,
 ) -> Edit:
@@ -272,6 +275,10 @@ def validate_edit(
             raise UserError("event.topics_missing")
     if description is not None:
         edit.description = clean_description(description)
+    if expert_ids:
+        if event.kind != EventKind.EXPERT_SESSION:
+            raise UserError("event.session_only")
+        edit.expert_ids = list(dict.fromkeys(expert_ids))
     return edit
 
 
