@@ -180,7 +180,8 @@ async def test_event_edit_adds_an_expert(world):
     await create_session(w)
     event = await the_event(w.env)
     edited = await w.officer.slash(w.general, "event edit", event=event.id, expert=w.people["bram"])
-    assert edited.response.content.splitlines()[1] == f"Bram Janssen is an expert of **{TITLE}** now; I told them by DM."
+    told = edited.response.content.splitlines()[1]
+    assert told == f"Bram Janssen is an expert of **{TITLE}** now; I told them by DM."
     assert dms(w.people["bram"])[-1].startswith(f"You are invited as an expert for **{TITLE}**")
     fields = {f.name: f.value for f in (await announcement(w)).embeds[0].fields}
     assert fields["Experts"] == w.people["bram"].mention
