@@ -129,9 +129,9 @@ async def test_the_questions_dm_lists_who_holds_which_slot(world, clock):
     await carol.slash(w.general, "ask", event=event.id, question="Welke fondsen steunen buurtmoestuinen?")
     clock.now = START - timedelta(hours=1)
     await tick(w.env)
-    [listing] = [c for c in dms(w.people["anouk"]) if c.startswith("Questions for")]
+    [listing] = [c for c in dms(w.people["anouk"]) if c.startswith("1 question for")]
     assert listing.splitlines() == [
-        f"Questions for **{TITLE}** (<t:1796322600:F>), 1 in all:",
+        f"1 question for **{TITLE}** (<t:1796322600:F>):",
         f"1. Welke fondsen steunen buurtmoestuinen? ({carol.mention})",
         "2 slots are booked:",
         f"• <t:1796322600:t>–<t:1796324400:t>: {carol.mention}",

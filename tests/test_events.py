@@ -102,7 +102,7 @@ async def test_create_makes_a_native_event_and_posts_the_announcement(world):
     embed = posted.embeds[0]
     assert embed.title == "Hack de Stad" and embed.description == DESCRIPTION
     assert fields(posted)["Wanneer"] == "<t:1796322600:F> – <t:1796333400:t>\n(<t:1796322600:R>)"
-    assert fields(posted)["Gaan"] == "0 van 30"
+    assert fields(posted)["Gaan"] == "0 van 30 plekken"
     assert labels(posted) == ["Ik ga", "Misschien", "Kan niet"]
     assert event.announcement_channel_id == w.channel.id
     async with w.env.bot.db.session() as session:
@@ -155,7 +155,7 @@ async def test_capacity_waitlist_and_promotion_when_a_place_frees_up(world):
     third = await w.carol.click(await announcement(w), label="Ik ga")
     assert "(number 2)" in third.response.content
     shown = fields(await announcement(w))
-    assert (shown["Gaan"], shown["Wachtlijst"]) == ("1 van 1", "2")
+    assert (shown["Gaan"], shown["Wachtlijst"]) == ("1 van 1 plek", "2")
 
     # Carol's DMs are closed: she is mentioned in the events channel instead, and only she.
     dm = w.env.backend.get_dm_channel(w.carol.id)
@@ -181,7 +181,7 @@ async def test_capacity_waitlist_and_promotion_when_a_place_frees_up(world):
         map(int, request.json["allowed_mentions"]["users"])
     ) == [w.carol.id]
     shown = fields(await announcement(w))
-    assert shown["Gaan"] == "1 van 1" and "Wachtlijst" not in shown
+    assert shown["Gaan"] == "1 van 1 plek" and "Wachtlijst" not in shown
 
 
 async def test_buttons_keep_working_after_a_restart(world, settings, clock):
@@ -194,7 +194,9 @@ async def test_buttons_keep_working_after_a_restart(world, settings, clock):
     form = await w.bram.click(old, label="Stel een vraag")
     assert form.modal is not None
     saved = await w.bram.submit_modal(form, {"text": "Welke subsidies zijn er voor buurtinitiatieven?"})
-    assert saved.response.content.startswith("Your question for **Vraag het de subsidie-expert** is saved (1/3).")
+    assert saved.response.content.startswith(
+        "Your question to the experts of **Vraag het de subsidie-expert** is saved (question 1 of 3)."
+    )
     assert fields(await announcement(w))["Gaan"] == "1"
 
 
@@ -247,7 +249,7 @@ async def test_edit_updates_the_native_event_and_the_announcement(world):
     assert (native.name, native.scheduled_start_time) == ("Hack de Wijk", "2026-12-04T09:00:00+00:00")
     assert native.scheduled_end_time == "2026-12-04T12:00:00+00:00"  # the duration stays 3 hours
     posted = await announcement(w)
-    assert posted.embeds[0].title == "Hack de Wijk" and fields(posted)["Gaan"] == "1 van 10"
+    assert posted.embeds[0].title == "Hack de Wijk" and fields(posted)["Gaan"] == "1 van 10 plekken"
     # In the language of her last interaction (her click), not the server's.
     assert w.anouk.user.dm_channel.last_message.content.startswith(
         "**Hack de Wijk** has changed. When: <t:1796374800:F>"
@@ -282,8 +284,9 @@ async def test_cancel_tells_going_and_maybe_and_updates_everything(world):
     await dirk.click(await announcement(w), label="Kan niet")
     [event] = await rows(w)
     done = await w.officer.slash(w.general, "event cancel", event=event.id, reason="De zaal is niet beschikbaar")
-    assert done.response.content.startswith("Cancelled **Hack de Stad**. Of the 3 members who said Going or Maybe")
-    assert "3 were told by DM" in done.response.content
+    assert done.response.content.startswith(
+        "Cancelled **Hack de Stad**. DM sent to 3 of the 3 members who said Going or Maybe (or were waiting);"
+    )
     for member in (w.anouk, w.bram, w.carol):
         assert member.user.dm_channel.last_message.content == (
             "**Hack de Stad** (<t:1796322600:F>) is cancelled. Reason: De zaal is niet beschikbaar"
@@ -417,8 +420,8 @@ async def test_a_changed_challenge_shows_on_the_announcement(world):
     await w.env.settle()
     assert w.env.errors == []
     shown = fields(await announcement(w))
-    assert shown["Challenges"].startswith("• #") and shown["Challenges"].endswith(" Eenzaamheid onder ouderen")
-    assert "Afgesloten" not in shown["Challenges"]
+    assert shown["Uitdagingen"].startswith("• #") and shown["Uitdagingen"].endswith(" Eenzaamheid onder ouderen")
+    assert "Afgesloten" not in shown["Uitdagingen"]
     assert len([m for m in w.channel.history() if m.embeds]) == 1  # edited in place, not posted again
 
 

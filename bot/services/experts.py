@@ -166,7 +166,7 @@ async def ask(session: AsyncSession, guild_id: int, event_id: int, user_id: int,
         or 0
     )
     if asked >= QUESTIONS_PER_MEMBER:
-        raise UserError("question.limit", max=QUESTIONS_PER_MEMBER)
+        raise UserError("question.limit", count=QUESTIONS_PER_MEMBER)
     session.add(EventQuestion(event_id=event_id, user_id=user_id, text=question))
     await session.flush()
     return asked + 1

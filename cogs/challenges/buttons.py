@@ -24,6 +24,7 @@ import discord
 from bot.errors import UserError
 from bot.i18n import t
 from bot.messaging import fetch_channel, pings, post_then_store, send_dm
+from bot.services import guilds
 from bot.services.challenges import fit, records
 from bot.services.challenges.fit import Fit, Invitation
 from bot.services.challenges.records import ChallengeView, Draft
@@ -50,6 +51,17 @@ MODAL_TIMEOUT = 30 * 60
 Postable = discord.TextChannel | discord.ForumChannel
 ARCHIVE_MINUTES: Final = 10080  # a week of quiet before Discord hides the thread
 THREAD_ARCHIVED = 50083
+
+
+async def server_locale(bot: Bot, guild_id: int) -> str:
+    """The language of the server's public posts (set in setup, else ``DEFAULT_LOCALE``)."""
+    async with bot.db.session() as session:
+        return guilds.language(await guilds.get_settings(session, guild_id), bot.settings.default_locale)
+
+
+async def join_command(bot: Bot, guild_id: int) -> str:
+    """``/challenge join`` as a command mention: clickable, in each reader's own language."""
+    return await bot.command_mention(guild_id, "challenge join")
 
 
 def lock_name(challenge_id: int) -> str:
@@ -310,16 +322,17 @@ async def publish(bot: Bot, view: ChallengeView, channel: Postable) -> Posted:
     """Post a challenge with its thread; on any failure, whatever was posted is removed again.
 
     A post is a forum post in a forum channel, else a message with its own thread, in the
-    server's default language. It pings nobody.
+    server's language. It pings nobody.
     """
-    locale = bot.settings.default_locale
+    locale = await server_locale(bot, view.guild_id)
+    join = await join_command(bot, view.guild_id)
     buttons = post_view(view.id, locale, finished=False)
     assert buttons is not None
     name = view.title[:100]
     if isinstance(channel, discord.ForumChannel):
         created = await channel.create_thread(
             name=name,
-            embed=post_embed(locale, view),
+            embed=post_embed(locale, view, join=join),
             view=buttons,
             allowed_mentions=NO_PINGS,
             auto_archive_duration=ARCHIVE_MINUTES,
@@ -329,7 +342,7 @@ async def publish(bot: Bot, view: ChallengeView, channel: Postable) -> Posted:
         async def undo() -> None:
             await _quietly(thread.delete())
     else:
-        message = await channel.send(embed=post_embed(locale, view), view=buttons, allowed_mentions=NO_PINGS)
+        message = await channel.send(embed=post_embed(locale, view, join=join), view=buttons, allowed_mentions=NO_PINGS)
         try:
             thread = await message.create_thread(name=name, auto_archive_duration=ARCHIVE_MINUTES)
         except BaseException:
@@ -348,7 +361,7 @@ async def publish(bot: Bot, view: ChallengeView, channel: Postable) -> Posted:
             for piece in full_text(locale, view):
                 await thread.send(piece, allowed_mentions=NO_PINGS)
             placed = replace(view, channel_id=posted.channel_id, message_id=message.id, thread_id=thread.id)
-            await message.edit(embed=post_embed(locale, placed), allowed_mentions=NO_PINGS)
+            await message.edit(embed=post_embed(locale, placed, join=join), allowed_mentions=NO_PINGS)
     except BaseException:
         await undo()
         raise
@@ -374,9 +387,10 @@ async def refresh_post(bot: Bot, challenge_id: int) -> None:
         view = await records.view(session, challenge_id)
     if view.message_id is None or view.channel_id is None:
         return
-    locale = bot.settings.default_locale
+    locale = await server_locale(bot, view.guild_id)
+    join = await join_command(bot, view.guild_id)
     message = bot.get_partial_messageable(view.channel_id).get_partial_message(view.message_id)
-    embed, buttons = post_embed(locale, view), post_view(view.id, locale, finished=view.finished)
+    embed, buttons = post_embed(locale, view, join=join), post_view(view.id, locale, finished=view.finished)
     try:
         try:
             await message.edit(embed=embed, view=buttons, allowed_mentions=NO_PINGS)
@@ -420,6 +434,7 @@ async def deliver_invitation(bot: Bot, invitation: Invitation, *, by: str) -> st
         by=safe(by),
         why=reason_lines(locale, invitation.reasons),
         id=view.id,
+        command=await join_command(bot, view.guild_id),
     )
     try:
         await bot.get_partial_messageable(view.thread_id).send(

@@ -31,6 +31,10 @@ STATUS_LABELS = {
     ChallengeStatus.DONE: "Done",
     ChallengeStatus.CLOSED: "Closed",
 }
+LANGUAGES = [
+    app_commands.Choice(name=_("Dutch"), value="nl"),
+    app_commands.Choice(name=_("English"), value="en"),
+]
 STATUS_CHOICES = [app_commands.Choice(name=_(label), value=status.value) for status, label in STATUS_LABELS.items()]
 ID_TEXT = _("The challenge (its number, or type a part of the title)")
 
@@ -47,12 +51,17 @@ class ChallengesCog(commands.Cog, name="Challenges"):
 
     @challenge.command(name=_("setup"), description=_("Moderators: the channel where challenges are posted"))
     @app_commands.describe(
-        channel=_("A forum channel (each challenge a post) or a text channel (a message with a thread)")
+        channel=_("A forum channel (each challenge a post) or a text channel (a message with a thread)"),
+        language=_("The language of public posts (default: the bot's setting)"),
     )
+    @app_commands.choices(language=LANGUAGES)
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(is_moderator)
     async def setup(
-        self, interaction: discord.Interaction[Bot], channel: discord.TextChannel | discord.ForumChannel
+        self,
+        interaction: discord.Interaction[Bot],
+        channel: discord.TextChannel | discord.ForumChannel,
+        language: app_commands.Choice[str] | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
@@ -60,8 +69,17 @@ class ChallengesCog(commands.Cog, name="Challenges"):
             raise UserError("challenge.setup_no_permission", channel=channel.mention)
         async with self.bot.db.session() as session:
             await records.configure_channel(session, interaction.guild_id, channel.id)
+            if language is not None:
+                await guilds.set_language(session, interaction.guild_id, language.value)
+            public = guilds.language(
+                await guilds.get_settings(session, interaction.guild_id), self.bot.settings.default_locale
+            )
         kind = "forum" if isinstance(channel, discord.ForumChannel) else "text"
-        await send_ephemeral(interaction, t(locale, f"challenge.setup.done_{kind}", channel=channel.mention))
+        lines = [
+            t(locale, f"challenge.setup.done_{kind}", channel=channel.mention),
+            t(locale, "challenge.setup.language", language=t(locale, f"challenge.language.{public}")),
+        ]
+        await send_ephemeral(interaction, "\n".join(lines))
 
     @challenge.command(name=_("post"), description=_("Moderators: post a challenge; the description follows in a form"))
     @app_commands.describe(

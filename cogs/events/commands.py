@@ -40,6 +40,10 @@ KINDS = [
     app_commands.Choice(name=_("Ask-the-expert session"), value="expert_session"),
     app_commands.Choice(name=_("Meetup"), value="meetup"),
 ]
+LANGUAGES = [
+    app_commands.Choice(name=_("Dutch"), value="nl"),
+    app_commands.Choice(name=_("English"), value="en"),
+]
 PLACE = discord.VoiceChannel | discord.StageChannel
 Capacity = app_commands.Range[int, 1, rules.CAPACITY_MAX]
 SlotMinutes = app_commands.Range[int, rules.SLOT_MINUTES.start, rules.SLOT_MINUTES.stop - 1]
@@ -235,7 +239,7 @@ class EventsCog(commands.Cog, name="Events"):
         told = await notify.tell_cancelled(self.bot, found, people, because)
         await send_ephemeral(
             interaction,
-            t(locale, "event.cancelled", title=safe(found.title), told=told, answered=len(people)),
+            t(locale, "event.cancelled", title=safe(found.title), told=told, count=len(people)),
         )
 
     @edit.autocomplete("event")
@@ -255,20 +259,28 @@ class EventsCog(commands.Cog, name="Events"):
     @app_commands.describe(
         channel=_("Channel for announcements, reminders and the weekly agenda"),
         reminders=_("When to remind before an event, e.g. 7d,1d,1h (or none)"),
+        language=_("The language of public posts (default: the bot's setting)"),
     )
+    @app_commands.choices(language=LANGUAGES)
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(is_moderator)
     async def setup(
-        self, interaction: discord.Interaction[Bot], channel: discord.TextChannel, reminders: str | None = None
+        self,
+        interaction: discord.Interaction[Bot],
+        channel: discord.TextChannel,
+        reminders: str | None = None,
+        language: app_commands.Choice[str] | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
         async with self.bot.db.session() as session:
             settings = await rsvps.configure(session, interaction.guild_id, channel_id=channel.id, reminders=reminders)
+            if language is not None:
+                settings = await guilds.set_language(session, interaction.guild_id, language.value)
             leads = rules.parse_reminders(settings.event_reminders)
             weekday, at = notices.agenda_time(settings)
-        await send_ephemeral(
-            interaction,
+            public = guilds.language(settings, self.bot.settings.default_locale)
+        lines = [
             t(
                 locale,
                 "event.setup.done",
@@ -277,7 +289,9 @@ class EventsCog(commands.Cog, name="Events"):
                 day=t(locale, f"weekday.{weekday}"),
                 time=f"{at:%H:%M}",
             ),
-        )
+            t(locale, "event.setup.language", language=t(locale, f"event.language.{public}")),
+        ]
+        await send_ephemeral(interaction, "\n".join(lines))
 
     # --- everyone ----------------------------------------------------------------------------------
 

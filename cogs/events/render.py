@@ -62,7 +62,7 @@ def topics_of(event: Event) -> list[str]:
 def going_text(locale: str, event: Event, counts: Counts) -> str:
     if event.capacity is None:
         return str(counts.going)
-    return t(locale, "event.going_of", going=counts.going, capacity=event.capacity)
+    return t(locale, "event.going_of", going=counts.going, count=event.capacity)
 
 
 def announcement_embed(
@@ -107,7 +107,7 @@ def announcement_embed(
         booked, total = slots
         embed.add_field(
             name=t(locale, "event.field.slots"),
-            value=t(locale, "event.slots_value", booked=booked, total=total, minutes=event.slot_minutes),
+            value=t(locale, "event.slots_value", booked=booked, count=total, minutes=event.slot_minutes),
             inline=False,
         )
     if challenges:
