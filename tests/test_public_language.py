@@ -150,3 +150,12 @@ async def test_a_members_dm_uses_the_language_of_their_first_interaction(world):
     assert w.anouk.user.dm_channel.last_message.content.startswith(
         "Goed nieuws: er is een plek vrijgekomen voor **Hack de Stad**"
     )
+
+
+async def test_the_dutch_ask_the_expert_command_cannot_be_mistaken_for_a_need(world):
+    w = world
+    ask = w.env.backend.find_command("ask", w.guild.id)
+    need = w.env.backend.find_command("need", w.guild.id)
+    assert ask["name_localizations"]["nl"] == "expertvraag"
+    assert need["name_localizations"]["nl"] == "vraag"
+    assert ask["name_localizations"]["nl"] not in ("vraag", "vragen")
