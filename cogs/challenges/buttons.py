@@ -31,6 +31,7 @@ from bot.services.challenges.records import ChallengeView, Draft
 from bot.services.challenges.rules import DESCRIPTION_MAX
 from bot.ui import NO_PINGS, is_moderator, locale_of, reports_errors, safe, send_ephemeral
 from cogs.challenges.render import (
+    cut,
     fit_embed,
     full_text,
     invitation_embed,
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MODAL_TIMEOUT = 30 * 60
+MODAL_TITLE_MAX = 45
 Postable = discord.TextChannel | discord.ForumChannel
 ARCHIVE_MINUTES: Final = 10080  # a week of quiet before Discord hides the thread
 THREAD_ARCHIVED = 50083
@@ -202,7 +204,8 @@ class DescriptionModal(discord.ui.Modal):
 
     def __init__(self, draft: Draft, locale: str) -> None:
         super().__init__(
-            title=t(locale, "challenge.modal.title", title=draft.title)[:45],
+            # A form title has at most 45 characters: cut at a word, marked with "…".
+            title=cut(t(locale, "challenge.modal.title", title=draft.title), MODAL_TITLE_MAX),
             custom_id="challenge:post",
             timeout=MODAL_TIMEOUT,
         )

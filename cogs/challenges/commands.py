@@ -15,7 +15,8 @@ from bot.services import guilds
 from bot.services.challenges import fit, records
 from bot.services.challenges.rules import ACTIVE_VALUES
 from bot.services.events import records as event_records
-from bot.ui import is_moderator, locale_of, safe, send_ephemeral
+from bot.text import clean
+from bot.ui import clip, is_moderator, locale_of, safe, send_ephemeral
 from cogs.challenges import notify
 from cogs.challenges.buttons import DescriptionModal, challenge_channel, change_team, lock_name, send_fits
 from cogs.challenges.render import list_embed, status_label
@@ -198,8 +199,19 @@ class ChallengesCog(commands.Cog, name="Challenges"):
                 status=status.value if status else None,
                 skill=skill,
             )
+            unfinished = await fit.unfinished_count(session, interaction.guild_id) if not listed else 0
         if not listed:
-            await send_ephemeral(interaction, t(locale, "challenge.list.none"))
+            # Say whether the filters left nothing, or there is nothing at all.
+            if unfinished and (status or (skill and skill.strip())):
+                asked = safe(clip(clean(skill), 60)) if skill and skill.strip() else status_label(locale, status.value)
+                reply = t(locale, "challenge.list.none_fit", asked=asked, count=unfinished)
+            else:
+                reply = t(
+                    locale,
+                    "challenge.list.none",
+                    command=await self.bot.command_mention(interaction.guild_id, "challenge post"),
+                )
+            await send_ephemeral(interaction, reply)
             return
         await send_ephemeral(interaction, embed=list_embed(locale, listed))
 

@@ -122,8 +122,20 @@ class Lead:
         return self.delta % timedelta(days=1) == timedelta(0)
 
 
+QUOTE_MAX = 60
+
+
+def quote(text: str | None, limit: int = QUOTE_MAX) -> str:
+    """What the member typed, whole, for an error message; clipped with "…" only when very long."""
+    cleaned = clean(text)
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
+
+
 def parse_reminders(text: str | None) -> list[Lead]:
-    """``7d,1d,1h`` → leads, longest first. ``none``, ``geen``, ``off`` or ``-`` → no reminders."""
+    """``7d,1d,1h`` → leads, longest first. ``none``, ``geen``, ``off`` or ``-`` → no reminders.
+
+    An error quotes the whole input and names the part that is wrong.
+    """
     cleaned = (text or "").strip().lower()
     if cleaned in ("", "none", "geen", "off", "uit", "-", "0"):
         return []
@@ -133,13 +145,13 @@ def parse_reminders(text: str | None) -> list[Lead]:
             continue
         found = _LEAD.match(raw)
         if found is None:
-            raise UserError("event.bad_reminders", value=raw[:20])
+            raise UserError("event.bad_reminders", value=quote(text), part=quote(raw, 20))
         n, unit = int(found["n"]), found["unit"]
         delta = {"d": timedelta(days=n), "h": timedelta(hours=n), "u": timedelta(hours=n), "m": timedelta(minutes=n)}[
             unit
         ]
         if not REMINDER_MIN <= delta <= REMINDER_MAX:
-            raise UserError("event.bad_reminders", value=raw[:20])
+            raise UserError("event.bad_reminders", value=quote(text), part=quote(raw, 20))
         leads[delta] = Lead(delta)
     if len(leads) > REMINDERS_MAX:
         raise UserError("event.too_many_reminders", max=REMINDERS_MAX)
