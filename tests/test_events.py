@@ -385,7 +385,7 @@ async def test_when_storing_fails_the_native_event_is_deleted(world, monkeypatch
 
     monkeypatch.setattr(records, "insert_event", broken)
     failed = await create(w)
-    assert failed.response.content.startswith("Something went wrong on my side. Nothing was changed.")
+    assert failed.response.content.startswith("Something went wrong on my side, so this may not have been finished.")
     assert [type(getattr(e, "original", e)) for e in w.env.errors] == [RuntimeError]
     w.env.errors.clear()
     assert natives(w) == [] and await rows(w) == []

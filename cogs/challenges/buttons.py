@@ -29,7 +29,7 @@ from bot.services.challenges import fit, records
 from bot.services.challenges.fit import Fit, Invitation
 from bot.services.challenges.records import ChallengeView, Draft
 from bot.services.challenges.rules import DESCRIPTION_MAX
-from bot.ui import NO_PINGS, is_moderator, locale_of, reports_errors, safe, send_ephemeral
+from bot.ui import NO_PINGS, already_stored, is_moderator, locale_of, reports_errors, safe, send_ephemeral
 from cogs.challenges.render import (
     cut,
     fit_embed,
@@ -164,7 +164,8 @@ class InviteButton(
                 async with bot.db.session() as session:
                     await fit.withdraw_invite(session, self.challenge_id, self.user_id)
                 raise UserError("challenge.invite_failed", name=invitation.name)
-        await send_ephemeral(interaction, t(locale, f"challenge.invited_{how}", name=safe(invitation.name)))
+        async with already_stored(interaction):
+            await send_ephemeral(interaction, t(locale, f"challenge.invited_{how}", name=safe(invitation.name)))
 
 
 DYNAMIC_ITEMS = (JoinButton, LeaveButton, InviteButton)
@@ -265,7 +266,8 @@ async def create(interaction: discord.Interaction[Bot], draft: Draft, descriptio
         raise
     if draft.event_id is not None:
         bot.dispatch("hackathon_challenges_changed", draft.event_id)
-    await send_fits(interaction, view.id, locale, posted=True)
+    async with already_stored(interaction):
+        await send_fits(interaction, view.id, locale, posted=True)
 
 
 async def send_fits(interaction: discord.Interaction[Bot], challenge_id: int, locale: str, *, posted: bool) -> None:
@@ -299,10 +301,12 @@ async def change_team(interaction: discord.Interaction[Bot], challenge_id: int, 
         async with bot.db.session() as session:
             view = await change(session, challenge_id, interaction.user.id, guild_id=interaction.guild_id)
         key = "challenge.joined" if join else "challenge.left"
-        await send_ephemeral(interaction, t(locale, key, title=safe(view.title), link=message_url(view) or ""))
-        await refresh_post(bot, view.id)
+        async with already_stored(interaction):
+            await send_ephemeral(interaction, t(locale, key, title=safe(view.title), link=message_url(view) or ""))
+            await refresh_post(bot, view.id)
     if join:
-        await add_to_thread(bot, view, interaction.user.id)
+        async with already_stored(interaction):
+            await add_to_thread(bot, view, interaction.user.id)
 
 
 # --- the post and its thread -------------------------------------------------------------------------

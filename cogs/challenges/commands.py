@@ -16,7 +16,7 @@ from bot.services.challenges import fit, records
 from bot.services.challenges.rules import ACTIVE_VALUES
 from bot.services.events import records as event_records
 from bot.text import clean
-from bot.ui import clip, is_moderator, locale_of, safe, send_ephemeral
+from bot.ui import already_stored, clip, is_moderator, locale_of, safe, send_ephemeral
 from cogs.challenges import notify
 from cogs.challenges.buttons import DescriptionModal, challenge_channel, change_team, lock_name, send_fits
 from cogs.challenges.render import list_embed, status_label
@@ -80,7 +80,8 @@ class ChallengesCog(commands.Cog, name="Challenges"):
             t(locale, f"challenge.setup.done_{kind}", channel=channel.mention),
             t(locale, "challenge.setup.language", language=t(locale, f"challenge.language.{public}")),
         ]
-        await send_ephemeral(interaction, "\n".join(lines))
+        async with already_stored(interaction):
+            await send_ephemeral(interaction, "\n".join(lines))
 
     @challenge.command(name=_("post"), description=_("Moderators: post a challenge; the description follows in a form"))
     @app_commands.describe(
@@ -155,11 +156,17 @@ class ChallengesCog(commands.Cog, name="Challenges"):
         async with self.bot.locks[lock_name(id)]:
             async with self.bot.db.session() as session:
                 old, view = await records.set_status(session, interaction.guild_id, id, status.value)
-            await send_ephemeral(
-                interaction,
-                t(locale, "challenge.status_changed", title=safe(view.title), status=status_label(locale, view.status)),
-            )
-            await notify.status_changed(self.bot, view, old, by=interaction.user.mention)
+            async with already_stored(interaction):
+                await send_ephemeral(
+                    interaction,
+                    t(
+                        locale,
+                        "challenge.status_changed",
+                        title=safe(view.title),
+                        status=status_label(locale, view.status),
+                    ),
+                )
+                await notify.status_changed(self.bot, view, old, by=interaction.user.mention)
         if view.event is not None:
             self.bot.dispatch("hackathon_challenges_changed", view.event.id)
 
@@ -202,8 +209,10 @@ class ChallengesCog(commands.Cog, name="Challenges"):
             unfinished = await fit.unfinished_count(session, interaction.guild_id) if not listed else 0
         if not listed:
             # Say whether the filters left nothing, or there is nothing at all.
-            if unfinished and (status or (skill and skill.strip())):
-                asked = safe(clip(clean(skill), 60)) if skill and skill.strip() else status_label(locale, status.value)
+            asked = safe(clip(clean(skill), 60)) if skill and skill.strip() else None
+            if status is not None and asked is None:
+                asked = status_label(locale, status.value)
+            if unfinished and asked:
                 reply = t(locale, "challenge.list.none_fit", asked=asked, count=unfinished)
             else:
                 reply = t(

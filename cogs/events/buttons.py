@@ -424,8 +424,9 @@ class SlotSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"even
             else:
                 await experts.book(session, interaction.guild_id, self.event_id, interaction.user.id, at, bot.clock())
                 reply = t(locale, "slot.booked", title=safe(title), when=render.ts(at))
-        await interaction.response.edit_message(content=reply, view=None, allowed_mentions=NO_PINGS)
-        await refresh_announcement(bot, self.event_id)
+        async with already_stored(interaction):
+            await interaction.response.edit_message(content=reply, view=None, allowed_mentions=NO_PINGS)
+            await refresh_announcement(bot, self.event_id)
 
 
 class InviteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"event:invite:(?P<id>\d+):(?P<user>\d+)"):
@@ -465,10 +466,11 @@ class InviteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ev
         if not added:
             await send_ephemeral(interaction, t(locale, "event.already_expert", name=name, title=safe(title)))
             return
-        reached = await tell_expert(bot, self.event_id, self.user_id, member_locale)
-        key = "event.invited" if reached else "event.invited_no_dm"
-        await send_ephemeral(interaction, t(locale, key, name=name, title=safe(title)))
-        await refresh_announcement(bot, self.event_id)
+        async with already_stored(interaction):
+            reached = await tell_expert(bot, self.event_id, self.user_id, member_locale)
+            key = "event.invited" if reached else "event.invited_no_dm"
+            await send_ephemeral(interaction, t(locale, key, name=name, title=safe(title)))
+            await refresh_announcement(bot, self.event_id)
 
 
 DYNAMIC_ITEMS = (RsvpButton, AskButton, SlotsButton, SlotSelect, InviteButton)
@@ -563,7 +565,8 @@ async def save_question(interaction: discord.Interaction[Bot], event_id: int, te
             max=experts.QUESTIONS_PER_MEMBER,
             close=render.ts(experts.questions_close(event)),
         )
-    await send_ephemeral(interaction, reply)
+    async with already_stored(interaction):
+        await send_ephemeral(interaction, reply)
 
 
 async def create_event(interaction: discord.Interaction[Bot], draft: records.Draft, text: str) -> None:

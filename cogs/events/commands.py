@@ -4,6 +4,7 @@ announcement when another feature says what it shows has changed."""
 from __future__ import annotations
 
 import logging
+from datetime import time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ from bot.i18n import t
 from bot.services import guilds
 from bot.services.events import notices, records, rsvps, rules
 from bot.text import clean
-from bot.ui import is_moderator, locale_of, safe, send_ephemeral
+from bot.ui import already_stored, is_moderator, locale_of, safe, send_ephemeral
 from cogs.events import native, notify, render
 from cogs.events.buttons import (
     DescriptionModal,
@@ -234,13 +235,16 @@ class EventsCog(commands.Cog, name="Events"):
             found = await rsvps.cancel(session, interaction.guild_id, event, self.bot.clock())
             people = await records.recipients(session, found, statuses)
             session.expunge(found)
-        await native.cancel_native(self.bot, found.guild_id, found.native_event_id, reason=audit(interaction, "cancel"))
-        await refresh_announcement(self.bot, event)
-        told = await notify.tell_cancelled(self.bot, found, people, because)
-        await send_ephemeral(
-            interaction,
-            t(locale, "event.cancelled", title=safe(found.title), told=told, count=len(people)),
-        )
+        async with already_stored(interaction):
+            await native.cancel_native(
+                self.bot, found.guild_id, found.native_event_id, reason=audit(interaction, "cancel")
+            )
+            await refresh_announcement(self.bot, event)
+            told = await notify.tell_cancelled(self.bot, found, people, because)
+            await send_ephemeral(
+                interaction,
+                t(locale, "event.cancelled", title=safe(found.title), told=told, count=len(people)),
+            )
 
     @edit.autocomplete("event")
     @cancel.autocomplete("event")
@@ -272,7 +276,6 @@ class EventsCog(commands.Cog, name="Events"):
         language: app_commands.Choice[str] | None = None,
     ) -> None:
         assert interaction.guild_id is not None
-        locale = locale_of(interaction)
         async with self.bot.db.session() as session:
             settings = await rsvps.configure(session, interaction.guild_id, channel_id=channel.id, reminders=reminders)
             if language is not None:
@@ -280,6 +283,19 @@ class EventsCog(commands.Cog, name="Events"):
             leads = rules.parse_reminders(settings.event_reminders)
             weekday, at = notices.agenda_time(settings)
             public = guilds.language(settings, self.bot.settings.default_locale)
+        async with already_stored(interaction):
+            await self._setup_done(interaction, channel, leads, weekday, at, public)
+
+    async def _setup_done(
+        self,
+        interaction: discord.Interaction[Bot],
+        channel: discord.TextChannel,
+        leads: list[rules.Lead],
+        weekday: int,
+        at: time,
+        public: str,
+    ) -> None:
+        locale = locale_of(interaction)
         lines = [
             t(
                 locale,
