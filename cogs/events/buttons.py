@@ -422,8 +422,11 @@ class SlotSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"even
                 await experts.release(session, interaction.guild_id, self.event_id, interaction.user.id)
                 reply = t(locale, "slot.released", title=safe(title))
             else:
-                await experts.book(session, interaction.guild_id, self.event_id, interaction.user.id, at, bot.clock())
-                reply = t(locale, "slot.booked", title=safe(title), when=render.ts(at))
+                now = bot.clock()
+                await experts.book(session, interaction.guild_id, self.event_id, interaction.user.id, at, now)
+                # Booked well ahead: a reminder follows (see notices.claim_slot_reminders).
+                key = "slot.booked" if at - now > rules.SLOT_LEAD else "slot.booked_soon"
+                reply = t(locale, key, title=safe(title), when=render.ts(at))
         async with already_stored(interaction):
             await interaction.response.edit_message(content=reply, view=None, allowed_mentions=NO_PINGS)
             await refresh_announcement(bot, self.event_id)
