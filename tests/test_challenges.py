@@ -383,7 +383,9 @@ async def test_list_shows_what_a_member_could_help_with_first(world):
     by_skill = await w.anouk.slash(w.general, "challenge list", skill="communicatie")
     assert [f.name for f in by_skill.response.embeds[0].fields] == ["#1 Schone Piushaven"]
     nothing = await w.anouk.slash(w.general, "challenge list", skill="kernfysica")
-    assert nothing.response.content.startswith("No challenges match.")
+    assert nothing.response.content == (
+        "No challenge fits “kernfysica”, but 2 challenges are open: leave out status and skill to see them."
+    )
     assert await w.anouk.autocomplete(w.general, "challenge list", "skill", "fiets") == [
         {"name": "fietsreparatie", "value": "fietsreparatie"}
     ]

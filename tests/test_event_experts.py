@@ -157,7 +157,8 @@ async def test_questions_are_collected_and_delivered_to_the_experts_an_hour_befo
     ):
         asked = await carol.slash(w.general, "ask", event=event.id, question=question)
         assert asked.ephemeral and asked.response.content.startswith(
-            f"Your question for **Vraag het de expert: geld voor je buurtidee** is saved ({n}/3)."
+            f"Your question to the experts of **Vraag het de expert: geld voor je buurtidee** is saved "
+            f"(question {n} of 3)."
         )
     fourth = await carol.slash(w.general, "ask", event=event.id, question="Nog één?")
     assert fourth.response.content == "You already asked 3 questions for this session, the maximum."
@@ -170,13 +171,11 @@ async def test_questions_are_collected_and_delivered_to_the_experts_an_hour_befo
 
     clock.now = START.replace(hour=17, minute=29)
     await tick(w.env)
-    assert "Questions for" not in (w.people["anouk"].user.dm_channel.last_message.content or "")
+    assert "questions for" not in (w.people["anouk"].user.dm_channel.last_message.content or "")
     clock.now = START.replace(hour=17, minute=30)
     await tick(w.env)
     listing = w.people["anouk"].user.dm_channel.last_message.content
-    assert listing.startswith(
-        "Questions for **Vraag het de expert: geld voor je buurtidee** (<t:1796322600:F>), 4 in all:"
-    )
+    assert listing.startswith("4 questions for **Vraag het de expert: geld voor je buurtidee** (<t:1796322600:F>):")
     assert f"1. Welke fondsen steunen buurtmoestuinen? ({carol.mention})" in listing
     assert "4. Kan de gemeente @\u200beveryone helpen?" in listing  # made inert
     # Bram's DMs are closed: a private thread in the events w.channel with only him.
@@ -187,7 +186,7 @@ async def test_questions_are_collected_and_delivered_to_the_experts_an_hour_befo
     assert {m.id for m in w.env.bot.get_channel(thread.id).members} >= {w.people["bram"].id}
 
     await tick(w.env)
-    assert len([m for m in w.people["anouk"].user.dm_channel.history() if m.content.startswith("Questions for")]) == 1
+    assert len([m for m in w.people["anouk"].user.dm_channel.history() if m.content.startswith("4 questions for")]) == 1
     late = await dirk.slash(w.general, "ask", event=event.id, question="Nog te laat?")
     assert late.response.content.startswith("Questions for **Vraag het de expert: geld voor je buurtidee** closed")
     take_user_errors(w.env)
@@ -213,19 +212,25 @@ async def test_members_book_one_slot_each(world):
     assert shown.ephemeral
     options = menu(shown)
     assert [o["label"] for o in options] == [
-        "03-12-2026 19:30–20:00",
-        "03-12-2026 20:00–20:30",
-        "03-12-2026 20:30–21:00",
+        "03-12-2026 19:30–20:00 (Europe/Amsterdam)",
+        "03-12-2026 20:00–20:30 (Europe/Amsterdam)",
+        "03-12-2026 20:30–21:00 (Europe/Amsterdam)",
     ]
     booked = await carol.select(shown.response, [options[0]["value"]])
-    assert booked.response.content == "Booked: <t:1796322600:F>, for **Vraag het de expert: geld voor je buurtidee**."
+    assert booked.response.content == (
+        "Booked: <t:1796322600:F>, for **Vraag het de expert: geld voor je buurtidee**. "
+        "I'll remind you by DM half an hour before."
+    )
 
     other = await dirk.click(posted, label="Boek een tijdslot")
-    assert [o["label"] for o in menu(other)] == ["03-12-2026 20:00–20:30", "03-12-2026 20:30–21:00"]
+    assert [o["label"] for o in menu(other)] == [
+        "03-12-2026 20:00–20:30 (Europe/Amsterdam)",
+        "03-12-2026 20:30–21:00 (Europe/Amsterdam)",
+    ]
     await dirk.select(other.response, [menu(other)[0]["value"]])
     posted = next(m for m in w.channel.history() if m.id == event.announcement_message_id)
     slots = {f.name: f.value for f in posted.embeds[0].fields}["Tijdsloten"]
-    assert slots == "2 van 3 geboekt (elk 30 minuten)"
+    assert slots == "2 van 3 tijdsloten geboekt (elk 30 minuten)"
 
     mine = await carol.click(posted, label="Boek een tijdslot")
     assert "Your slot now: <t:1796322600:F>." in mine.response.content

@@ -102,7 +102,7 @@ async def test_create_makes_a_native_event_and_posts_the_announcement(world):
     embed = posted.embeds[0]
     assert embed.title == "Hack de Stad" and embed.description == DESCRIPTION
     assert fields(posted)["Wanneer"] == "<t:1796322600:F> – <t:1796333400:t>\n(<t:1796322600:R>)"
-    assert fields(posted)["Gaan"] == "0 van 30"
+    assert fields(posted)["Gaan"] == "0 van 30 plekken"
     assert labels(posted) == ["Ik ga", "Misschien", "Kan niet"]
     assert event.announcement_channel_id == w.channel.id
     async with w.env.bot.db.session() as session:
@@ -127,7 +127,7 @@ async def test_rsvp_clicks_update_the_counts(world):
     w = world
     await create(w)
     going = await w.anouk.click(await announcement(w), label="Ik ga")
-    assert going.ephemeral and going.response.content == "You're going to **Hack de Stad**. See you there!"
+    assert going.ephemeral and going.response.content.startswith("You're going to **Hack de Stad**. See you there!")
     await w.bram.click(await announcement(w), label="Misschien")
     await w.carol.click(await announcement(w), label="Kan niet")
     shown = fields(await announcement(w))
@@ -155,7 +155,7 @@ async def test_capacity_waitlist_and_promotion_when_a_place_frees_up(world):
     third = await w.carol.click(await announcement(w), label="Ik ga")
     assert "(number 2)" in third.response.content
     shown = fields(await announcement(w))
-    assert (shown["Gaan"], shown["Wachtlijst"]) == ("1 van 1", "2")
+    assert (shown["Gaan"], shown["Wachtlijst"]) == ("1 van 1 plek", "2")
 
     # Carol's DMs are closed: she is mentioned in the events channel instead, and only she.
     dm = w.env.backend.get_dm_channel(w.carol.id)
@@ -181,7 +181,7 @@ async def test_capacity_waitlist_and_promotion_when_a_place_frees_up(world):
         map(int, request.json["allowed_mentions"]["users"])
     ) == [w.carol.id]
     shown = fields(await announcement(w))
-    assert shown["Gaan"] == "1 van 1" and "Wachtlijst" not in shown
+    assert shown["Gaan"] == "1 van 1 plek" and "Wachtlijst" not in shown
 
 
 async def test_buttons_keep_working_after_a_restart(world, settings, clock):
@@ -190,11 +190,13 @@ async def test_buttons_keep_working_after_a_restart(world, settings, clock):
     old = await announcement(w)
     await restart(w.env, settings, clock)
     clicked = await w.anouk.click(old, label="Ik ga")
-    assert clicked.response.content == "You're going to **Vraag het de subsidie-expert**. See you there!"
+    assert clicked.response.content.startswith("You're going to **Vraag het de subsidie-expert**. See you there!")
     form = await w.bram.click(old, label="Stel een vraag")
     assert form.modal is not None
     saved = await w.bram.submit_modal(form, {"text": "Welke subsidies zijn er voor buurtinitiatieven?"})
-    assert saved.response.content.startswith("Your question for **Vraag het de subsidie-expert** is saved (1/3).")
+    assert saved.response.content.startswith(
+        "Your question to the experts of **Vraag het de subsidie-expert** is saved (question 1 of 3)."
+    )
     assert fields(await announcement(w))["Gaan"] == "1"
 
 
@@ -242,12 +244,12 @@ async def test_edit_updates_the_native_event_and_the_announcement(world):
         w.general, "event edit", event=event.id, title="Hack de Wijk", start="2026-12-04 10:00", capacity=10
     )
     assert edited.response.content.startswith("Updated **Hack de Wijk**")
-    assert "DMs sent to members who said Going or Maybe: 1." in edited.response.content
+    assert "and 1 member who said Going or Maybe (or waits for a place) got a DM." in edited.response.content
     [native] = natives(w)
     assert (native.name, native.scheduled_start_time) == ("Hack de Wijk", "2026-12-04T09:00:00+00:00")
     assert native.scheduled_end_time == "2026-12-04T12:00:00+00:00"  # the duration stays 3 hours
     posted = await announcement(w)
-    assert posted.embeds[0].title == "Hack de Wijk" and fields(posted)["Gaan"] == "1 van 10"
+    assert posted.embeds[0].title == "Hack de Wijk" and fields(posted)["Gaan"] == "1 van 10 plekken"
     # In the language of her last interaction (her click), not the server's.
     assert w.anouk.user.dm_channel.last_message.content.startswith(
         "**Hack de Wijk** has changed. When: <t:1796374800:F>"
@@ -277,16 +279,19 @@ async def test_cancel_tells_going_and_maybe_and_updates_everything(world):
             await intros.join(session, w.guild.id, member.id, chance=False, name=member.name, locale="nl")
     await w.anouk.click(await announcement(w), label="Ik ga")
     await w.bram.click(await announcement(w), label="Misschien")
-    await w.carol.click(await announcement(w), label="Ik ga")  # did not join DMs
+    await w.carol.click(await announcement(w), label="Ik ga")  # did not join introductions: still told
+    dirk = w.guild.add_member(w.env.create_user("dirk"))
+    await dirk.click(await announcement(w), label="Kan niet")
     [event] = await rows(w)
     done = await w.officer.slash(w.general, "event cancel", event=event.id, reason="De zaal is niet beschikbaar")
-    assert done.response.content.startswith("Cancelled **Hack de Stad**. Of the 3 members who said Going or Maybe")
-    assert "2 were told by DM" in done.response.content
-    for member in (w.anouk, w.bram):
+    assert done.response.content.startswith(
+        "Cancelled **Hack de Stad**. DM sent to 3 of the 3 members who said Going or Maybe (or were waiting);"
+    )
+    for member in (w.anouk, w.bram, w.carol):
         assert member.user.dm_channel.last_message.content == (
             "**Hack de Stad** (<t:1796322600:F>) is cancelled. Reason: De zaal is niet beschikbaar"
         )
-    assert w.carol.user.dm_channel.history() == []
+    assert dirk.user.dm_channel is None or dirk.user.dm_channel.history() == []
     post = w.channel.last_message
     assert post.content.startswith("❌ **Hack de Stad** (<t:1796322600:F>) is geannuleerd.")
     [native] = natives(w)
@@ -380,7 +385,7 @@ async def test_when_storing_fails_the_native_event_is_deleted(world, monkeypatch
 
     monkeypatch.setattr(records, "insert_event", broken)
     failed = await create(w)
-    assert failed.response.content.startswith("Something went wrong on my side. Nothing was changed.")
+    assert failed.response.content.startswith("Something went wrong on my side, so this may not have been finished.")
     assert [type(getattr(e, "original", e)) for e in w.env.errors] == [RuntimeError]
     w.env.errors.clear()
     assert natives(w) == [] and await rows(w) == []
@@ -415,8 +420,8 @@ async def test_a_changed_challenge_shows_on_the_announcement(world):
     await w.env.settle()
     assert w.env.errors == []
     shown = fields(await announcement(w))
-    assert shown["Challenges"].startswith("• #") and shown["Challenges"].endswith(" Eenzaamheid onder ouderen")
-    assert "Afgesloten" not in shown["Challenges"]
+    assert shown["Uitdagingen"].startswith("• #") and shown["Uitdagingen"].endswith(" Eenzaamheid onder ouderen")
+    assert "Afgesloten" not in shown["Uitdagingen"]
     assert len([m for m in w.channel.history() if m.embeds]) == 1  # edited in place, not posted again
 
 

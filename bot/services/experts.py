@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
+from bot.services.events.notices import skip_slot_reminder
 from bot.services.events.records import get_event
 from bot.services.events.rules import QUESTIONS_LEAD, parse_topics
 from bot.services.matching import DEFAULT_THRESHOLD, Scorer, load_vocabulary
@@ -165,7 +166,7 @@ async def ask(session: AsyncSession, guild_id: int, event_id: int, user_id: int,
         or 0
     )
     if asked >= QUESTIONS_PER_MEMBER:
-        raise UserError("question.limit", max=QUESTIONS_PER_MEMBER)
+        raise UserError("question.limit", count=QUESTIONS_PER_MEMBER)
     session.add(EventQuestion(event_id=event_id, user_id=user_id, text=question))
     await session.flush()
     return asked + 1
@@ -236,6 +237,7 @@ async def book(
             await session.flush()
     except IntegrityError:
         raise UserError("slot.taken") from None
+    await skip_slot_reminder(session, event_id, at, now)
     return at
 
 

@@ -24,12 +24,14 @@ import discord
 from bot.errors import UserError
 from bot.i18n import t
 from bot.messaging import fetch_channel, pings, post_then_store, send_dm
+from bot.services import guilds
 from bot.services.challenges import fit, records
 from bot.services.challenges.fit import Fit, Invitation
 from bot.services.challenges.records import ChallengeView, Draft
 from bot.services.challenges.rules import DESCRIPTION_MAX
-from bot.ui import NO_PINGS, is_moderator, locale_of, reports_errors, safe, send_ephemeral
+from bot.ui import NO_PINGS, already_stored, is_moderator, locale_of, reports_errors, safe, send_ephemeral
 from cogs.challenges.render import (
+    cut,
     fit_embed,
     full_text,
     invitation_embed,
@@ -47,9 +49,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MODAL_TIMEOUT = 30 * 60
+MODAL_TITLE_MAX = 45
 Postable = discord.TextChannel | discord.ForumChannel
 ARCHIVE_MINUTES: Final = 10080  # a week of quiet before Discord hides the thread
 THREAD_ARCHIVED = 50083
+
+
+async def server_locale(bot: Bot, guild_id: int) -> str:
+    """The language of the server's public posts (set in setup, else ``DEFAULT_LOCALE``)."""
+    async with bot.db.session() as session:
+        return guilds.language(await guilds.get_settings(session, guild_id), bot.settings.default_locale)
+
+
+async def join_command(bot: Bot, guild_id: int) -> str:
+    """``/challenge join`` as a command mention: clickable, in each reader's own language."""
+    return await bot.command_mention(guild_id, "challenge join")
 
 
 def lock_name(challenge_id: int) -> str:
@@ -150,7 +164,8 @@ class InviteButton(
                 async with bot.db.session() as session:
                     await fit.withdraw_invite(session, self.challenge_id, self.user_id)
                 raise UserError("challenge.invite_failed", name=invitation.name)
-        await send_ephemeral(interaction, t(locale, f"challenge.invited_{how}", name=safe(invitation.name)))
+        async with already_stored(interaction):
+            await send_ephemeral(interaction, t(locale, f"challenge.invited_{how}", name=safe(invitation.name)))
 
 
 DYNAMIC_ITEMS = (JoinButton, LeaveButton, InviteButton)
@@ -190,7 +205,8 @@ class DescriptionModal(discord.ui.Modal):
 
     def __init__(self, draft: Draft, locale: str) -> None:
         super().__init__(
-            title=t(locale, "challenge.modal.title", title=draft.title)[:45],
+            # A form title has at most 45 characters: cut at a word, marked with "…".
+            title=cut(t(locale, "challenge.modal.title", title=draft.title), MODAL_TITLE_MAX),
             custom_id="challenge:post",
             timeout=MODAL_TIMEOUT,
         )
@@ -250,7 +266,8 @@ async def create(interaction: discord.Interaction[Bot], draft: Draft, descriptio
         raise
     if draft.event_id is not None:
         bot.dispatch("hackathon_challenges_changed", draft.event_id)
-    await send_fits(interaction, view.id, locale, posted=True)
+    async with already_stored(interaction):
+        await send_fits(interaction, view.id, locale, posted=True)
 
 
 async def send_fits(interaction: discord.Interaction[Bot], challenge_id: int, locale: str, *, posted: bool) -> None:
@@ -284,10 +301,12 @@ async def change_team(interaction: discord.Interaction[Bot], challenge_id: int, 
         async with bot.db.session() as session:
             view = await change(session, challenge_id, interaction.user.id, guild_id=interaction.guild_id)
         key = "challenge.joined" if join else "challenge.left"
-        await send_ephemeral(interaction, t(locale, key, title=safe(view.title), link=message_url(view) or ""))
-        await refresh_post(bot, view.id)
+        async with already_stored(interaction):
+            await send_ephemeral(interaction, t(locale, key, title=safe(view.title), link=message_url(view) or ""))
+            await refresh_post(bot, view.id)
     if join:
-        await add_to_thread(bot, view, interaction.user.id)
+        async with already_stored(interaction):
+            await add_to_thread(bot, view, interaction.user.id)
 
 
 # --- the post and its thread -------------------------------------------------------------------------
@@ -310,16 +329,17 @@ async def publish(bot: Bot, view: ChallengeView, channel: Postable) -> Posted:
     """Post a challenge with its thread; on any failure, whatever was posted is removed again.
 
     A post is a forum post in a forum channel, else a message with its own thread, in the
-    server's default language. It pings nobody.
+    server's language. It pings nobody.
     """
-    locale = bot.settings.default_locale
+    locale = await server_locale(bot, view.guild_id)
+    join = await join_command(bot, view.guild_id)
     buttons = post_view(view.id, locale, finished=False)
     assert buttons is not None
     name = view.title[:100]
     if isinstance(channel, discord.ForumChannel):
         created = await channel.create_thread(
             name=name,
-            embed=post_embed(locale, view),
+            embed=post_embed(locale, view, join=join),
             view=buttons,
             allowed_mentions=NO_PINGS,
             auto_archive_duration=ARCHIVE_MINUTES,
@@ -329,7 +349,7 @@ async def publish(bot: Bot, view: ChallengeView, channel: Postable) -> Posted:
         async def undo() -> None:
             await _quietly(thread.delete())
     else:
-        message = await channel.send(embed=post_embed(locale, view), view=buttons, allowed_mentions=NO_PINGS)
+        message = await channel.send(embed=post_embed(locale, view, join=join), view=buttons, allowed_mentions=NO_PINGS)
         try:
             thread = await message.create_thread(name=name, auto_archive_duration=ARCHIVE_MINUTES)
         except BaseException:
@@ -348,7 +368,7 @@ async def publish(bot: Bot, view: ChallengeView, channel: Postable) -> Posted:
             for piece in full_text(locale, view):
                 await thread.send(piece, allowed_mentions=NO_PINGS)
             placed = replace(view, channel_id=posted.channel_id, message_id=message.id, thread_id=thread.id)
-            await message.edit(embed=post_embed(locale, placed), allowed_mentions=NO_PINGS)
+            await message.edit(embed=post_embed(locale, placed, join=join), allowed_mentions=NO_PINGS)
     except BaseException:
         await undo()
         raise
@@ -374,9 +394,10 @@ async def refresh_post(bot: Bot, challenge_id: int) -> None:
         view = await records.view(session, challenge_id)
     if view.message_id is None or view.channel_id is None:
         return
-    locale = bot.settings.default_locale
+    locale = await server_locale(bot, view.guild_id)
+    join = await join_command(bot, view.guild_id)
     message = bot.get_partial_messageable(view.channel_id).get_partial_message(view.message_id)
-    embed, buttons = post_embed(locale, view), post_view(view.id, locale, finished=view.finished)
+    embed, buttons = post_embed(locale, view, join=join), post_view(view.id, locale, finished=view.finished)
     try:
         try:
             await message.edit(embed=embed, view=buttons, allowed_mentions=NO_PINGS)
@@ -420,6 +441,7 @@ async def deliver_invitation(bot: Bot, invitation: Invitation, *, by: str) -> st
         by=safe(by),
         why=reason_lines(locale, invitation.reasons),
         id=view.id,
+        command=await join_command(bot, view.guild_id),
     )
     try:
         await bot.get_partial_messageable(view.thread_id).send(

@@ -15,7 +15,8 @@ from bot.services import guilds
 from bot.services.challenges import fit, records
 from bot.services.challenges.rules import ACTIVE_VALUES
 from bot.services.events import records as event_records
-from bot.ui import is_moderator, locale_of, safe, send_ephemeral
+from bot.text import clean
+from bot.ui import already_stored, clip, is_moderator, locale_of, safe, send_ephemeral
 from cogs.challenges import notify
 from cogs.challenges.buttons import DescriptionModal, challenge_channel, change_team, lock_name, send_fits
 from cogs.challenges.render import list_embed, status_label
@@ -31,6 +32,10 @@ STATUS_LABELS = {
     ChallengeStatus.DONE: "Done",
     ChallengeStatus.CLOSED: "Closed",
 }
+LANGUAGES = [
+    app_commands.Choice(name=_("Dutch"), value="nl"),
+    app_commands.Choice(name=_("English"), value="en"),
+]
 STATUS_CHOICES = [app_commands.Choice(name=_(label), value=status.value) for status, label in STATUS_LABELS.items()]
 ID_TEXT = _("The challenge (its number, or type a part of the title)")
 
@@ -47,12 +52,17 @@ class ChallengesCog(commands.Cog, name="Challenges"):
 
     @challenge.command(name=_("setup"), description=_("Moderators: the channel where challenges are posted"))
     @app_commands.describe(
-        channel=_("A forum channel (each challenge a post) or a text channel (a message with a thread)")
+        channel=_("A forum channel (each challenge a post) or a text channel (a message with a thread)"),
+        language=_("The language of public posts (default: the bot's setting)"),
     )
+    @app_commands.choices(language=LANGUAGES)
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(is_moderator)
     async def setup(
-        self, interaction: discord.Interaction[Bot], channel: discord.TextChannel | discord.ForumChannel
+        self,
+        interaction: discord.Interaction[Bot],
+        channel: discord.TextChannel | discord.ForumChannel,
+        language: app_commands.Choice[str] | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
@@ -60,8 +70,18 @@ class ChallengesCog(commands.Cog, name="Challenges"):
             raise UserError("challenge.setup_no_permission", channel=channel.mention)
         async with self.bot.db.session() as session:
             await records.configure_channel(session, interaction.guild_id, channel.id)
+            if language is not None:
+                await guilds.set_language(session, interaction.guild_id, language.value)
+            public = guilds.language(
+                await guilds.get_settings(session, interaction.guild_id), self.bot.settings.default_locale
+            )
         kind = "forum" if isinstance(channel, discord.ForumChannel) else "text"
-        await send_ephemeral(interaction, t(locale, f"challenge.setup.done_{kind}", channel=channel.mention))
+        lines = [
+            t(locale, f"challenge.setup.done_{kind}", channel=channel.mention),
+            t(locale, "challenge.setup.language", language=t(locale, f"challenge.language.{public}")),
+        ]
+        async with already_stored(interaction):
+            await send_ephemeral(interaction, "\n".join(lines))
 
     @challenge.command(name=_("post"), description=_("Moderators: post a challenge; the description follows in a form"))
     @app_commands.describe(
@@ -136,11 +156,17 @@ class ChallengesCog(commands.Cog, name="Challenges"):
         async with self.bot.locks[lock_name(id)]:
             async with self.bot.db.session() as session:
                 old, view = await records.set_status(session, interaction.guild_id, id, status.value)
-            await send_ephemeral(
-                interaction,
-                t(locale, "challenge.status_changed", title=safe(view.title), status=status_label(locale, view.status)),
-            )
-            await notify.status_changed(self.bot, view, old, by=interaction.user.mention)
+            async with already_stored(interaction):
+                await send_ephemeral(
+                    interaction,
+                    t(
+                        locale,
+                        "challenge.status_changed",
+                        title=safe(view.title),
+                        status=status_label(locale, view.status),
+                    ),
+                )
+                await notify.status_changed(self.bot, view, old, by=interaction.user.mention)
         if view.event is not None:
             self.bot.dispatch("hackathon_challenges_changed", view.event.id)
 
@@ -180,8 +206,21 @@ class ChallengesCog(commands.Cog, name="Challenges"):
                 status=status.value if status else None,
                 skill=skill,
             )
+            unfinished = await fit.unfinished_count(session, interaction.guild_id) if not listed else 0
         if not listed:
-            await send_ephemeral(interaction, t(locale, "challenge.list.none"))
+            # Say whether the filters left nothing, or there is nothing at all.
+            asked = safe(clip(clean(skill), 60)) if skill and skill.strip() else None
+            if status is not None and asked is None:
+                asked = status_label(locale, status.value)
+            if unfinished and asked:
+                reply = t(locale, "challenge.list.none_fit", asked=asked, count=unfinished)
+            else:
+                reply = t(
+                    locale,
+                    "challenge.list.none",
+                    command=await self.bot.command_mention(interaction.guild_id, "challenge post"),
+                )
+            await send_ephemeral(interaction, reply)
             return
         await send_ephemeral(interaction, embed=list_embed(locale, listed))
 

@@ -1,7 +1,7 @@
 """What the challenge commands send without an interaction: status news in the thread, and
 whether the bot may post in a channel at all.
 
-Public texts use the server's default language and ping nobody. The post itself, its thread
+Public texts use the server's language (``guilds.language``) and ping nobody. The post itself, its thread
 and invitations are sent by :mod:`cogs.challenges.buttons` (the form and the buttons do that work).
 """
 
@@ -15,7 +15,7 @@ import discord
 from bot.i18n import t
 from bot.services.challenges.records import ChallengeView
 from bot.ui import NO_PINGS
-from cogs.challenges.buttons import Postable, refresh_post
+from cogs.challenges.buttons import Postable, refresh_post, server_locale
 from cogs.challenges.render import status_label
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ async def announce(bot: Bot, view: ChallengeView, content: str) -> None:
 
 async def status_changed(bot: Bot, view: ChallengeView, old: str, *, by: str) -> None:
     """The thread hears of the new status, the post shows it, and a linked hackathon lists it again."""
-    public = bot.settings.default_locale
+    public = await server_locale(bot, view.guild_id)
     step = "final" if view.finished else "step"
     await announce(
         bot,

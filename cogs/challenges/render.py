@@ -110,8 +110,13 @@ def event_text(locale: str, view: ChallengeView) -> str | None:
     return t(locale, "challenge.post.event_value", event=named, when=f"<t:{int(view.event.starts_at.timestamp())}:f>")
 
 
-def post_embed(locale: str, view: ChallengeView) -> discord.Embed:
-    """The public post: title, description (or its start), skills, details, status and team."""
+def post_embed(locale: str, view: ChallengeView, *, join: str | None = None) -> discord.Embed:
+    """The public post: title, description (or its start), skills, details, status and team.
+
+    ``join`` is the join command as a Discord command mention (``</challenge join:ID>``), which
+    every reader sees clickable and in their own language; a footer cannot show one, so it goes
+    in a field of its own while the team is open.
+    """
     colour = discord.Colour.dark_grey() if view.finished else discord.Colour.teal()
     embed = discord.Embed(title=safe(view.title)[:256], description=_preview(locale, view), colour=colour)
     embed.add_field(name=t(locale, "challenge.post.skills"), value=skills_text(view.skills), inline=False)
@@ -131,6 +136,12 @@ def post_embed(locale: str, view: ChallengeView) -> discord.Embed:
         else t(locale, "challenge.post.team_empty" if not view.finished else "challenge.post.team_none")
     )
     embed.add_field(name=t(locale, "challenge.post.team", count=len(view.team)), value=team, inline=False)
+    if join and not view.finished:
+        embed.add_field(
+            name=t(locale, "challenge.post.join"),
+            value=t(locale, "challenge.post.join_how", command=join, id=view.id)[:FIELD_MAX],
+            inline=False,
+        )
     embed.set_footer(text=t(locale, "challenge.post.footer", id=view.id))
     # Everything above is bounded well below 6000; this keeps it so whatever the texts.
     while len(embed) > EMBED_MAX and embed.description:

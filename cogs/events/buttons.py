@@ -14,10 +14,17 @@ work of its own; take the native change back when storing fails.
 
 Who is told how (DMs only to members who consented):
 
-* A member promoted from the waitlist is told by DM (joining the waitlist asked for exactly
-  that); if their DMs are closed, the events channel mentions that one member.
+* Answering Going or Maybe (or waiting for a place) is consent to this event's notices by DM,
+  whether or not the member joined introductions; the reply to the click says so, and that
+  "Can't go" stops them. "Interested" on the native Discord event counts as Maybe.
+* A member promoted from the waitlist is told by DM; if their DMs are closed, the events channel
+  mentions that one member.
 * An expert invited to a session is told by DM (registering as an expert is that consent).
-* Members who said Going or Maybe and joined DMs are told by DM when the time or place changes.
+* When the time or place changes, Going, Maybe and the waitlist are told by DM, and the events
+  channel once (mentioning only those whose DMs are closed).
+
+Public posts (the announcement, notices in the events channel) are in the server's language
+(``guilds.language``); replies and DMs in the reader's.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from bot.errors import UserError
 from bot.i18n import t
 from bot.services import experts, guilds, profiles
 from bot.services.events import records, rsvps, rules
-from bot.ui import NO_PINGS, is_moderator, locale_of, reports_errors, safe, send_ephemeral
+from bot.ui import NO_PINGS, already_stored, is_moderator, locale_of, reports_errors, safe, send_ephemeral
 from cogs.events import native, render
 from models import Event, EventKind, EventStatus, RsvpStatus
 
@@ -74,15 +81,22 @@ def audit(interaction: discord.Interaction[Bot], action: str) -> str:
 # --- sending helpers ----------------------------------------------------------------------------------
 
 
-async def dm_consenting(
+async def server_locale(bot: Bot, guild_id: int) -> str:
+    """The language of the server's public posts (set in setup, else ``DEFAULT_LOCALE``)."""
+    async with bot.db.session() as session:
+        return guilds.language(await guilds.get_settings(session, guild_id), bot.settings.default_locale)
+
+
+async def dm_answered(
     bot: Bot, recipients: Sequence[records.Recipient], text: Callable[[str], str], default_locale: str
 ) -> tuple[list[int], list[int]]:
-    """DM every recipient who joined DMs, each in their language. Returns (reached, DMs closed)."""
+    """DM every recipient (their answer to the event is their consent), each in their language.
+
+    Returns (reached, DMs closed).
+    """
     reached: list[int] = []
     closed: list[int] = []
     for recipient in recipients:
-        if not recipient.joined:
-            continue
         content = text(recipient.locale or default_locale)[: render.MESSAGE_MAX]
         message = await messaging.send_dm(bot, recipient.user_id, content=content)
         (reached if message is not None else closed).append(recipient.user_id)
@@ -134,11 +148,12 @@ async def refresh_announcement(bot: Bot, event_id: int) -> None:
         )
         session_experts = await experts.session_experts(session, event_id)
         session.expunge(event)
-    locale = bot.settings.default_locale
+    locale = guilds.language(settings, bot.settings.default_locale)
+    now = bot.clock()
     embed = render.announcement_embed(
-        locale, event, counts, challenges=challenges, slots=slots, experts=session_experts
+        locale, event, counts, challenges=challenges, slots=slots, experts=session_experts, now=now
     )
-    open_ = event.status == EventStatus.SCHEDULED.value and event.starts_at > bot.clock()
+    open_ = event.status == EventStatus.SCHEDULED.value and event.starts_at > now
     view = announcement_view(event, locale) if open_ else None
     if event.announcement_channel_id is not None and event.announcement_message_id is not None:
         message = bot.get_partial_messageable(event.announcement_channel_id).get_partial_message(
@@ -152,7 +167,7 @@ async def refresh_announcement(bot: Bot, event_id: int) -> None:
         except discord.HTTPException:
             log.exception("could not update the announcement of event %s", event_id)
             return
-    if event.status != EventStatus.SCHEDULED.value:
+    if event.status != EventStatus.SCHEDULED.value or event.ends_at <= now:
         return
     channel = await messaging.text_channel(bot, settings.events_channel_id)
     if channel is None:
@@ -175,6 +190,31 @@ async def refresh_announcement(bot: Bot, event_id: int) -> None:
         log.exception("could not post the announcement of event %s", event_id)
 
 
+async def sync_interest(bot: Bot, event_id: int) -> None:
+    """Count everyone interested in the native event as Maybe, also those the bot did not hear of.
+
+    Discord reports "Interested" clicks only for members the bot has seen; before reminders and
+    change notices the list is read from Discord, so nobody who asked is missed.
+    """
+    async with bot.db.session() as session:
+        event = await session.get(Event, event_id)
+        if event is None or event.native_event_id is None:
+            return
+        guild_id, native_id = event.guild_id, event.native_event_id
+    found = await native.native_event(bot, guild_id, native_id)
+    if found is None:
+        return
+    try:
+        interested = {user.id async for user in found.users() if not user.bot}
+    except discord.HTTPException:
+        log.warning("could not read who is interested in native event %s", native_id, exc_info=True)
+        return
+    async with bot.db.session() as session:
+        changed = await rsvps.add_interested(session, event_id, interested, bot.clock())
+    if changed:
+        await refresh_announcement(bot, event_id)
+
+
 async def tell_promoted(bot: Bot, event_id: int, user_ids: Sequence[int]) -> None:
     """By DM; in the events channel, mentioning only them, for those whose DMs are closed."""
     async with bot.db.session() as session:
@@ -183,7 +223,7 @@ async def tell_promoted(bot: Bot, event_id: int, user_ids: Sequence[int]) -> Non
         settings = await guilds.get_settings(session, event.guild_id)
         locales = await records.member_locales(session, event.guild_id, user_ids)
         session.expunge(event)
-    default = bot.settings.default_locale
+    default = guilds.language(settings, bot.settings.default_locale)
     closed = []
     for user_id in user_ids:
         text = render.promoted_dm(locales.get(user_id) or default, event)
@@ -204,7 +244,7 @@ async def tell_expert(bot: Bot, event_id: int, user_id: int, locale: str | None)
         event = await session.get(Event, event_id)
         assert event is not None
         session.expunge(event)
-    text = render.expert_dm(locale or bot.settings.default_locale, event)
+    text = render.expert_dm(locale or await server_locale(bot, event.guild_id), event)
     return await messaging.send_dm(bot, user_id, content=text) is not None
 
 
@@ -238,22 +278,30 @@ class RsvpButton(
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
         async with event_lock(bot, self.event_id), bot.db.session() as session:
-            await profiles.remember_locale(session, interaction.guild_id, interaction.user.id, locale)
+            await profiles.remember_locale(
+                session, interaction.guild_id, interaction.user.id, locale, name=interaction.user.display_name
+            )
             result = await rsvps.rsvp(
                 session, interaction.guild_id, self.event_id, interaction.user.id, self.status.value, bot.clock()
             )
             title = (await records.get_event(session, interaction.guild_id, self.event_id)).title
-        if not result.changed:
-            key = "event.rsvp.still_waiting" if result.status == RsvpStatus.WAITLIST.value else "event.rsvp.unchanged"
-            status = render.status_label(locale, result.status)
-            reply = t(locale, key, title=safe(title), position=result.position, status=status)
-        else:
-            reply = t(locale, f"event.rsvp.{result.status}", title=safe(title), position=result.position)
-        await send_ephemeral(interaction, reply)
-        if result.changed:
-            await refresh_announcement(bot, self.event_id)
-        if result.promoted:
-            await tell_promoted(bot, self.event_id, result.promoted)
+            settings = await guilds.get_settings(session, interaction.guild_id)
+        # The button as the announcement shows it (in the server's language).
+        stop = t(guilds.language(settings, bot.settings.default_locale), "event.button.not_going")
+        async with already_stored(interaction):
+            if not result.changed:
+                key = (
+                    "event.rsvp.still_waiting" if result.status == RsvpStatus.WAITLIST.value else "event.rsvp.unchanged"
+                )
+                status = render.status_label(locale, result.status)
+                reply = t(locale, key, title=safe(title), position=result.position, status=status)
+            else:
+                reply = t(locale, f"event.rsvp.{result.status}", title=safe(title), position=result.position, stop=stop)
+            await send_ephemeral(interaction, reply)
+            if result.changed:
+                await refresh_announcement(bot, self.event_id)
+            if result.promoted:
+                await tell_promoted(bot, self.event_id, result.promoted)
 
 
 class AskButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"event:ask:(?P<id>\d+)"):
@@ -365,15 +413,23 @@ class SlotSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"even
         at = None if value == RELEASE else datetime.fromtimestamp(int(value), UTC)
         locale = locale_of(interaction)
         async with bot.db.session() as session:
+            # A booked slot is reminded by DM: in the language of this interaction.
+            await profiles.remember_locale(
+                session, interaction.guild_id, interaction.user.id, locale, name=interaction.user.display_name
+            )
             title = (await records.get_event(session, interaction.guild_id, self.event_id)).title
             if at is None:
                 await experts.release(session, interaction.guild_id, self.event_id, interaction.user.id)
                 reply = t(locale, "slot.released", title=safe(title))
             else:
-                await experts.book(session, interaction.guild_id, self.event_id, interaction.user.id, at, bot.clock())
-                reply = t(locale, "slot.booked", title=safe(title), when=render.ts(at))
-        await interaction.response.edit_message(content=reply, view=None, allowed_mentions=NO_PINGS)
-        await refresh_announcement(bot, self.event_id)
+                now = bot.clock()
+                await experts.book(session, interaction.guild_id, self.event_id, interaction.user.id, at, now)
+                # Booked well ahead: a reminder follows (see notices.claim_slot_reminders).
+                key = "slot.booked" if at - now > rules.SLOT_LEAD else "slot.booked_soon"
+                reply = t(locale, key, title=safe(title), when=render.ts(at))
+        async with already_stored(interaction):
+            await interaction.response.edit_message(content=reply, view=None, allowed_mentions=NO_PINGS)
+            await refresh_announcement(bot, self.event_id)
 
 
 class InviteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"event:invite:(?P<id>\d+):(?P<user>\d+)"):
@@ -413,10 +469,11 @@ class InviteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ev
         if not added:
             await send_ephemeral(interaction, t(locale, "event.already_expert", name=name, title=safe(title)))
             return
-        reached = await tell_expert(bot, self.event_id, self.user_id, member_locale)
-        key = "event.invited" if reached else "event.invited_no_dm"
-        await send_ephemeral(interaction, t(locale, key, name=name, title=safe(title)))
-        await refresh_announcement(bot, self.event_id)
+        async with already_stored(interaction):
+            reached = await tell_expert(bot, self.event_id, self.user_id, member_locale)
+            key = "event.invited" if reached else "event.invited_no_dm"
+            await send_ephemeral(interaction, t(locale, key, name=name, title=safe(title)))
+            await refresh_announcement(bot, self.event_id)
 
 
 DYNAMIC_ITEMS = (RsvpButton, AskButton, SlotsButton, SlotSelect, InviteButton)
@@ -511,13 +568,13 @@ async def save_question(interaction: discord.Interaction[Bot], event_id: int, te
             max=experts.QUESTIONS_PER_MEMBER,
             close=render.ts(experts.questions_close(event)),
         )
-    await send_ephemeral(interaction, reply)
+    async with already_stored(interaction):
+        await send_ephemeral(interaction, reply)
 
 
 async def create_event(interaction: discord.Interaction[Bot], draft: records.Draft, text: str) -> None:
     """The description form was submitted: create the native event, the row and the announcement."""
     bot = interaction.client
-    locale = locale_of(interaction)
     ensure_moderator(interaction)
     description = rules.clean_description(text)
     await interaction.response.defer(ephemeral=True, thinking=True)
@@ -546,19 +603,34 @@ async def create_event(interaction: discord.Interaction[Bot], draft: records.Dra
         store,
         lambda created: native.delete_native(created, reason=audit(interaction, "create (undone)")),
     )
-    await refresh_announcement(bot, event_id)
+    async with already_stored(interaction):
+        await refresh_announcement(bot, event_id)
+        await _report_created(interaction, draft, event_id, channel_id)
+
+
+async def _report_created(
+    interaction: discord.Interaction[Bot], draft: records.Draft, event_id: int, channel_id: int
+) -> None:
+    """Tell the chosen experts, and the moderator what was made and which experts fit the session.
+
+    The chosen experts are shown among the suggestions, marked as invited; Invite buttons are for
+    the others.
+    """
+    bot = interaction.client
+    locale = locale_of(interaction)
+    chosen = set(draft.expert_ids)
     async with bot.db.session() as session:
         event = await records.get_event(session, draft.guild_id, event_id)
         fits = (
-            await experts.fitting(
-                session, draft.guild_id, draft.topics, exclude=set(draft.expert_ids), limit=SUGGESTIONS
-            )
+            await experts.fitting(session, draft.guild_id, draft.topics, limit=SUGGESTIONS + len(chosen))
             if draft.kind == EventKind.EXPERT_SESSION
             else []
         )
         invited = [(u, await profiles.get_member(session, draft.guild_id, u)) for u in draft.expert_ids]
         invited_as = [(u, m.name if m else str(u), m.locale if m else None) for u, m in invited]
         session.expunge(event)
+    others = [f for f in fits if f.user_id not in chosen][:SUGGESTIONS]
+    shown = [f for f in fits if f.user_id in chosen or f in others]
     lines = [
         t(
             locale,
@@ -575,20 +647,19 @@ async def create_event(interaction: discord.Interaction[Bot], draft: records.Dra
             t(locale, "event.invited" if reached else "event.invited_no_dm", name=safe(name), title=safe(event.title))
         )
     if draft.kind == EventKind.EXPERT_SESSION:
-        lines.append(t(locale, "event.suggestions" if fits else "event.no_suggestions"))
-        for fit in fits:
+        lines.append(t(locale, "event.suggestions" if shown else "event.no_suggestions"))
+        for fit in shown:
             assert fit.best is not None
-            lines.append(
-                t(
-                    locale,
-                    "event.suggestion_line",
-                    name=safe(fit.name),
-                    topics=safe(", ".join(fit.topics)),
-                    wanted=safe(fit.best[1]),
-                    score=f"{fit.score:.0f}",
-                )
+            line = t(
+                locale,
+                "event.suggestion_line",
+                name=safe(fit.name),
+                topics=safe(", ".join(fit.topics)),
+                wanted=safe(fit.best[1]),
+                score=f"{fit.score:.0f}",
             )
-    view = invite_view(event_id, [(f.user_id, f.name) for f in fits], locale) if fits else discord.utils.MISSING
+            lines.append(f"{line} {t(locale, 'event.suggestion_invited')}" if fit.user_id in chosen else line)
+    view = invite_view(event_id, [(f.user_id, f.name) for f in others], locale) if others else discord.utils.MISSING
     await interaction.followup.send(
         "\n".join(lines)[: render.MESSAGE_MAX], ephemeral=True, allowed_mentions=NO_PINGS, view=view
     )
@@ -633,42 +704,64 @@ async def apply_edit(
         except UserError:
             log.exception("could not restore native event %s", native_id)
 
-    async def store(session: AsyncSession, _: None) -> tuple[int, ...]:
-        return await rsvps.apply_edit(session, guild_id, edit, now=now, tz=tz)
+    async def store(session: AsyncSession, _: None) -> tuple[tuple[int, ...], list[tuple[int, str, str | None]]]:
+        promoted = await rsvps.apply_edit(session, guild_id, edit, now=now, tz=tz)
+        added = []
+        for user_id in edit.expert_ids:
+            if await experts.add_to_session(session, guild_id, edit.event_id, user_id, now):
+                member = await profiles.get_member(session, guild_id, user_id)
+                added.append((user_id, member.name if member else str(user_id), member.locale if member else None))
+        return promoted, added
 
-    promoted = await messaging.post_then_store(
+    promoted, added = await messaging.post_then_store(
         bot.db,
         lambda: native.edit_native(bot, guild_id, native_id, new, reason=audit(interaction, "edit")),
         store,
         restore,
     )
-    await refresh_announcement(bot, edit.event_id)
-    if promoted:
-        await tell_promoted(bot, edit.event_id, promoted)
-    told = 0
-    if edit.time_changed or edit.place_changed:
-        told = await _tell_change(bot, guild_id, edit.event_id)
-    async with bot.db.session() as session:
-        event = await records.get_event(session, guild_id, edit.event_id)
-        reply = t(locale, "event.edited", title=safe(event.title), told=told, link=render.link(event))
-    await send_ephemeral(interaction, reply)
+    async with already_stored(interaction):
+        await refresh_announcement(bot, edit.event_id)
+        if promoted:
+            await tell_promoted(bot, edit.event_id, promoted)
+        told = None
+        if edit.time_changed or edit.place_changed:
+            told = await _tell_change(bot, guild_id, edit.event_id)
+        async with bot.db.session() as session:
+            event = await records.get_event(session, guild_id, edit.event_id)
+            if told is None:
+                reply = t(locale, "event.edited", title=safe(event.title), link=render.link(event))
+            else:
+                reply = t(locale, "event.edited_told", title=safe(event.title), count=told, link=render.link(event))
+        lines = [reply]
+        for user_id, name, member_locale in added:
+            reached = await tell_expert(bot, edit.event_id, user_id, member_locale)
+            key = "event.invited" if reached else "event.invited_no_dm"
+            lines.append(t(locale, key, name=safe(name), title=safe(event.title)))
+        await send_ephemeral(interaction, "\n".join(lines)[: render.MESSAGE_MAX])
 
 
 async def _tell_change(bot: Bot, guild_id: int, event_id: int) -> int:
+    """A new time or place: by DM to Going, Maybe and the waitlist; once in the events channel,
+    mentioning only those of them whose DMs are closed. Returns how many got a DM."""
+    statuses = (RsvpStatus.GOING.value, RsvpStatus.MAYBE.value, RsvpStatus.WAITLIST.value)
+    await sync_interest(bot, event_id)
     async with bot.db.session() as session:
+        settings = await guilds.get_settings(session, guild_id)
         event = await records.get_event(session, guild_id, event_id)
-        people = await records.recipients(session, event, (RsvpStatus.GOING.value, RsvpStatus.MAYBE.value))
+        people = await records.recipients(session, event, statuses)
         session.expunge(event)
 
-    def text(locale: str) -> str:
+    def text(key: str, locale: str) -> str:
         return t(
             locale,
-            "event.changed_dm",
+            key,
             title=safe(event.title),
             when=render.when(event),
             where=render.where(event),
             link=render.link(event),
-        )
+        ).strip()
 
-    reached, _closed = await dm_consenting(bot, people, text, bot.settings.default_locale)
+    public = guilds.language(settings, bot.settings.default_locale)
+    reached, closed = await dm_answered(bot, people, lambda lang: text("event.changed_dm", lang), public)
+    await post(bot, settings.events_channel_id, text("event.changed_post", public), mention=closed)
     return len(reached)

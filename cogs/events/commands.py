@@ -4,6 +4,7 @@ announcement when another feature says what it shows has changed."""
 from __future__ import annotations
 
 import logging
+from datetime import time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ from bot.i18n import t
 from bot.services import guilds
 from bot.services.events import notices, records, rsvps, rules
 from bot.text import clean
-from bot.ui import is_moderator, locale_of, safe, send_ephemeral
+from bot.ui import already_stored, is_moderator, locale_of, safe, send_ephemeral
 from cogs.events import native, notify, render
 from cogs.events.buttons import (
     DescriptionModal,
@@ -39,6 +40,10 @@ KINDS = [
     app_commands.Choice(name=_("Hackathon"), value="hackathon"),
     app_commands.Choice(name=_("Ask-the-expert session"), value="expert_session"),
     app_commands.Choice(name=_("Meetup"), value="meetup"),
+]
+LANGUAGES = [
+    app_commands.Choice(name=_("Dutch"), value="nl"),
+    app_commands.Choice(name=_("English"), value="en"),
 ]
 PLACE = discord.VoiceChannel | discord.StageChannel
 Capacity = app_commands.Range[int, 1, rules.CAPACITY_MAX]
@@ -74,6 +79,28 @@ class EventsCog(commands.Cog, name="Events"):
     async def on_hackathon_challenges_changed(self, event_id: int) -> None:
         """The challenges feature linked or changed a challenge of this event: show it."""
         await refresh_announcement(self.bot, event_id)
+
+    @commands.Cog.listener()
+    async def on_scheduled_event_user_add(self, native: discord.ScheduledEvent, user: discord.User) -> None:
+        """ "Interested" on the native Discord event counts as Maybe (with its reminders by DM)."""
+        await self._native_interest(native, user, interested=True)
+
+    @commands.Cog.listener()
+    async def on_scheduled_event_user_remove(self, native: discord.ScheduledEvent, user: discord.User) -> None:
+        await self._native_interest(native, user, interested=False)
+
+    async def _native_interest(self, native: discord.ScheduledEvent, user: discord.User, *, interested: bool) -> None:
+        if user.bot:
+            return
+        try:
+            async with self.bot.db.session() as session:
+                event_id = await rsvps.native_interest(
+                    session, native.guild_id, native.id, user.id, interested=interested, now=self.bot.clock()
+                )
+            if event_id is not None:
+                await refresh_announcement(self.bot, event_id)
+        except Exception:
+            log.exception("interest of %s in native event %s was not counted", user.id, native.id)
 
     async def _zone(self, guild_id: int) -> ZoneInfo:
         async with self.bot.db.session() as session:
@@ -146,6 +173,7 @@ class EventsCog(commands.Cog, name="Events"):
         capacity=_("New maximum number of participants"),
         topics=_("New topics, separated by commas"),
         description=_("Also change the description (opens a form)"),
+        expert=_("Expert sessions: add an expert who takes part"),
     )
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(is_moderator)
@@ -161,6 +189,7 @@ class EventsCog(commands.Cog, name="Events"):
         capacity: Capacity | None = None,
         topics: str | None = None,
         description: bool = False,
+        expert: discord.Member | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         now = self.bot.clock()
@@ -176,6 +205,7 @@ class EventsCog(commands.Cog, name="Events"):
                 channel_id=channel.id if channel else None,
                 capacity=capacity,
                 topics=topics,
+                expert_ids=[expert.id] if expert else None,
                 tz=guilds.zone(settings, self.bot.settings.timezone),
                 now=now,
             )
@@ -205,13 +235,16 @@ class EventsCog(commands.Cog, name="Events"):
             found = await rsvps.cancel(session, interaction.guild_id, event, self.bot.clock())
             people = await records.recipients(session, found, statuses)
             session.expunge(found)
-        await native.cancel_native(self.bot, found.guild_id, found.native_event_id, reason=audit(interaction, "cancel"))
-        await refresh_announcement(self.bot, event)
-        told = await notify.tell_cancelled(self.bot, found, people, because)
-        await send_ephemeral(
-            interaction,
-            t(locale, "event.cancelled", title=safe(found.title), told=told, answered=len(people)),
-        )
+        async with already_stored(interaction):
+            await native.cancel_native(
+                self.bot, found.guild_id, found.native_event_id, reason=audit(interaction, "cancel")
+            )
+            await refresh_announcement(self.bot, event)
+            told = await notify.tell_cancelled(self.bot, found, people, because)
+            await send_ephemeral(
+                interaction,
+                t(locale, "event.cancelled", title=safe(found.title), told=told, count=len(people)),
+            )
 
     @edit.autocomplete("event")
     @cancel.autocomplete("event")
@@ -230,20 +263,40 @@ class EventsCog(commands.Cog, name="Events"):
     @app_commands.describe(
         channel=_("Channel for announcements, reminders and the weekly agenda"),
         reminders=_("When to remind before an event, e.g. 7d,1d,1h (or none)"),
+        language=_("The language of public posts (default: the bot's setting)"),
     )
+    @app_commands.choices(language=LANGUAGES)
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(is_moderator)
     async def setup(
-        self, interaction: discord.Interaction[Bot], channel: discord.TextChannel, reminders: str | None = None
+        self,
+        interaction: discord.Interaction[Bot],
+        channel: discord.TextChannel,
+        reminders: str | None = None,
+        language: app_commands.Choice[str] | None = None,
     ) -> None:
         assert interaction.guild_id is not None
-        locale = locale_of(interaction)
         async with self.bot.db.session() as session:
             settings = await rsvps.configure(session, interaction.guild_id, channel_id=channel.id, reminders=reminders)
+            if language is not None:
+                settings = await guilds.set_language(session, interaction.guild_id, language.value)
             leads = rules.parse_reminders(settings.event_reminders)
             weekday, at = notices.agenda_time(settings)
-        await send_ephemeral(
-            interaction,
+            public = guilds.language(settings, self.bot.settings.default_locale)
+        async with already_stored(interaction):
+            await self._setup_done(interaction, channel, leads, weekday, at, public)
+
+    async def _setup_done(
+        self,
+        interaction: discord.Interaction[Bot],
+        channel: discord.TextChannel,
+        leads: list[rules.Lead],
+        weekday: int,
+        at: time,
+        public: str,
+    ) -> None:
+        locale = locale_of(interaction)
+        lines = [
             t(
                 locale,
                 "event.setup.done",
@@ -252,7 +305,9 @@ class EventsCog(commands.Cog, name="Events"):
                 day=t(locale, f"weekday.{weekday}"),
                 time=f"{at:%H:%M}",
             ),
-        )
+            t(locale, "event.setup.language", language=t(locale, f"event.language.{public}")),
+        ]
+        await send_ephemeral(interaction, "\n".join(lines))
 
     # --- everyone ----------------------------------------------------------------------------------
 

@@ -7,12 +7,13 @@ each tick works out from the events table what is due. Every message is recorded
 also with two processes or a restart in between; see ``notices.claim_due_notices`` for what a
 restart catches up and what it skips.
 
-Who is told how: reminders and cancellations go by DM to members who answered (Going; for a
-cancellation also Maybe and the waitlist) **and** joined DMs (``/intro join``, the server's DM
-consent). A post in the events channel tells everyone else; it mentions nobody except those
-consenting members whose DMs turned out to be closed, so they are still reached. Experts get the
-questions by DM, or in a private thread of the events channel with only them. Nothing ever pings
-@everyone or a role.
+Who is told how: reminders and cancellations go by DM to members who answered (Going or Maybe;
+for a cancellation also the waitlist): answering is consent to that event's notices, whether or
+not the member joined introductions. A post in the events channel (in the server's language)
+tells everyone else; it mentions nobody except those members whose DMs turned out to be closed,
+so they are still reached. Experts get the questions by DM, or in a private thread of the events
+channel with only them; a member who booked a slot is reminded of it by DM. An event that ended
+has its announcement marked as over (no more buttons). Nothing ever pings @everyone or a role.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from bot.services import experts, guilds
 from bot.services.events import notices, records, rules
 from bot.ui import NO_PINGS, safe
 from cogs.events import render
-from cogs.events.buttons import dm_consenting, post
+from cogs.events.buttons import dm_answered, post, refresh_announcement, sync_interest
 from models import Event, RsvpStatus
 
 if TYPE_CHECKING:
@@ -41,6 +42,18 @@ async def run_due_work(bot: Bot) -> None:
     now = bot.clock()
     async with bot.db.session() as session:
         claimed = await notices.claim_due_notices(session, now, bot.settings.timezone)
+        slots = await notices.claim_slot_reminders(session, now)
+        ended = await notices.claim_finished(session, now)
+    for event_id in ended:
+        try:
+            await refresh_announcement(bot, event_id)
+        except Exception:
+            log.exception("marking event %s as over failed", event_id)
+    for slot in slots:
+        try:
+            await send_slot_reminder(bot, slot)
+        except Exception:
+            log.exception("slot reminder of event %s failed", slot.event_id)
     for notice in claimed:
         try:
             if notice.kind == rules.QUESTIONS:
@@ -59,15 +72,16 @@ async def run_due_work(bot: Bot) -> None:
 
 
 async def send_reminder(bot: Bot, event_id: int) -> None:
-    """By DM to members who said Going and joined DMs; one post in the events channel for everyone,
+    """By DM to members who said Going or Maybe; one post in the events channel for everyone,
     which mentions only those of them whose DMs are closed."""
+    await sync_interest(bot, event_id)
     async with bot.db.session() as session:
         event = await session.get(Event, event_id)
         if event is None:
             return
         settings = await guilds.get_settings(session, event.guild_id)
         counts = (await records.counts(session, [event_id]))[event_id]
-        going = await records.recipients(session, event, (RsvpStatus.GOING.value,))
+        going = await records.recipients(session, event, (RsvpStatus.GOING.value, RsvpStatus.MAYBE.value))
 
     def text(key: str, locale: str) -> str:
         return t(
@@ -81,8 +95,8 @@ async def send_reminder(bot: Bot, event_id: int) -> None:
             link=render.link(event),
         ).strip()
 
-    default = bot.settings.default_locale
-    _reached, closed = await dm_consenting(bot, going, lambda lang: text("event.reminder.dm", lang), default)
+    default = guilds.language(settings, bot.settings.default_locale)
+    _reached, closed = await dm_answered(bot, going, lambda lang: text("event.reminder.dm", lang), default)
     await post(bot, settings.events_channel_id, text("event.reminder.post", default), mention=closed)
 
 
@@ -94,14 +108,16 @@ async def send_questions(bot: Bot, event_id: int) -> None:
             return
         settings = await guilds.get_settings(session, event.guild_id)
         asked = await experts.questions(session, event_id)
+        holders = sorted((await experts.booked(session, event_id)).items())
         expert_ids = await experts.session_experts(session, event_id)
         locales = await records.member_locales(session, event.guild_id, expert_ids)
+        public = guilds.language(settings, bot.settings.default_locale)
     if not expert_ids:
         log.info("expert session %s has no experts to send %d questions to", event_id, len(asked))
         return
     for user_id in expert_ids:
-        locale = locales.get(user_id) or bot.settings.default_locale
-        messages = render.questions_messages(locale, event, asked)
+        locale = locales.get(user_id) or public
+        messages = render.questions_messages(locale, event, asked, holders)
         first = await messaging.send_dm(bot, user_id, content=messages[0])
         if first is not None:
             for message in messages[1:]:
@@ -140,7 +156,7 @@ async def post_agenda_if_due(bot: Bot, guild_id: int) -> None:
         counts = await records.counts(session, [e.id for e in found])
     if not found:
         return
-    locale = bot.settings.default_locale
+    locale = guilds.language(settings, bot.settings.default_locale)
     # A long agenda goes out in several messages rather than being cut.
     first = None
     for embed in render.agenda_embeds(locale, found, counts):
@@ -162,7 +178,23 @@ async def tell_cancelled(bot: Bot, event: Event, people: list[records.Recipient]
         because = t(lang, "event.cancel.reason", reason=safe(reason)) if reason else ""
         return t(lang, key, title=safe(event.title), when=render.ts(event.starts_at), reason=because).strip()
 
-    default = bot.settings.default_locale
-    reached, closed = await dm_consenting(bot, people, lambda lang: text("event.cancel.dm", lang), default)
+    default = guilds.language(settings, bot.settings.default_locale)
+    reached, closed = await dm_answered(bot, people, lambda lang: text("event.cancel.dm", lang), default)
     await post(bot, settings.events_channel_id, text("event.cancel.post", default), mention=closed)
     return len(reached)
+
+
+async def send_slot_reminder(bot: Bot, slot: notices.SlotDue) -> None:
+    """By DM to the member who booked the slot (booking it asked for it); nothing public."""
+    async with bot.db.session() as session:
+        event = await session.get(Event, slot.event_id)
+        if event is None:
+            return
+        settings = await guilds.get_settings(session, event.guild_id)
+        tz = guilds.zone(settings, bot.settings.timezone)
+        locale = (await records.member_locales(session, event.guild_id, [slot.user_id])).get(slot.user_id)
+        session.expunge(event)
+    locale = locale or guilds.language(settings, bot.settings.default_locale)
+    text = render.slot_reminder(locale, event, slot.starts_at, tz)
+    if await messaging.send_dm(bot, slot.user_id, content=text) is None:
+        log.info("slot reminder for %s of event %s not delivered (DMs closed)", slot.user_id, slot.event_id)

@@ -62,7 +62,7 @@ def topics_of(event: Event) -> list[str]:
 def going_text(locale: str, event: Event, counts: Counts) -> str:
     if event.capacity is None:
         return str(counts.going)
-    return t(locale, "event.going_of", going=counts.going, capacity=event.capacity)
+    return t(locale, "event.going_of", going=counts.going, count=event.capacity)
 
 
 def announcement_embed(
@@ -73,13 +73,19 @@ def announcement_embed(
     challenges: Sequence[tuple[int, str]] = (),
     slots: tuple[int, int] | None = None,
     experts: Sequence[int] = (),
+    now: datetime | None = None,
 ) -> discord.Embed:
     cancelled = event.status == EventStatus.CANCELLED.value
-    title = t(locale, "event.cancelled_title", title=event.title) if cancelled else event.title
+    over = not cancelled and now is not None and event.ends_at <= now
+    title = event.title
+    if cancelled:
+        title = t(locale, "event.cancelled_title", title=event.title)
+    elif over:
+        title = t(locale, "event.over_title", title=event.title)
     embed = discord.Embed(
         title=safe(title)[:256],
         description=safe(event.description)[:4000] or None,
-        colour=discord.Colour.light_grey() if cancelled else COLOURS.get(event.kind),
+        colour=discord.Colour.light_grey() if cancelled or over else COLOURS.get(event.kind),
     )
     embed.add_field(
         name=t(locale, "event.field.when"), value=f"{when(event)}\n({ts(event.starts_at, 'R')})", inline=False
@@ -101,13 +107,13 @@ def announcement_embed(
         booked, total = slots
         embed.add_field(
             name=t(locale, "event.field.slots"),
-            value=t(locale, "event.slots_value", booked=booked, total=total, minutes=event.slot_minutes),
+            value=t(locale, "event.slots_value", booked=booked, count=total, minutes=event.slot_minutes),
             inline=False,
         )
     if challenges:
         lines = "\n".join(f"• #{cid} {safe(title)}" for cid, title in challenges)
         embed.add_field(name=t(locale, "event.field.challenges"), value=lines[:1024], inline=False)
-    footer = "event.footer_cancelled" if cancelled else "event.footer"
+    footer = "event.footer_cancelled" if cancelled else "event.footer_over" if over else "event.footer"
     embed.set_footer(text=t(locale, footer, kind=kind_label(locale, event.kind)))
     return embed
 
@@ -197,17 +203,42 @@ def chunks(header: str, lines: Sequence[str], limit: int = MESSAGE_MAX) -> list[
     return messages
 
 
-def questions_messages(locale: str, event: Event, questions: Sequence[tuple[int, str]]) -> list[str]:
+def questions_messages(
+    locale: str, event: Event, questions: Sequence[tuple[int, str]], slots: Sequence[tuple[datetime, int]] = ()
+) -> list[str]:
+    """The questions for the experts and, for a session with slots, who holds which slot."""
     if not questions:
-        return [t(locale, "event.questions.none", title=safe(event.title), when=ts(event.starts_at))]
-    header = t(
-        locale, "event.questions.header", title=safe(event.title), when=ts(event.starts_at), count=len(questions)
-    )
-    lines = [f"{n}. {safe(text)} (<@{user}>)" for n, (user, text) in enumerate(questions, start=1)]
-    return chunks(header, lines)
+        lines = [t(locale, "event.questions.none", title=safe(event.title), when=ts(event.starts_at))]
+    else:
+        lines = [
+            t(locale, "event.questions.header", title=safe(event.title), when=ts(event.starts_at), count=len(questions))
+        ]
+        lines += [f"{n}. {safe(text)} (<@{user}>)" for n, (user, text) in enumerate(questions, start=1)]
+    if event.slot_minutes:
+        if slots:
+            lines.append(t(locale, "event.questions.slots", count=len(slots)))
+            end = timedelta(minutes=event.slot_minutes)
+            lines += [f"• {ts(at, 't')}–{ts(at + end, 't')}: <@{user}>" for at, user in sorted(slots)]
+        else:
+            lines.append(t(locale, "event.questions.no_slots"))
+    return chunks(lines[0], lines[1:])
 
 
 def slot_label(at: datetime, minutes: int, tz: ZoneInfo) -> str:
+    """Plain text (a select menu shows no Discord timestamps), so it names the time zone."""
     start = at.astimezone(tz)
     end = (at + timedelta(minutes=minutes)).astimezone(tz)
-    return f"{start:%d-%m-%Y %H:%M}–{end:%H:%M}"
+    return f"{start:%d-%m-%Y %H:%M}–{end:%H:%M} ({tz.key})"[:100]
+
+
+def slot_reminder(locale: str, event: Event, at: datetime, tz: ZoneInfo) -> str:
+    return t(
+        locale,
+        "slot.reminder",
+        title=safe(event.title),
+        relative=ts(at, "R"),
+        when=ts(at),
+        slot=slot_label(at, event.slot_minutes or 0, tz),
+        where=where(event),
+        link=link(event),
+    ).strip()

@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.i18n import t
 from bot.services import experts, guilds, profiles
 from bot.services.events import records, rules
-from bot.ui import locale_of, safe, send_ephemeral
+from bot.ui import already_stored, locale_of, safe, send_ephemeral
 from cogs.events.buttons import save_question
 from models import EventKind
 
@@ -59,7 +59,8 @@ class ExpertsCog(commands.Cog, name="Experts"):
                 name=interaction.user.display_name,
                 locale=locale,
             )
-        await send_ephemeral(interaction, t(locale, "expert.registered", topics=safe(", ".join(stored))))
+        async with already_stored(interaction):
+            await send_ephemeral(interaction, t(locale, "expert.registered", topics=safe(", ".join(stored))))
 
     @register.autocomplete("topics")
     async def topics_autocomplete(
@@ -95,7 +96,8 @@ class ExpertsCog(commands.Cog, name="Experts"):
         locale = locale_of(interaction)
         async with self.bot.db.session() as session:
             await experts.unregister(session, interaction.guild_id, interaction.user.id)
-        await send_ephemeral(interaction, t(locale, "expert.removed"))
+        async with already_stored(interaction):
+            await send_ephemeral(interaction, t(locale, "expert.removed"))
 
     @app_commands.command(name=_("ask"), description=_("Ask the experts of a session a question beforehand"))
     @app_commands.describe(event=_("The ask-the-expert session"), question=_("Your question (up to 500 characters)"))

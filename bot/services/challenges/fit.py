@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -237,6 +237,16 @@ async def for_member(
     # Stable: among equals (no fit at all, typically) the newest stays first.
     listed.sort(key=lambda item: -item.score)
     return listed
+
+
+async def unfinished_count(session: AsyncSession, guild_id: int) -> int:
+    """How many challenges of the server are not finished (open, team formed or in progress)."""
+    return int(
+        await session.scalar(
+            select(func.count()).where(Challenge.guild_id == guild_id, Challenge.status.in_(list(ACTIVE_VALUES)))
+        )
+        or 0
+    )
 
 
 async def skill_choices(session: AsyncSession, guild_id: int, current: str) -> list[str]:

@@ -234,18 +234,22 @@ async def statuses_of(session: AsyncSession, event_ids: list[int], user_id: int)
 @dataclass(frozen=True, slots=True)
 class Recipient:
     user_id: int
-    locale: str | None
-    joined: bool  # consent to DMs (Member.intro_joined)
+    locale: str | None  # the member's remembered language, None when never seen
 
 
 async def recipients(session: AsyncSession, event: Event, statuses: tuple[str, ...]) -> list[Recipient]:
+    """Members whose answer to this event is one of ``statuses``, in the order they answered.
+
+    Answering Going or Maybe (or waiting for a place) is consent to this event's notices by DM,
+    whether or not the member joined introductions; "Can't go" withdraws it.
+    """
     rows = await session.execute(
-        select(EventRsvp.user_id, Member.locale, Member.intro_joined)
+        select(EventRsvp.user_id, Member.locale)
         .outerjoin(Member, (Member.guild_id == event.guild_id) & (Member.user_id == EventRsvp.user_id))
         .where(EventRsvp.event_id == event.id, EventRsvp.status.in_(statuses))
         .order_by(EventRsvp.id)
     )
-    return [Recipient(user_id, locale, bool(joined)) for user_id, locale, joined in rows]
+    return [Recipient(user_id, locale) for user_id, locale in rows]
 
 
 async def member_locales(session: AsyncSession, guild_id: int, user_ids: Sequence[int]) -> dict[int, str]:
