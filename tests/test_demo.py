@@ -166,8 +166,8 @@ SHOWS: dict[str, list[str]] = {
         "Marco Brouwers is nu expert van **Vraag het de expert: geld voor je buurtidee**",
         "Je bent uitgenodigd als expert voor **Vraag het de expert: geld voor je buurtidee**",
         "- Vraag het de expert: geld voor je buurtidee · 15-12-2026 19:30",
-        "Je vraag voor **Vraag het de expert: geld voor je buurtidee** is opgeslagen (1/3).",
-        "> 15-12-2026 19:30–20:00   (kiest / chooses)",
+        "Je vraag aan de experts van **Vraag het de expert: geld voor je buurtidee** is opgeslagen (vraag 1 van 3).",
+        "> 15-12-2026 19:30–20:00 (Europe/Amsterdam)   (kiest / chooses)",
         "Geboekt: 15-12-2026 19:30, voor **Vraag het de expert: geld voor je buurtidee**.",
     ],
     "challenge": [
