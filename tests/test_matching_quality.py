@@ -251,6 +251,18 @@ def test_an_unknown_head_word_needs_the_same_word(need: str, offer: str) -> None
 
 
 @pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Kluspot voor de wijk", "kluspt"),  # only the longer word carries its beginning and end
+        ("Snoeiwerk in de tuin", "snoeiwrk"),
+        ("Praktijkvargen voor studentenprojecten", "Praktijkvragen voor studenten"),
+    ],
+)
+def test_unknown_head_words_score_the_same_both_ways(a: str, b: str) -> None:
+    assert SCORER.score(a, b) == SCORER.score(b, a)
+
+
+@pytest.mark.parametrize(
     "offer", ["Praktijkvragen voor studenten uit het sociaal domein", "praktijkvargen voor studenten"]
 )
 def test_members_with_the_same_unknown_head_word_are_suggested_with_a_reason(offer: str) -> None:

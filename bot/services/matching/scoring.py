@@ -164,10 +164,9 @@ class Scorer:
             for wb in words_b:
                 if wa != wb:
                     x, y = wa[len(WORD_PREFIX) :], wb[len(WORD_PREFIX) :]
-                    if (x[:WORD_AFFIX] != y[:WORD_AFFIX] or WORD_START + x[:WORD_AFFIX] not in a) and (
-                        x[-WORD_AFFIX:] != y[-WORD_AFFIX:] or WORD_END + x[-WORD_AFFIX:] not in a
-                    ):
-                        continue  # not found through a shared affix: the index would not find it either
+                    start, end = WORD_START + x[:WORD_AFFIX], WORD_END + x[-WORD_AFFIX:]
+                    if (start not in a or start not in b) and (end not in a or end not in b):
+                        continue  # no shared beginning or end: the index would not find them either
                     limit = 1 if max(len(x), len(y)) <= 8 else 2
                     if OSA.distance(x, y, score_cutoff=limit) > limit:
                         continue
