@@ -204,6 +204,82 @@ def test_the_head_is_what_comes_before_the_modifiers() -> None:
     assert analyze("een busje om meubels op te halen").head == analyze("een busje").head
 
 
+# -- head words the vocabulary does not know -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("need", "offer"),
+    [
+        # the same unknown head word: it is what both ask and offer, the modifiers only rank
+        ("Praktijkvragen voor studentenprojecten", "Praktijkvragen voor studenten uit het sociaal domein"),
+        ("Beekherstel in ons dorp", "beekherstel met vrijwilligers"),
+        ("Proeflezers voor ons jaarverslag", "proeflezers"),
+        ("Woodturning for teenagers", "woodturning classes"),
+        ("Composting toilets for the festival", "composting toilets to rent"),
+        # ... with a typo on one side
+        ("Praktijkvargen voor studentenprojecten", "Praktijkvragen voor studenten uit het sociaal domein"),
+        ("Beekhersel in ons dorp", "beekherstel met vrijwilligers"),
+        ("Kerststukjes voor de kerstmarkt", "kerstsukjes maken"),
+        ("Proeflezers voor ons jaarverslag", "proeflzers voor teksten"),
+        ("Woodturning for teenagers", "woodtruning classes"),
+        ("Composting toilets for the festival", "compostng toilets to rent"),
+    ],
+)
+def test_the_same_unknown_head_word_is_a_topic_both_agree_on(need: str, offer: str) -> None:
+    assert SCORER.score(need, offer) >= T
+    assert SCORER.score(offer, need) >= T
+
+
+@pytest.mark.parametrize(
+    ("need", "offer"),
+    [
+        # unknown head words that only share a beginning or an end
+        ("Kerstbomen voor de kerstmarkt", "kerststukjes voor de kerstmarkt"),
+        ("Dijkherstel in ons dorp", "beekherstel in ons dorp"),
+        # the same unknown word, about different known things
+        ("Sorteren van voedsel", "sorteren van kleding"),
+        # the generic last part alone ("vragen") is no head
+        ("Praktijkvragen voor studentenprojecten", "vragen over werk zoeken voor studenten"),
+        ("Praktijkvragen voor studentenprojecten", "stagevragen van studenten"),
+        # a known language on both sides must agree
+        ("Proeflezers voor een Engelse tekst", "proeflezers Frans"),
+    ],
+)
+def test_an_unknown_head_word_needs_the_same_word(need: str, offer: str) -> None:
+    assert SCORER.score(need, offer) < T
+    assert SCORER.score(offer, need) < T
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Kluspot voor de wijk", "kluspt"),  # only the longer word carries its beginning and end
+        ("Snoeiwerk in de tuin", "snoeiwrk"),
+        ("Praktijkvargen voor studentenprojecten", "Praktijkvragen voor studenten"),
+    ],
+)
+def test_unknown_head_words_score_the_same_both_ways(a: str, b: str) -> None:
+    assert SCORER.score(a, b) == SCORER.score(b, a)
+
+
+@pytest.mark.parametrize(
+    "offer", ["Praktijkvragen voor studenten uit het sociaal domein", "praktijkvargen voor studenten"]
+)
+def test_members_with_the_same_unknown_head_word_are_suggested_with_a_reason(offer: str) -> None:
+    need = "Praktijkvragen voor studentenprojecten"
+    index = MatchIndex.build(
+        [
+            MemberData(1, "knowledge_institution", [need], []),
+            MemberData(2, "government", [], [offer]),
+            MemberData(3, "civil_society", [], ["vragen over werk zoeken voor studenten"]),
+        ]
+    )
+    (found,) = index.suggest(1, limit=3)
+    assert found.member == 2
+    assert [(r.need_of, r.need, r.offer_of, r.offer) for r in found.reasons] == [(1, need, 2, offer)]
+    assert index.suggest(3, limit=3) == []
+
+
 # -- calibrated scores ---------------------------------------------------------------------------
 
 

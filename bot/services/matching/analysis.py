@@ -286,6 +286,17 @@ _LINKERS = ("", "s", "e", "en")  # Dutch linking sounds: beleid-s-advies, fondse
 CACHE_LIMIT = 400_000  # token and unit-set entries kept before the analysis caches are reset
 _STOP, _QUALIFIER = -1, -2  # token ids of stop words and of qualifier prepositions
 _FACETS = (LANGUAGE, SPECIFIC)  # never swallowed by a longer term: "Engels" in "vertaling naar het Engels"
+# A head word the vocabulary does not know ("praktijkvragen", "placements") is itself a topic, named
+# by ``WORD_PREFIX`` + its stem at ``HEAD_WEIGHT``, when the head names no known topic: two texts
+# asking for the same unknown thing agree on it. For typos, a long word also carries its first and
+# last ``WORD_AFFIX`` letters (``WORD_START`` / ``WORD_END`` + letters) at ``WORD_AFFIX_WEIGHT``: one
+# edit leaves one of them intact, so the two texts meet in the index, and ``scoring`` compares the
+# whole words.
+WORD_PREFIX, WORD_START, WORD_END = "~", "~<", "~>"
+WORD_MIN = 5  # shorter unknown words are no topic ("xl", "diy"): too easy to share by chance
+WORD_AFFIX = 4
+WORD_AFFIX_MIN = 7  # words this long carry their affixes (a typo spares one of them, mostly)
+WORD_AFFIX_WEIGHT = 0.5
 
 
 @lru_cache(maxsize=65536)
@@ -558,8 +569,21 @@ class Analyzer:
         norm_stems = sorted(
             {p for u, _ in units for p in (u.parts if u.parts and not u.known else (u.whole,))} - self._generic
         )
+        # An unknown compound stands for its parts, but one ending in a generic part ("praktijkvragen",
+        # "klusjeshulp") also for itself: the last part alone says nothing.
         head = (
-            frozenset(p for u, h in units if h for p in (u.parts if u.parts and not u.known else (u.whole,)))
+            frozenset(
+                p
+                for u, h in units
+                if h
+                for p in (
+                    (u.whole,)
+                    if not u.parts or u.known
+                    else (*u.parts, u.whole)
+                    if u.parts[-1] in self._open
+                    else u.parts
+                )
+            )
             - self._open
         )
         return Features(" ".join(norm_stems), frozenset(norm_stems), self._concepts(units), head)
@@ -661,7 +685,24 @@ class Analyzer:
         for concept, weight in sorted(weights.items()):
             if weight >= HEAD_WEIGHT * self.weights[concept] and roles[concept] == TOPIC:
                 self._expand(concept, weights, depth=1)
+        if not head_topics:
+            for word in self._unknown_head_words(units):
+                weights[WORD_PREFIX + word] = HEAD_WEIGHT
+                if len(word) >= WORD_AFFIX_MIN:
+                    weights[WORD_START + word[:WORD_AFFIX]] = WORD_AFFIX_WEIGHT
+                    weights[WORD_END + word[-WORD_AFFIX:]] = WORD_AFFIX_WEIGHT
         return tuple(sorted((c, round(w, 3)) for c, w in weights.items()))
+
+    def _unknown_head_words(self, units: list[tuple[_Unit, bool]]) -> list[str]:
+        """The head words the vocabulary does not know (stems), for a head that names no known
+        topic: an unknown word, or an unknown compound (a known word as a whole is no topic here)."""
+        return sorted(
+            {
+                u.whole
+                for u, h in units
+                if h and not u.known and len(u.whole) >= WORD_MIN and u.whole.isalpha() and u.whole not in self._open
+            }
+        )
 
     def _expand(self, concept: str, weights: dict[str, float], depth: int) -> None:
         if depth == 0:

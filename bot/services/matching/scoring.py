@@ -27,8 +27,18 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
-from bot.services.matching.analysis import HEAD_WEIGHT, IMPLIED_WEIGHT, Analyzer, Features
+from bot.services.matching.analysis import (
+    HEAD_WEIGHT,
+    IMPLIED_WEIGHT,
+    WORD_AFFIX,
+    WORD_END,
+    WORD_PREFIX,
+    WORD_START,
+    Analyzer,
+    Features,
+)
 from bot.services.matching.vocabulary import LANGUAGE, SERVICE, SPECIFIC, TOPIC, Vocabulary, load_vocabulary
 
 DEFAULT_THRESHOLD = 70.0
@@ -139,13 +149,48 @@ class Scorer:
                 return []  # lessons in the thing on one side, the thing itself on the other
         return agreed
 
-    def concept_score(self, a: Mapping[str, float], b: Mapping[str, float]) -> float:
-        """Symmetric: 0 unless the heads agree on a topic; then the strongest agreeing topic plus
-        the weighted Dice overlap of all concepts (modifiers included)."""
-        agreed = self.agreeing(a, b)
-        if not agreed:
+    def word_agreement(self, a: Mapping[str, float], b: Mapping[str, float]) -> float:
+        """How strongly two heads that name no known topic agree on an unknown head word (see
+        ``analysis.WORD_PREFIX``): the same word, or one typo apart (two in long words), found
+        through a shared beginning or end. 0 when they do not, when languages differ, or when both
+        texts name known topics (among the modifiers too) and share none of them: "ophalen van
+        meubels" is not "ophalen van oud papier"."""
+        words_a = [c for c in a if c.startswith(WORD_PREFIX) and c[1].isalpha()]
+        if not words_a:
             return 0.0
-        best = max(min(a[c], b[c]) for c in agreed)
+        words_b = [c for c in b if c.startswith(WORD_PREFIX) and c[1].isalpha()]
+        best = 0.0
+        for wa in words_a:
+            for wb in words_b:
+                if wa != wb:
+                    x, y = wa[len(WORD_PREFIX) :], wb[len(WORD_PREFIX) :]
+                    start, end = WORD_START + x[:WORD_AFFIX], WORD_END + x[-WORD_AFFIX:]
+                    if (start not in a or start not in b) and (end not in a or end not in b):
+                        continue  # no shared beginning or end: the index would not find them either
+                    limit = 1 if max(len(x), len(y)) <= 8 else 2
+                    if OSA.distance(x, y, score_cutoff=limit) > limit:
+                        continue
+                best = max(best, min(a[wa], b[wb]))
+        if not best or self.vetoed(a, b):
+            return 0.0
+        topics = self.topics
+        known_a = topics.intersection(a)
+        known_b = topics.intersection(b)
+        if known_a and known_b and known_a.isdisjoint(known_b):
+            return 0.0
+        return best
+
+    def concept_score(self, a: Mapping[str, float], b: Mapping[str, float]) -> float:
+        """Symmetric: 0 unless the heads agree on a topic (or an unknown head word); then the
+        strongest agreeing topic plus the weighted Dice overlap of all concepts (modifiers
+        included)."""
+        agreed = self.agreeing(a, b)
+        if agreed:
+            best = max(min(a[c], b[c]) for c in agreed)
+        else:
+            best = self.word_agreement(a, b)
+            if not best:
+                return 0.0
         overlap = sum(min(w, b[c]) for c, w in a.items() if c in b)
         dice = 2 * overlap / (sum(a.values()) + sum(b.values()))
         return round(CONCEPT_BASE + CONCEPT_BEST * best + CONCEPT_OVERLAP * dice, 2)
