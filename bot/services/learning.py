@@ -213,7 +213,7 @@ def apply(
     Only given items come back (nothing is added). An item the learning pushes below
     ``threshold`` is left out; an item is never lifted over it (the engine proposed it already or
     did not). Ties keep the engine's order, which breaks its own ties by member id, so the result
-    is the same on every run. With nothing learned the items come back as they were.
+    is the same on every run. With nothing learned the engine's list (best first) comes back as it was.
     """
     ranked: list[tuple[float, int, Adjusted[T]]] = []
     for position, item in enumerate(items):

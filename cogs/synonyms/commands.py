@@ -1,4 +1,5 @@
-"""The /synonym commands: moderators add, list and remove a server's own synonym groups."""
+"""The /synonym commands: moderators add, list and remove a server's own synonym groups, and can
+make matching forget what it learned from the server's introductions."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.i18n import t
-from bot.services import synonyms
+from bot.services import learning, synonyms
 from bot.ui import already_stored, is_moderator, locale_of, safe, send_ephemeral
 from cogs.synonyms.render import groups_embed
 
@@ -64,6 +65,22 @@ class SynonymsCog(commands.Cog):
             removed = await synonyms.remove_group(session, interaction.guild_id, group)
         async with already_stored(interaction):
             await send_ephemeral(interaction, t(locale, "synonym.removed", terms=safe(", ".join(removed.terms))))
+
+    @synonym.command(
+        name=_("reset-learning"), description=_("Forget what matching learned from this server's introductions")
+    )
+    @app_commands.check(is_moderator)
+    async def reset_learning(self, interaction: discord.Interaction[Bot]) -> None:
+        assert interaction.guild_id is not None
+        locale = locale_of(interaction)
+        # Synonym groups stay: only the links learned from introductions are wiped.
+        async with self.bot.db.session() as session:
+            count = await learning.reset(session, interaction.guild_id)
+        async with already_stored(interaction):
+            if count:
+                await send_ephemeral(interaction, t(locale, "synonym.learning_reset", count=count))
+            else:
+                await send_ephemeral(interaction, t(locale, "synonym.learning_none"))
 
     @remove.autocomplete("group")
     async def remove_autocomplete(

@@ -30,7 +30,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_learned_links")),
-        sa.UniqueConstraint("guild_id", "need_key", "offer_key", name=op.f("uq_learned_links_guild_id_need_key_offer_key")),
+        sa.UniqueConstraint(
+            "guild_id", "need_key", "offer_key", name=op.f("uq_learned_links_guild_id_need_key_offer_key")
+        ),
     )
     with op.batch_alter_table("learned_links", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_learned_links_guild_id"), ["guild_id"], unique=False)
