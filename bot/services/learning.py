@@ -41,6 +41,9 @@ from models import Introduction, IntroStatus, LearnedLink, Met, utcnow
 MAX_ADJUSTMENT = 5.0
 # Pseudo-count of the adjustment: one signal moves a link by 5 × 1/4, many by almost 5.
 PRIOR = 3
+# Extra engine suggestions a caller asks for when something was learned, so that an item the
+# learning demotes or drops can be replaced by the engine's next best.
+LOOKAHEAD = 3
 
 Link = tuple[str, str]
 
