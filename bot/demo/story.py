@@ -922,6 +922,7 @@ LEFT_OUT: dict[str, str] = {
     "need remove": "works like /need add",
     "synonym list": "shows what /synonym add stored",
     "synonym remove": "undoes /synonym add",
+    "synonym reset-learning": "a moderator's reset of what matching learned; the story's server is new",
     "event edit": "a moderator's correction; the story's events go as planned",
     "event cancel": "the story's events go ahead",
     "expert remove": "undoes /expert register",

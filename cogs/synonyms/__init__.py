@@ -1,4 +1,5 @@
-"""/synonym add, list and remove: a server's own words for the matching vocabulary (moderators)."""
+"""/synonym add, list, remove and reset-learning: a server's own words for the matching vocabulary,
+and forgetting what matching learned from its introductions (moderators)."""
 
 from __future__ import annotations
 
