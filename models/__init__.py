@@ -17,6 +17,7 @@ from models.event import (
 )
 from models.guild import GuildSettings
 from models.introduction import Answer, Introduction, IntroParty, IntroRound, IntroStatus, Met
+from models.learning import LearnedLink
 from models.member import ItemKind, Member, MemberItem, Sector, Visibility
 from models.privacy import Consent, ConsentVia, Erasure, ErasureVia, GuildDeparture, MemberDeparture, Purpose
 from models.synonym import SynonymGroup
@@ -52,6 +53,7 @@ __all__ = [
     "IntroStatus",
     "Introduction",
     "ItemKind",
+    "LearnedLink",
     "Member",
     "MemberItem",
     "Met",

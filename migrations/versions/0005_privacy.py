@@ -1,7 +1,7 @@
 """privacy: consents, departures of members and servers, erasures
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0009
 Create Date: 2026-12-03 12:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

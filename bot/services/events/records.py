@@ -31,7 +31,6 @@ from bot.text import clean
 from models import (
     Challenge,
     ChallengeStatus,
-    Consent,
     Event,
     EventExpert,
     EventKind,
@@ -40,7 +39,6 @@ from models import (
     EventStatus,
     GuildSettings,
     Member,
-    Purpose,
 )
 
 # --- creating ---------------------------------------------------------------------------------
@@ -234,25 +232,40 @@ async def statuses_of(session: AsyncSession, event_ids: list[int], user_id: int)
     return {row[0]: row[1] for row in rows}
 
 
+async def upcoming_with_member(session: AsyncSession, guild_id: int, user_id: int, now: datetime) -> list[int]:
+    """Ids of the server's scheduled events that have not started and that the member answered or is an expert of."""
+    answered = select(EventRsvp.event_id).where(EventRsvp.user_id == user_id)
+    expert_of = select(EventExpert.event_id).where(EventExpert.user_id == user_id)
+    rows = await session.execute(
+        select(Event.id)
+        .where(
+            Event.guild_id == guild_id,
+            Event.status == EventStatus.SCHEDULED.value,
+            Event.starts_at > now,
+            Event.id.in_(answered.union(expert_of)),
+        )
+        .order_by(Event.id)
+    )
+    return list(rows.scalars())
+
+
 @dataclass(frozen=True, slots=True)
 class Recipient:
+    guild_id: int
     user_id: int
-    locale: str | None
-    joined: bool  # consent to this event's DMs (Going or Maybe clicked; withdrawn by Can't go)
+    locale: str | None  # the member's remembered language, None when never seen
 
 
 async def recipients(session: AsyncSession, event: Event, statuses: tuple[str, ...]) -> list[Recipient]:
-    """Members who answered the event with one of ``statuses`` and are still in the server."""
-    consent = (
-        (Consent.guild_id == event.guild_id)
-        & (Consent.user_id == EventRsvp.user_id)
-        & (Consent.purpose == Purpose.EVENT_NOTICES.value)
-        & (Consent.scope_id == event.id)
-    )
+    """Members whose answer to this event is one of ``statuses``, in the order they answered.
+
+    Answering Going or Maybe (or waiting for a place) is consent to this event's notices by DM,
+    whether or not the member joined introductions; "Can't go" withdraws it. Members who left
+    the server are not among them.
+    """
     rows = await session.execute(
-        select(EventRsvp.user_id, Member.locale, Consent.id)
+        select(EventRsvp.user_id, Member.locale)
         .outerjoin(Member, (Member.guild_id == event.guild_id) & (Member.user_id == EventRsvp.user_id))
-        .outerjoin(Consent, consent)
         .where(
             EventRsvp.event_id == event.id,
             EventRsvp.status.in_(statuses),
@@ -260,7 +273,7 @@ async def recipients(session: AsyncSession, event: Event, statuses: tuple[str, .
         )
         .order_by(EventRsvp.id)
     )
-    return [Recipient(user_id, locale, consent_id is not None) for user_id, locale, consent_id in rows]
+    return [Recipient(event.guild_id, user_id, locale) for user_id, locale in rows]
 
 
 async def member_locales(session: AsyncSession, guild_id: int, user_ids: Sequence[int]) -> dict[int, str]:
@@ -277,7 +290,7 @@ async def linked_challenges(session: AsyncSession, event_id: int) -> list[tuple[
         .where(Challenge.event_id == event_id, Challenge.status != ChallengeStatus.CLOSED.value)
         .order_by(Challenge.id)
     )
-    return [tuple(row) for row in rows]
+    return [(challenge_id, title) for challenge_id, title in rows]
 
 
 async def upcoming_hackathons(session: AsyncSession, guild_id: int, now: datetime) -> list[tuple[int, str, datetime]]:
@@ -292,7 +305,7 @@ async def upcoming_hackathons(session: AsyncSession, guild_id: int, now: datetim
         )
         .order_by(Event.starts_at, Event.id)
     )
-    return [tuple(row) for row in rows]
+    return [(event_id, title, starts_at) for event_id, title, starts_at in rows]
 
 
 async def servers_with_events_channel(session: AsyncSession) -> list[GuildSettings]:
