@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from bot.services import privacy
 from bot.simulation import as_bot, member_locales, run_jobs
-from models import Introduction, IntroParty, IntroRound, Member
-from tests.sim import pings_nobody, restart, synced_guild
+from models import Introduction, IntroParty, IntroRound, Member, Purpose
+from tests.sim import pings_nobody, restart, synced_guild, take_user_errors
 
 
 @pytest.fixture
@@ -323,3 +323,187 @@ async def test_membership_is_verified_before_delivery_even_when_the_leave_was_mi
     async with env.bot.db.session() as session:
         assert await privacy.departed(session, guild.id) == {bram.id}
     assert heard == [bram.id]
+
+
+# --- phase 2: consent, visibility and delivery in the features -------------------------------------
+
+
+@pytest.fixture
+async def events_world(world):
+    env, guild, general, anouk, bram = world
+    channel = guild.create_text_channel("evenementen")
+    officers = guild.create_role("Evenementen", permissions=discord.Permissions(manage_guild=True))
+    officer = guild.add_member(env.create_user("organiser", global_name="Organiser"), roles=[officers])
+    await officer.slash(general, "event setup", channel=channel)
+    return env, guild, general, channel, officer, anouk, bram
+
+
+async def create_event(officer, general, **options):
+    options = {
+        "kind": "hackathon",
+        "title": "Hack de Stad",
+        "start": "2026-12-10 19:30",
+        "duration": "3h",
+        "location": "LocHal, Tilburg",
+    } | options
+    shown = await officer.slash(general, "event create", **options)
+    if shown.modal is None:
+        return shown
+    return await officer.submit_modal(shown, {"text": "Een avond bouwen aan de stad."})
+
+
+async def test_going_is_recorded_as_consent_to_that_events_reminders_and_cant_go_withdraws_it(events_world, clock):
+    from models import Event
+
+    env, guild, general, channel, officer, anouk, bram = events_world
+    carol = guild.add_member(env.create_user("carol", global_name="Carol"))  # never joined introductions
+    await create_event(officer, general)
+    async with env.bot.db.session() as session:
+        event = (await session.execute(select(Event))).scalar_one()
+    announcement = next(m for m in channel.history() if m.id == event.announcement_message_id)
+    await carol.click(announcement, label="Ik ga")
+    await anouk.click(announcement, label="Ik ga")
+    await anouk.click(announcement, label="Kan niet")
+    async with env.bot.db.session() as session:
+        assert await privacy.has_consent(session, guild.id, carol.id, Purpose.EVENT_NOTICES, scope_id=event.id)
+        assert not await privacy.has_consent(session, guild.id, anouk.id, Purpose.EVENT_NOTICES, scope_id=event.id)
+        [given] = await privacy.consents(session, guild.id, carol.id)
+        assert (given.via, given.scope_id) == ("button", event.id)
+    shown = await carol.slash(general, "privacy show")
+    consents = next(f.value for f in shown.response.embeds[0].fields if f.name == "Your consents")
+    assert f"Reminders and changes of event (answer “Can't go” to stop) #{event.id}: by button" in consents
+    clock.now = event.starts_at - timedelta(days=1)
+    await run_jobs(env, "events")
+    assert len([m for m in carol.user.dm_channel.history() if m.content.startswith("⏰")]) == 1
+    assert anouk.user.dm_channel is None or not [
+        m for m in anouk.user.dm_channel.history() if m.content.startswith("⏰")
+    ]
+    # Bram goes, then leaves the server: he is reminded of nothing.
+    await bram.click(announcement, label="Ik ga")
+    guild.remove_member(bram)
+    await env.settle()
+    clock.now = event.starts_at - timedelta(hours=1)
+    await run_jobs(env, "events")
+    assert not [m for m in bram.user.dm_channel.history() if m.content.startswith("⏰")]
+
+
+async def test_the_expert_option_refuses_a_member_who_did_not_register(events_world):
+    env, guild, general, channel, officer, anouk, bram = events_world
+    session_options = {"kind": "expert_session", "topics": "subsidies"}
+    refused = await create_event(officer, general, expert=bram, **session_options)
+    assert refused.modal is None
+    assert "has not registered as an expert" in refused.response.content
+    take_user_errors(env)
+    assert bram.user.dm_channel is None or bram.user.dm_channel.history() == []
+    await bram.slash(general, "expert register", topics="subsidies aanvragen")
+    await create_event(officer, general, expert=bram, title="Vraag het de expert", **session_options)
+    assert bram.user.dm_channel is not None and bram.user.dm_channel.history()
+
+
+async def test_a_private_profile_is_shown_to_nobody_but_its_owner_and_proposed_to_nobody(world):
+    env, guild, general, anouk, bram = world
+    done = await bram.slash(general, "profile set", visibility="private")
+    assert "Your profile is private" in done.response.content
+    own = await bram.slash(general, "profile show")
+    assert own.response.embeds
+    other = await anouk.slash(general, "profile show", member=bram.user)
+    assert not other.response.embeds and "Bram" in other.response.content  # "no profile", as for anyone
+    shown = await anouk.slash(general, "match")
+    assert "Bram" not in str(shown.response.content) + str([e.to_dict() for e in shown.response.embeds])
+    mine = await bram.slash(general, "match")
+    assert "Anouk" in str([e.to_dict() for e in mine.response.embeds])
+    take_user_errors(env)
+
+
+async def test_a_profile_of_a_member_who_never_joined_is_not_shown_to_others(world):
+    env, guild, general, anouk, bram = world
+    carol = guild.add_member(env.create_user("carol", global_name="Carol Peeters"))
+    await carol.slash(general, "profile set", region="Tilburg")
+    other = await anouk.slash(general, "profile show", member=carol.user)
+    assert not other.response.embeds
+    await carol.slash(general, "intro join")
+    shown = await anouk.slash(general, "profile show", member=carol.user)
+    assert shown.response.embeds
+    take_user_errors(env)
+
+
+async def test_a_proposal_to_someone_whose_leave_was_missed_is_never_sent(world):
+    env, guild, general, anouk, bram = world
+    shown = await anouk.slash(general, "match")
+    await env.bot.remove_cog("Privacy")  # the leave goes unheard
+    guild.remove_member(bram)
+    await env.settle()
+    await anouk.click(shown.response, label="Introduce us (1)")
+    assert bram.user.dm_channel is None or bram.user.dm_channel.history() == []
+    assert anouk.user.dm_channel is None or anouk.user.dm_channel.history() == []
+    async with env.bot.db.session() as session:
+        assert await privacy.departed(session, guild.id) == {bram.id}
+        assert (await session.execute(select(Introduction.status))).scalars().all() == ["expired"]
+
+
+async def test_an_imported_member_first_dm_says_why_and_stops_with_one_click(world):
+    from bot.services.importer import import_members, read_members_file
+
+    env, guild, general, anouk, bram = world
+    dirk = guild.add_member(env.create_user("dirk", global_name="Dirk"))
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "m.csv"
+        path.write_text(
+            "discord_id,name,sector,organisation,region,locale,offers,needs\n"
+            f"{dirk.id},Dirk,company,,,en,subsidieaanvraag schrijven,contacten binnen de gemeente\n",
+            encoding="utf-8",
+        )
+        await import_members(env.bot.db, guild.id, read_members_file(path).rows, "en")
+    shown = await anouk.slash(general, "match")
+    number = next(i for i, f in enumerate(shown.response.embeds[0].fields, 1) if "Dirk" in f.name)
+    await anouk.click(shown.response, label=f"Introduce us ({number})")
+    first = dirk.user.dm_channel.last_message
+    assert "added you to Verbinder" in first.content
+    stopped = await dirk.user.click(first, label="Stop introductions")
+    assert stopped.response.content.startswith("Done: you receive no more introductions.")
+    async with env.bot.db.session() as session:
+        assert not await privacy.has_consent(session, guild.id, dirk.id, Purpose.INTRODUCTIONS)
+
+
+async def test_a_member_who_left_is_off_challenge_teams_and_never_invited(simcord_env):
+    from tests.test_challenges import field, make_world
+    from tests.test_challenges import post as post_challenge
+
+    w = await make_world(simcord_env)
+    forum = w.guild.create_forum_channel("uitdagingen")
+    done = await post_challenge(w, forum)
+    [thread] = forum.threads
+    starter = thread.history()[0]
+    await w.bram.click(starter, label="Meedoen")
+    assert w.bram.mention in field(thread.history()[0], "Team (1)")
+    w.guild.remove_member(w.bram)
+    await simcord_env.settle()
+    assert field(thread.history()[0], "Team (0)").startswith("Nog niemand.")
+    # The moderator's earlier suggestion (Anouk fits) still works; after she leaves it reaches nobody.
+    w.guild.remove_member(w.anouk)
+    await simcord_env.settle()
+    await w.officer.click(done.response, label="Invite (1)")
+    assert w.anouk.user.dm_channel is None or w.anouk.user.dm_channel.history() == []
+    assert not [m for m in thread.history() if w.anouk.mention in m.content]
+    take_user_errors(simcord_env)
+
+
+async def test_an_expert_who_leaves_disappears_from_the_announcement(events_world):
+    from models import Event
+
+    env, guild, general, channel, officer, anouk, bram = events_world
+    await bram.slash(general, "expert register", topics="subsidies aanvragen")
+    await create_event(officer, general, kind="expert_session", topics="subsidies", expert=bram)
+    async with env.bot.db.session() as session:
+        event = (await session.execute(select(Event))).scalar_one()
+
+    def announcement() -> discord.Message:
+        return next(m for m in channel.history() if m.id == event.announcement_message_id)
+
+    assert bram.mention in str([e.to_dict() for e in announcement().embeds])
+    guild.remove_member(bram)
+    await env.settle()
+    assert bram.mention not in str([e.to_dict() for e in announcement().embeds])

@@ -33,6 +33,7 @@ from models import (
     IntroParty,
     IntroRound,
     ItemKind,
+    LearnedLink,
     Member,
     MemberDeparture,
     MemberItem,
@@ -113,6 +114,7 @@ async def fill(db) -> None:
                 Consent(guild_id=GUILD, user_id=BEN, purpose="introductions", via="import", given_at=NOW),
                 MemberDeparture(guild_id=GUILD, user_id=ANNA, left_at=NOW),
                 GuildDeparture(guild_id=OTHER_GUILD, left_at=NOW),
+                LearnedLink(guild_id=GUILD, need_key="n" * 32, offer_key="o" * 32, positive=1),
                 Erasure(subject_hash="0" * 64, salt="s", via="member", erased_at=NOW),
             ]
         )

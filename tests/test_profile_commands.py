@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.errors import UserError
-from bot.services import profiles
+from bot.services import intros, profiles
 from bot.simulation import member_locales
 from models import ItemKind, Member, MemberItem
 from tests.sim import over_discord_limits, pings_nobody, sent_messages, synced_guild, take_user_errors
@@ -95,6 +95,8 @@ async def test_profile_set_and_show_in_english(world):
     assert result.response.content == "Your profile is saved."
     await w.anouk.slash(w.channel, "offer add", text="meeting room at the city office")
     await w.anouk.slash(w.channel, "need add", text="ideas from residents")
+    # Others see a profile once its owner joined introductions (and did not make it private).
+    await w.anouk.slash(w.channel, "intro join")
 
     shown = await w.farid.slash(w.channel, "profile show", member=w.anouk)
     assert shown.ephemeral
@@ -305,6 +307,7 @@ async def test_mentions_in_member_text_never_ping(world):
     await w.anouk.slash(w.channel, "offer add", text="@everyone gratis koffie")  # duplicate: echoed in an error
     take_user_errors(w.env)
     await w.anouk.slash(w.channel, "offer list")
+    await w.anouk.slash(w.channel, "intro join")
     await w.farid.slash(w.channel, "profile show", member=w.anouk)
     await w.farid.autocomplete(w.channel, "offer add", "text", "everyone")
 
@@ -343,6 +346,7 @@ async def fill_profile(w: World, user_id: int, *, name: str) -> None:
             session, w.guild.id, user_id, name=name, sector="government", organisation=LONG_FIELD, region=LONG_FIELD
         )
         await profiles.set_profile(session, w.guild.id, user_id, bio=LONG_BIO)
+        await intros.join(session, w.guild.id, user_id, chance=False, name=name, locale=None)
 
 
 def listed(embed, title: str) -> tuple[int, int]:

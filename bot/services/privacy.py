@@ -691,6 +691,25 @@ async def stop(session: AsyncSession, guild_id: int, user_id: int, purpose: Purp
     return changed
 
 
+async def first_contact_after_import(session: AsyncSession, guild_id: int, user_id: int) -> bool:
+    """True when the member's consent to introductions came from the operator's import and the bot
+    never reached them about an introduction yet: that first DM explains why and offers to stop."""
+    consent = await _consent(session, guild_id, user_id, Purpose.INTRODUCTIONS, 0)
+    if consent is None or consent.via != ConsentVia.IMPORT.value:
+        return False
+    reached = await session.scalar(
+        select(IntroParty.id)
+        .join(Introduction, Introduction.id == IntroParty.introduction_id)
+        .where(
+            Introduction.guild_id == guild_id,
+            IntroParty.user_id == user_id,
+            IntroParty.prompt_message_id.is_not(None),
+        )
+        .limit(1)
+    )
+    return reached is None
+
+
 async def consents(session: AsyncSession, guild_id: int, user_id: int) -> list[Consent]:
     stmt = (
         select(Consent)

@@ -23,6 +23,7 @@ import discord
 
 from bot.errors import UserError
 from bot.i18n import t
+from bot.membership import still_member
 from bot.messaging import fetch_channel, pings, post_then_store, send_dm
 from bot.services import guilds
 from bot.services.challenges import fit, records
@@ -428,6 +429,8 @@ async def deliver_invitation(bot: Bot, invitation: Invitation, *, by: str) -> st
     member could not be reached at all.
     """
     view, locale, user_id = invitation.challenge, invitation.locale, invitation.user_id
+    if not await still_member(bot, view.guild_id, user_id):  # a member who left is never invited
+        return None
     guild = bot.get_guild(view.guild_id)
     embed = invitation_embed(locale, view, by=by, server=guild.name if guild else "Discord", reasons=invitation.reasons)
     if await send_dm(bot, user_id, embed=embed, view=join_view(view.id, locale)) is not None:

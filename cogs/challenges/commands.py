@@ -18,7 +18,14 @@ from bot.services.events import records as event_records
 from bot.text import clean
 from bot.ui import already_stored, clip, is_moderator, locale_of, safe, send_ephemeral
 from cogs.challenges import notify
-from cogs.challenges.buttons import DescriptionModal, challenge_channel, change_team, lock_name, send_fits
+from cogs.challenges.buttons import (
+    DescriptionModal,
+    challenge_channel,
+    change_team,
+    lock_name,
+    refresh_post,
+    send_fits,
+)
 from cogs.challenges.render import list_embed, status_label
 from models import ChallengeStatus
 
@@ -47,6 +54,14 @@ class ChallengesCog(commands.Cog, name="Challenges"):
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
+
+    @commands.Cog.listener()
+    async def on_member_left(self, guild_id: int, user_id: int) -> None:
+        """A member who left is no longer shown on the teams of the server's challenges."""
+        async with self.bot.db.session() as session:
+            on_teams = await records.with_member(session, guild_id, user_id)
+        for challenge_id in on_teams:
+            await refresh_post(self.bot, challenge_id)
 
     # --- moderators ------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ Who is told how (DMs only to members who consented):
 
 Public posts (the announcement, notices in the events channel) are in the server's language
 (``guilds.language``); replies and DMs in the reader's.
+* Nobody who left the server is told or mentioned: membership is checked right before each DM.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ import discord
 from bot import messaging
 from bot.errors import UserError
 from bot.i18n import t
+from bot.membership import still_member
 from bot.services import experts, guilds, profiles
 from bot.services.events import records, rsvps, rules
 from bot.ui import NO_PINGS, already_stored, is_moderator, locale_of, reports_errors, safe, send_ephemeral
@@ -97,6 +99,8 @@ async def dm_answered(
     reached: list[int] = []
     closed: list[int] = []
     for recipient in recipients:
+        if not await still_member(bot, recipient.guild_id, recipient.user_id):
+            continue
         content = text(recipient.locale or default_locale)[: render.MESSAGE_MAX]
         message = await messaging.send_dm(bot, recipient.user_id, content=content)
         (reached if message is not None else closed).append(recipient.user_id)
@@ -226,6 +230,8 @@ async def tell_promoted(bot: Bot, event_id: int, user_ids: Sequence[int]) -> Non
     default = guilds.language(settings, bot.settings.default_locale)
     closed = []
     for user_id in user_ids:
+        if not await still_member(bot, event.guild_id, user_id):
+            continue
         text = render.promoted_dm(locales.get(user_id) or default, event)
         if await messaging.send_dm(bot, user_id, content=text) is None:
             closed.append(user_id)
@@ -244,6 +250,8 @@ async def tell_expert(bot: Bot, event_id: int, user_id: int, locale: str | None)
         event = await session.get(Event, event_id)
         assert event is not None
         session.expunge(event)
+    if not await still_member(bot, event.guild_id, user_id):
+        return False
     text = render.expert_dm(locale or await server_locale(bot, event.guild_id), event)
     return await messaging.send_dm(bot, user_id, content=text) is not None
 

@@ -16,7 +16,7 @@ from discord.ext import commands
 
 from bot.errors import UserError
 from bot.i18n import t
-from bot.services import guilds
+from bot.services import experts, guilds
 from bot.services.events import notices, records, rsvps, rules
 from bot.text import clean
 from bot.ui import already_stored, is_moderator, locale_of, safe, send_ephemeral
@@ -79,6 +79,14 @@ class EventsCog(commands.Cog, name="Events"):
     async def on_hackathon_challenges_changed(self, event_id: int) -> None:
         """The challenges feature linked or changed a challenge of this event: show it."""
         await refresh_announcement(self.bot, event_id)
+
+    @commands.Cog.listener()
+    async def on_member_left(self, guild_id: int, user_id: int) -> None:
+        """A member left: the announcements that showed them (as an expert) show them no more."""
+        async with self.bot.db.session() as session:
+            shown_in = await records.upcoming_with_member(session, guild_id, user_id, self.bot.clock())
+        for event_id in shown_in:
+            await refresh_announcement(self.bot, event_id)
 
     @commands.Cog.listener()
     async def on_scheduled_event_user_add(self, native: discord.ScheduledEvent, user: discord.User) -> None:
@@ -159,6 +167,8 @@ class EventsCog(commands.Cog, name="Events"):
                 tz=guilds.zone(settings, self.bot.settings.timezone),
                 now=self.bot.clock(),
             )
+            # Only members who registered as experts agreed to be invited (and get the questions).
+            await experts.require_registered(session, interaction.guild_id, draft.expert_ids)
         # Nothing is created until the description is submitted.
         await interaction.response.send_modal(DescriptionModal(draft, locale_of(interaction)))
 

@@ -58,6 +58,7 @@ class ExpertsCog(commands.Cog, name="Experts"):
                 topics,
                 name=interaction.user.display_name,
                 locale=locale,
+                now=self.bot.clock(),
             )
         async with already_stored(interaction):
             await send_ephemeral(interaction, t(locale, "expert.registered", topics=safe(", ".join(stored))))

@@ -62,6 +62,7 @@ class IntroductionsCog(commands.Cog, name="Introductions"):
                 chance=chance,
                 name=interaction.user.display_name,
                 locale=locale,
+                now=self.bot.clock(),
             )
         async with already_stored(interaction):
             await send_ephemeral(interaction, t(locale, "intro.joined" if not chance else "intro.joined_chance"))

@@ -17,12 +17,15 @@ import discord
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import t
+from bot.membership import still_member, still_members
 from bot.messaging import fetch_channel, pings, post_then_store, private_thread, send_dm, text_channel
-from bot.services import guilds, intros, rounds
+from bot.services import guilds, intros, privacy, rounds
 from bot.services.schedule import due_round
 from bot.ui import safe
 from cogs.introductions.buttons import answer_view, met_view
 from cogs.introductions.render import connection_text, proposal_embed, summary_text
+from cogs.privacy.buttons import stop_button
+from models import Purpose
 
 if TYPE_CHECKING:
     from bot.app import Bot
@@ -57,10 +60,21 @@ async def send_proposal(bot: Bot, intro_id: int, user_id: int) -> bool:
             expires_at=int(intro.expires_at.timestamp()),
         )
         thread_name = t(locale, "intro.thread.ask_name", name=other.name)
+        others = [p.user_id for p in intro.parties if p.user_id != user_id]
+        # Imported by the operator: the first DM says why it came and offers to stop with one click.
+        first_after_import = await privacy.first_contact_after_import(session, guild_id, user_id)
+    # Nobody who left is proposed or asked: checked right before sending, a missed leave included.
+    # (still_member records a leave it finds, which ends the introduction silently.)
+    if await still_members(bot, guild_id, [user_id, *others]) != [user_id, *others]:
+        return False
     view = answer_view(intro_id, locale)
+    content = None
+    if first_after_import:
+        content = t(locale, "privacy.import.first_dm")
+        view.add_item(stop_button(guild_id, Purpose.INTRODUCTIONS, locale))
 
     async def post() -> discord.Message:
-        message = await send_dm(bot, user_id, embed=embed, view=view)
+        message = await send_dm(bot, user_id, content=content, embed=embed, view=view)
         if message is not None:
             return message
         channel = await text_channel(bot, channel_id)
@@ -68,7 +82,7 @@ async def send_proposal(bot: Bot, intro_id: int, user_id: int) -> bool:
             raise NotReached(f"no introductions channel in guild {guild_id} to reach member {user_id}")
         thread = await private_thread(channel, thread_name, (user_id,))
         return await thread.send(
-            content=t(locale, "intro.thread.ask_hello", mention=f"<@{user_id}>"),
+            content="\n".join(filter(None, [t(locale, "intro.thread.ask_hello", mention=f"<@{user_id}>"), content])),
             embed=embed,
             view=view,
             allowed_mentions=pings([user_id]),
@@ -148,12 +162,15 @@ async def send_followups(bot: Bot) -> int:
                 p.member.locale,
                 p.member.intro_joined,
                 intros.other_party(intro, p.user_id).member.name,
+                intro.guild_id,
             )
             for intro in due
             for p in intro.parties
         ]
     sent = 0
-    for intro_id, thread_id, user_id, locale, may_dm, other_name in jobs:
+    for intro_id, thread_id, user_id, locale, may_dm, other_name, guild_id in jobs:
+        if not await still_member(bot, guild_id, user_id):
+            continue
         content = t(locale, "intro.met.question", other=safe(other_name))
         view = met_view(intro_id, locale)
         message = None

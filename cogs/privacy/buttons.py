@@ -95,7 +95,11 @@ def consents_view(guild_id: int, consents: list[tuple[Purpose, int]], locale: st
     if not consents:
         return None
     view = discord.ui.View(timeout=None)
-    for purpose, scope_id in consents[:25]:
+    # An event's reminders stop with "Can't go" on its announcement (the answer is the consent).
+    stoppable = [(p, s) for p, s in consents if p is not Purpose.EVENT_NOTICES]
+    if not stoppable:
+        return None
+    for purpose, scope_id in stoppable[:25]:
         view.add_item(stop_button(guild_id, purpose, locale, scope_id))
     return view
 

@@ -14,7 +14,7 @@ from bot.i18n import t
 from bot.services import profiles
 from bot.ui import already_stored, locale_of, send_ephemeral
 from cogs.profile.render import profile_embed
-from models import Sector
+from models import Sector, Visibility
 
 if TYPE_CHECKING:
     from bot.app import Bot
@@ -28,6 +28,10 @@ SECTOR_LABELS = {
     Sector.CITIZEN: "Citizen",
 }
 SECTOR_CHOICES = [app_commands.Choice(name=_(label), value=sector.value) for sector, label in SECTOR_LABELS.items()]
+VISIBILITY_CHOICES = [
+    app_commands.Choice(name=_("Members of this server"), value=Visibility.MEMBERS.value),
+    app_commands.Choice(name=_("Only me (private)"), value=Visibility.PRIVATE.value),
+]
 
 
 class ProfileCog(commands.Cog):
@@ -46,8 +50,9 @@ class ProfileCog(commands.Cog):
         organisation=_("Your organisation (leave out if none)"),
         region=_("Your town or region"),
         bio=_("A few words about you (up to 500 characters)"),
+        visibility=_("Who sees your profile and can be proposed to you: members, or only you"),
     )
-    @app_commands.choices(sector=SECTOR_CHOICES)
+    @app_commands.choices(sector=SECTOR_CHOICES, visibility=VISIBILITY_CHOICES)
     async def profile_set(
         self,
         interaction: discord.Interaction[Bot],
@@ -55,6 +60,7 @@ class ProfileCog(commands.Cog):
         organisation: str | None = None,
         region: str | None = None,
         bio: str | None = None,
+        visibility: app_commands.Choice[str] | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
@@ -69,9 +75,13 @@ class ProfileCog(commands.Cog):
                 organisation=organisation,
                 region=region,
                 bio=bio,
+                visibility=visibility.value if visibility else None,
             )
+        saved = t(locale, "profile.saved")
+        if visibility is not None:
+            saved += "\n" + t(locale, f"privacy.visibility.{profile.visibility}")
         async with already_stored(interaction):
-            await send_ephemeral(interaction, t(locale, "profile.saved"), embed=profile_embed(profile, locale))
+            await send_ephemeral(interaction, saved, embed=profile_embed(profile, locale))
 
     @profile.command(name=_("show"), description=_("Show your profile or another member's"))
     @app_commands.describe(member=_("Whose profile to show (yourself if left out)"))
@@ -83,7 +93,10 @@ class ProfileCog(commands.Cog):
             await profiles.remember_locale(
                 session, interaction.guild_id, interaction.user.id, locale, name=interaction.user.display_name
             )
-            profile = await profiles.get_profile(session, interaction.guild_id, target.id)
+            # Another member's profile only when it is shown to others (joined, not private, still here).
+            profile = await profiles.get_profile(
+                session, interaction.guild_id, target.id, viewer_id=interaction.user.id
+            )
         if profile is None:
             if target.id == interaction.user.id:
                 raise UserError("profile.none_yet")

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.errors import UserError
-from bot.services import guilds
+from bot.services import guilds, privacy
 from bot.services.challenges.rules import (
     FINAL,
     next_statuses,
@@ -112,6 +112,7 @@ async def view(session: AsyncSession, challenge_id: int, guild_id: int | None = 
 
 
 async def _view_of(session: AsyncSession, challenge: Challenge) -> ChallengeView:
+    gone = await privacy.departed(session, challenge.guild_id)
     return ChallengeView(
         id=challenge.id,
         guild_id=challenge.guild_id,
@@ -121,12 +122,24 @@ async def _view_of(session: AsyncSession, challenge: Challenge) -> ChallengeView
         owner=challenge.owner_organisation,
         deadline=challenge.deadline,
         status=challenge.status,
-        team=[m.user_id for m in challenge.members],
+        # Members who left are not shown (nor mentioned) on the team.
+        team=[m.user_id for m in challenge.members if m.user_id not in gone],
         event=await _event_info(session, challenge.event_id),
         channel_id=challenge.channel_id,
         message_id=challenge.message_id,
         thread_id=challenge.thread_id,
     )
+
+
+async def with_member(session: AsyncSession, guild_id: int, user_id: int) -> list[int]:
+    """Ids of the server's challenges with the member on the team."""
+    rows = await session.execute(
+        select(Challenge.id)
+        .join(ChallengeMember, ChallengeMember.challenge_id == Challenge.id)
+        .where(Challenge.guild_id == guild_id, ChallengeMember.user_id == user_id)
+        .order_by(Challenge.id)
+    )
+    return list(rows.scalars())
 
 
 async def of_event(session: AsyncSession, event_id: int) -> list[int]:

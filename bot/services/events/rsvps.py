@@ -92,7 +92,12 @@ async def promote(session: AsyncSession, event: Event) -> tuple[int, ...]:
             return ()
     stmt = (
         select(EventRsvp)
-        .where(EventRsvp.event_id == event.id, EventRsvp.status == RsvpStatus.WAITLIST.value)
+        .where(
+            EventRsvp.event_id == event.id,
+            EventRsvp.status == RsvpStatus.WAITLIST.value,
+            # A member who left is not given a place (nor told about it).
+            privacy.still_here(event.guild_id, EventRsvp.user_id),
+        )
         .order_by(EventRsvp.waitlisted_at, EventRsvp.id)
     )
     if free is not None:
