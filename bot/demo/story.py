@@ -480,8 +480,10 @@ class Demo:
         await self.slash("sanne", "profile show", member=self.actors["henk"])
         await self.slash("priya", "profile show", member=self.actors["fatma"])
         self.note(
-            "Priya leest Fatma's Nederlandse profiel met Engelse kopjes.",
-            "Priya reads Fatma's Dutch profile with English labels.",
+            "Priya leest Fatma's Nederlandse profiel met Engelse kopjes. Profielen van anderen zijn te zien "
+            "zodra zij meedoen met kennismakingen (en hun profiel niet privé is).",
+            "Priya reads Fatma's Dutch profile with English labels. Others' profiles show once they joined "
+            "introductions (and did not make their profile private).",
         )
 
     async def synonym(self) -> None:
@@ -926,6 +928,9 @@ LEFT_OUT: dict[str, str] = {
     "event edit": "a moderator's correction; the story's events go as planned",
     "event cancel": "the story's events go ahead",
     "expert remove": "undoes /expert register",
+    "privacy show": "a member's private overview of their own data; nothing happens in the story",
+    "privacy export": "a member's private file of their own data (a JSON attachment)",
+    "privacy delete": "erasing a member would take them out of the rest of the story",
     "challenge leave": "undoes /challenge join",
 }
 
@@ -969,13 +974,6 @@ CHAPTERS: tuple[Chapter, ...] = (
         Demo.mistakes,
     ),
     Chapter(
-        "lookups",
-        "Overzicht bekijken",
-        "Looking things up",
-        ("offer list", "need list", "profile show"),
-        Demo.looking_up,
-    ),
-    Chapter(
         "synonym",
         "Een moderator voegt een synoniem toe",
         "A moderator adds a synonym",
@@ -988,6 +986,13 @@ CHAPTERS: tuple[Chapter, ...] = (
         "Introductions: needs meet offers, both say yes first",
         ("offer add", "intro join", "match"),
         Demo.match,
+    ),
+    Chapter(
+        "lookups",
+        "Overzicht bekijken",
+        "Looking things up",
+        ("offer list", "need list", "profile show"),
+        Demo.looking_up,
     ),
     Chapter("find", "Zelf zoeken", "Finding help yourself", ("find",), Demo.find),
     Chapter(
