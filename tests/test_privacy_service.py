@@ -398,6 +398,7 @@ async def test_the_migration_records_consents_given_before(db_url):
         assert sorted(rows) == [
             (11, "event_notices", 5, "button"),
             (11, "introductions", 0, "command"),
+            (22, "event_notices", 5, "button"),
             (22, "expert_invitations", 0, "command"),
         ]
     finally:

@@ -67,7 +67,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("visibility", sa.String(length=8), server_default="members", nullable=False))
         batch_op.create_check_constraint("visibility_valid", "visibility IN ('members', 'private')")
     # Consents given before they were recorded: joined introductions (by command or the operator's import;
-    # which one is not known), registered experts, and Going/Maybe of members who had agreed to DMs.
+    # which one is not known), registered experts, and answers Going/Maybe/waitlist (each is consent to
+    # that event's notices).
     op.execute(
         "INSERT INTO consents (guild_id, user_id, purpose, scope_id, via, given_at) "
         "SELECT guild_id, user_id, 'introductions', 0, 'command', updated_at FROM members WHERE intro_joined"
@@ -80,8 +81,7 @@ def upgrade() -> None:
         "INSERT INTO consents (guild_id, user_id, purpose, scope_id, via, given_at) "
         "SELECT e.guild_id, r.user_id, 'event_notices', r.event_id, 'button', r.updated_at "
         "FROM event_rsvps r JOIN events e ON e.id = r.event_id "
-        "JOIN members m ON m.guild_id = e.guild_id AND m.user_id = r.user_id "
-        "WHERE m.intro_joined AND r.status IN ('going', 'maybe', 'waitlist')"
+        "WHERE r.status IN ('going', 'maybe', 'waitlist')"
     )
 
 

@@ -176,8 +176,12 @@ async def native_interest(
             row.status = RsvpStatus.MAYBE.value
         else:
             return None
+        await privacy.give_consent(
+            session, guild_id, user_id, Purpose.EVENT_NOTICES, via=ConsentVia.BUTTON, now=now, scope_id=event.id
+        )
     elif row is not None and row.status == RsvpStatus.MAYBE.value:
         await session.delete(row)
+        await privacy.withdraw_consent(session, guild_id, user_id, Purpose.EVENT_NOTICES, scope_id=event.id)
     else:
         return None
     await session.flush()
@@ -203,6 +207,9 @@ async def add_interested(session: AsyncSession, event_id: int, user_ids: set[int
     new = sorted(user_ids - answered)
     for user_id in new:
         session.add(EventRsvp(event_id=event_id, user_id=user_id, status=RsvpStatus.MAYBE.value))
+        await privacy.give_consent(
+            session, event.guild_id, user_id, Purpose.EVENT_NOTICES, via=ConsentVia.BUTTON, now=now, scope_id=event_id
+        )
     await session.flush()
     return bool(new)
 
