@@ -32,6 +32,9 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.synonyms",
     "cogs.events",
     "cogs.challenges",
+    "cogs.thanks",
+    "cogs.value",
+    "cogs.impact",
 )
 
 Clock = Callable[[], datetime]

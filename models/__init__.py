@@ -19,6 +19,7 @@ from models.guild import GuildSettings
 from models.introduction import Answer, Introduction, IntroParty, IntroRound, IntroStatus, Met
 from models.member import ItemKind, Member, MemberItem, Sector
 from models.synonym import SynonymGroup
+from models.value import Thanks, ThanksKind, ValueCelebration, ValueSettings, ValueSharing
 
 __all__ = [
     "AgendaPost",
@@ -49,6 +50,11 @@ __all__ = [
     "Met",
     "Sector",
     "SynonymGroup",
+    "Thanks",
+    "ThanksKind",
+    "ValueCelebration",
+    "ValueSettings",
+    "ValueSharing",
     "UTCDateTime",
     "utcnow",
 ]

@@ -1,0 +1,109 @@
+"""Impact charts as PNG images, drawn by matplotlib's Agg backend.
+
+Each chart is its own ``Figure`` (no pyplot, no global state), so rendering is safe in a worker
+thread: the bot calls :func:`render` through ``asyncio.to_thread`` and never blocks its event loop.
+Labels are in the language asked for.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from bot.i18n import t  # noqa: E402
+from bot.services.value.impact import OUTCOME_KINDS, SECTORS, THANKS_KINDS, TREND_SERIES, Impact  # noqa: E402
+
+DPI = 100
+FILES = ("sectors.png", "trend.png", "kinds.png")
+# matplotlib is not made for drawing in two threads at once: one chart set at a time.
+_DRAWING = threading.Lock()
+
+
+def _png(figure: Figure) -> bytes:
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def sector_label(locale: str, sector: str) -> str:
+    return t(locale, "value.sector.unknown") if sector == "unknown" else t(locale, f"sector.{sector}")
+
+
+def sectors_chart(impact: Impact, locale: str) -> bytes:
+    """Who helps whom across the quadruple helix: a heat map of accepted introductions, meetings
+    and thanks, from the sector that gave (rows) to the sector that received (columns)."""
+    grid = impact.matrix()
+    labels = [sector_label(locale, s) for s in SECTORS]
+    figure = Figure(figsize=(8, 6.5), layout="constrained")
+    ax = figure.add_subplot()
+    image = ax.imshow(grid, cmap="YlGn")
+    ax.set_xticks(range(len(labels)), labels=labels, rotation=35, ha="right")
+    ax.set_yticks(range(len(labels)), labels=labels)
+    ax.set_xlabel(t(locale, "value.chart.to"))
+    ax.set_ylabel(t(locale, "value.chart.from"))
+    ax.set_title(t(locale, "value.chart.sectors"))
+    peak = max((max(row) for row in grid), default=0)
+    for i, row in enumerate(grid):
+        for j, count in enumerate(row):
+            if count:
+                ax.text(j, i, str(count), ha="center", va="center", color="white" if count > peak / 2 else "black")
+    figure.colorbar(image, ax=ax, shrink=0.8)
+    return _png(figure)
+
+
+def trend_chart(impact: Impact, locale: str) -> bytes:
+    """Per month: introductions proposed, accepted and met, thanks, event attendance, challenges done."""
+    months = sorted(impact.trend) or impact.months
+    figure = Figure(figsize=(9, 5), layout="constrained")
+    ax = figure.add_subplot()
+    for series in TREND_SERIES:
+        values = [impact.trend.get(m, {}).get(series, 0) for m in months]
+        ax.plot(months, values, marker="o", label=t(locale, f"value.series.{series}"))
+    ax.set_title(t(locale, "value.chart.trend"))
+    ax.set_xlabel(t(locale, "value.chart.month"))
+    ax.set_ylabel(t(locale, "value.chart.count"))
+    ax.tick_params(axis="x", labelrotation=45)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return _png(figure)
+
+
+def kinds_chart(impact: Impact, locale: str) -> bytes:
+    """Value by kind: how many thanks of each kind and the outcomes of other features; and the hours
+    per kind of thanks when the server counts time credits."""
+    kinds = (*THANKS_KINDS, *OUTCOME_KINDS)
+    labels = [t(locale, f"value.kind.{k}") for k in kinds]
+    counts = [impact.kinds.get(k, (0, 0))[0] for k in kinds]
+    panels = 2 if impact.time_credits else 1
+    figure = Figure(figsize=(8 + 4 * (panels - 1), 5), layout="constrained")
+    ax = figure.add_subplot(1, panels, 1)
+    ax.barh(labels, counts, color=["#2a9d8f"] * len(THANKS_KINDS) + ["#e9c46a"] * len(OUTCOME_KINDS))
+    ax.invert_yaxis()
+    ax.set_title(t(locale, "value.chart.kinds"))
+    ax.set_xlabel(t(locale, "value.chart.count"))
+    if impact.time_credits:
+        hours_ax = figure.add_subplot(1, panels, 2)
+        hours = [impact.kinds.get(k, (0, 0))[1] / 4 for k in THANKS_KINDS]
+        hours_ax.barh([t(locale, f"value.kind.{k}") for k in THANKS_KINDS], hours, color="#264653")
+        hours_ax.invert_yaxis()
+        hours_ax.set_title(t(locale, "value.chart.hours"))
+        hours_ax.set_xlabel(t(locale, "value.chart.hours_axis"))
+    return _png(figure)
+
+
+def render(impact: Impact, locale: str) -> dict[str, bytes]:
+    """All charts by file name; slow (tens of milliseconds each): run it in a worker thread."""
+    with _DRAWING:
+        return {
+            "sectors.png": sectors_chart(impact, locale),
+            "trend.png": trend_chart(impact, locale),
+            "kinds.png": kinds_chart(impact, locale),
+        }

@@ -1,0 +1,63 @@
+"""The monthly celebration post, sent by the value job without an interaction."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.messaging import text_channel
+from bot.services import guilds
+from bot.services.value import celebrate
+from bot.services.value.thanks import get_settings
+from bot.ui import NO_PINGS
+from cogs.value.render import celebration_embed
+
+if TYPE_CHECKING:
+    from bot.app import Bot
+
+log = logging.getLogger(__name__)
+
+
+async def celebrate_due(bot: Bot) -> None:
+    """Post every server's monthly celebration that is due now; each at most once per month."""
+    async with bot.db.session() as session:
+        servers = await celebrate.servers_celebrating(session)
+    for guild_id in servers:
+        try:
+            await celebrate_server(bot, guild_id)
+        except Exception:
+            log.exception("monthly celebration of guild %s failed", guild_id)
+
+
+async def celebrate_server(bot: Bot, guild_id: int) -> bool:
+    now = bot.clock()
+    async with bot.db.session() as session:
+        tz = guilds.zone(await guilds.get_settings(session, guild_id), bot.settings.timezone)
+        month = celebrate.due_month(now, tz)
+        if month is None:
+            return False
+        settings = await get_settings(session, guild_id)
+        channel_id = settings.channel_id
+        # The claim is committed before anything is sent: whoever claims first posts.
+        if channel_id is None or not await celebrate.claim(session, guild_id, month):
+            return False
+    async with bot.db.session() as session:
+        found = await celebrate.highlights(session, guild_id, month, tz)
+    message = None
+    channel = await text_channel(bot, channel_id)
+    if channel is not None:
+        try:
+            message = await channel.send(
+                embed=celebration_embed(bot.settings.default_locale, found), allowed_mentions=NO_PINGS
+            )
+        except discord.HTTPException:
+            log.warning("could not post the celebration of guild %s", guild_id, exc_info=True)
+    async with bot.db.session() as session:
+        if message is None:
+            # Nothing went out: give the month back so a later tick (within the day) tries again.
+            await celebrate.release(session, guild_id, month)
+            return False
+        await celebrate.set_message(session, guild_id, month, message.id)
+    return True

@@ -1,0 +1,117 @@
+"""Texts and embeds of /value and the monthly celebration post."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.i18n import t
+from bot.services.value.celebrate import Highlights
+from bot.services.value.impact import OUTCOME_KINDS, THANKS_KINDS
+from bot.services.value.thanks import Balance, Totals
+from bot.ui import safe
+
+DESCRIPTION_MAX = 4096
+STORY_MAX = 300
+
+
+def number(locale: str, value: float) -> str:
+    """1.5 → "1.5" (English) or "1,5" (Dutch); whole numbers without decimals."""
+    text = f"{value:g}"
+    return text.replace(".", ",") if locale == "nl" else text
+
+
+def on_off(locale: str, value: bool) -> str:
+    return t(locale, "value.on" if value else "value.off")
+
+
+def setup_text(locale: str, channel_id: int, celebrate: bool, time_credits: bool) -> str:
+    return t(
+        locale,
+        "value.setup.done",
+        channel=f"<#{channel_id}>",
+        celebrate=on_off(locale, celebrate),
+        time_credits=on_off(locale, time_credits),
+    )
+
+
+def balance_embed(locale: str, name: str, own: Balance, totals: Totals, time_credits: bool) -> discord.Embed:
+    embed = discord.Embed(title=t(locale, "value.balance.title", name=safe(name)))
+    embed.add_field(
+        name=t(locale, "value.balance.thanks"),
+        value=t(locale, "value.balance.thanks_value", received=own.thanks_received, given=own.thanks_given),
+        inline=False,
+    )
+    if time_credits:
+        embed.add_field(
+            name=t(locale, "value.balance.hours"),
+            value=t(
+                locale,
+                "value.balance.hours_value",
+                given=number(locale, own.hours_given),
+                received=number(locale, own.hours_received),
+                balance=number(locale, own.balance),
+            ),
+            inline=False,
+        )
+    else:
+        embed.set_footer(text=t(locale, "value.balance.credits_off"))
+    server = t(locale, "value.balance.server_value", thanks=totals.thanks, members=totals.members)
+    if time_credits:
+        server += "\n" + t(locale, "value.balance.server_hours", hours=number(locale, totals.hours))
+    embed.add_field(name=t(locale, "value.balance.server"), value=server, inline=False)
+    return embed
+
+
+def month_name(locale: str, month: str) -> str:
+    year, number_ = month.split("-")
+    return t(locale, "value.month_year", month=t(locale, f"value.month.{number_}"), year=year)
+
+
+def celebration_embed(locale: str, found: Highlights) -> discord.Embed:
+    """The month's post; every mention in it is shown but pings nobody."""
+    numbers = found.impact.summary
+    lines = [
+        t(locale, "value.celebrate.intros", accepted=int(numbers["accepted"]), met=int(numbers["met"])),
+        t(locale, "value.celebrate.thanks", thanks=int(numbers["thanks"]), cross=found.cross_sector),
+    ]
+    if found.impact.time_credits and numbers["hours"]:
+        lines.append(t(locale, "value.celebrate.hours", hours=number(locale, numbers["hours"])))
+    lines.append(t(locale, "value.celebrate.events", attended=int(numbers["attended"])))
+    lines.append(
+        t(
+            locale,
+            "value.celebrate.challenges",
+            challenges=int(numbers["challenges"]),
+            members=int(numbers["team_members"]),
+        )
+    )
+    kinds = [
+        f"{t(locale, f'value.kind.{k}')}: {found.impact.kinds[k][0]}"
+        for k in (*THANKS_KINDS, *OUTCOME_KINDS)
+        if found.impact.kinds.get(k, (0, 0))[0]
+    ]
+    if kinds:
+        lines.append("")
+        lines.append(t(locale, "value.celebrate.kinds", kinds=" · ".join(kinds)))
+    if found.stories:
+        lines.append("")
+        lines.append(t(locale, "value.celebrate.stories"))
+        for story in found.stories:
+            text = safe(story.text)[:STORY_MAX]
+            lines.append(
+                t(
+                    locale,
+                    "value.celebrate.story",
+                    text=text,
+                    helper=f"<@{story.helper_id}>",
+                    thanker=f"<@{story.thanker_id}>",
+                    kind=t(locale, f"value.kind.{story.kind}"),
+                )
+            )
+    embed = discord.Embed(
+        title=t(locale, "value.celebrate.title", month=month_name(locale, found.month)),
+        description="\n".join(lines)[:DESCRIPTION_MAX],
+        colour=discord.Colour.gold(),
+    )
+    embed.set_footer(text=t(locale, "value.celebrate.footer"))
+    return embed
