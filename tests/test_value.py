@@ -35,9 +35,7 @@ class World:
 
 async def add_member(env: Any, guild: Any, user_id: int, name: str, sector: str, *, dms: bool) -> None:
     async with env.bot.db.session() as session:
-        session.add(
-            Member(guild_id=guild.id, user_id=user_id, name=name, sector=sector, locale="nl", intro_joined=dms)
-        )
+        session.add(Member(guild_id=guild.id, user_id=user_id, name=name, sector=sector, locale="nl", intro_joined=dms))
 
 
 @pytest.fixture

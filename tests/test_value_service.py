@@ -24,7 +24,6 @@ from models import (
     IntroParty,
     Member,
     Thanks,
-    ValueSettings,
 )
 
 GUILD = 77
@@ -71,7 +70,8 @@ async def connected_intro(db, ids, a: str, b: str, *, at=NOW, met: str | None = 
 async def prepare(db, thanker=ANN, helper=BOB, *, now=NOW, **kwargs):
     options = {"helper_is_bot": False, "helper_in_server": True, "kind": "knowledge", "text": "Subsidieadvies"}
     async with db.session() as session:
-        return await thanks.prepare(session, GUILD, thanker, helper, hours=kwargs.pop("hours", None), now=now, **(options | kwargs))
+        hours = kwargs.pop("hours", None)
+        return await thanks.prepare(session, GUILD, thanker, helper, hours=hours, now=now, **(options | kwargs))
 
 
 async def give(db, thanker=ANN, helper=BOB, *, now=NOW, **kwargs) -> int:
@@ -296,7 +296,6 @@ async def test_highlights_show_only_stories_members_allowed(db):
     await seed_impact(db)
     async with db.session() as session:
         await thanks.set_sharing(session, GUILD, BOB, True)
-        session.add(ValueSettings(guild_id=GUILD + 1))
     async with db.session() as session:
         found = await celebrate.highlights(session, GUILD, "2026-12", AMSTERDAM)
     assert found.month == "2026-11"
