@@ -288,3 +288,21 @@ async def test_a_failed_celebration_is_tried_again_within_the_day(world, clock):
     [post] = await celebrations(w)
     assert post.embeds[0].title == "🎉 Wat we samen maakten in november 2026"
     assert timedelta(0) < clock.now - datetime(2026, 12, 7, 8, 0, tzinfo=UTC) < timedelta(hours=24)
+
+
+async def test_the_celebration_never_names_a_member_who_left(world, clock):
+    w = world
+    await setup(w)
+    for member in (w.bram, w.carol):
+        await member.slash(w.general, "value share", allow=True)
+    clock.now = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
+    await w.anouk.slash(w.general, "thanks", member=w.bram, what="Een lange uitleg over de subsidieregels")
+    await w.anouk.slash(w.general, "thanks", member=w.carol, what="Hulp bij de flyer")
+    w.guild.remove_member(w.bram)
+    clock.now = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    await run_jobs(w.env, "value")
+    [post] = await celebrations(w)
+    text = post.embeds[0].description
+    assert "🙏 Bedankjes: 2" in text
+    assert "Hulp bij de flyer" in text and w.carol.mention in text
+    assert "subsidieregels" not in text and str(w.bram.id) not in text

@@ -31,6 +31,37 @@ async def celebrate_due(bot: Bot) -> None:
             log.exception("monthly celebration of guild %s failed", guild_id)
 
 
+async def is_member(bot: Bot, guild_id: int, user_id: int, known: dict[int, bool]) -> bool:
+    """Whether the user is in the server now (asked once per user and post)."""
+    if user_id not in known:
+        guild = bot.get_guild(guild_id)
+        if guild is None:
+            known[user_id] = False
+        elif guild.get_member(user_id) is not None:
+            known[user_id] = True
+        else:
+            try:
+                await guild.fetch_member(user_id)
+                known[user_id] = True
+            except discord.NotFound:
+                known[user_id] = False
+    return known[user_id]
+
+
+async def still_members(bot: Bot, guild_id: int, stories: list[celebrate.Story]) -> list[celebrate.Story]:
+    """The stories whose two members are both still in the server: a member who left is never named."""
+    known: dict[int, bool] = {}
+    kept = []
+    for story in stories:
+        if len(kept) == celebrate.STORIES:
+            break
+        if await is_member(bot, guild_id, story.helper_id, known) and await is_member(
+            bot, guild_id, story.thanker_id, known
+        ):
+            kept.append(story)
+    return kept
+
+
 async def celebrate_server(bot: Bot, guild_id: int) -> bool:
     now = bot.clock()
     async with bot.db.session() as session:
@@ -45,6 +76,7 @@ async def celebrate_server(bot: Bot, guild_id: int) -> bool:
             return False
     async with bot.db.session() as session:
         found = await celebrate.highlights(session, guild_id, month, tz)
+    found.stories = await still_members(bot, guild_id, found.stories)
     message = None
     channel = await text_channel(bot, channel_id)
     if channel is not None:

@@ -25,6 +25,8 @@ from models import Thanks, ValueCelebration, ValueSettings, ValueSharing
 AT = time(9, 0)
 CATCH_UP = timedelta(hours=24)
 STORIES = 3
+# Candidates for the stories: the post checks that both members are still in the server.
+STORY_CANDIDATES = 12
 
 
 def month_key(day: date) -> str:
@@ -105,7 +107,8 @@ class Highlights:
 
 async def highlights(session: AsyncSession, guild_id: int, month: str, tz: ZoneInfo) -> Highlights:
     """What the post about the month before ``month`` shows. Stories are thanks whose thanked member
-    allows sharing (now); all other thanks are only counted."""
+    allows sharing (now), longest first; all other thanks are only counted. The caller keeps the first
+    :data:`STORIES` of them whose two members are still in the server."""
     since, until = previous_month(month, tz)
     numbers = await impact(session, guild_id, since, until)
     cross = sum(count for (source, a, b), count in numbers.flows.items() if source == "thanks" and a != b)
@@ -124,7 +127,7 @@ async def highlights(session: AsyncSession, guild_id: int, month: str, tz: ZoneI
         )
         .where(Thanks.guild_id == guild_id, Thanks.created_at >= since, Thanks.created_at < until)
         .order_by(func.length(Thanks.text).desc(), Thanks.id)
-        .limit(STORIES)
+        .limit(STORY_CANDIDATES)
     )
     stories = [Story(*row) for row in (await session.execute(stmt)).all()]
     previous = month_key((since.astimezone(tz)).date())
