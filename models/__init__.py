@@ -19,7 +19,7 @@ from models.guild import GuildSettings
 from models.introduction import Answer, Introduction, IntroParty, IntroRound, IntroStatus, Met
 from models.member import ItemKind, Member, MemberItem, Sector
 from models.synonym import SynonymGroup
-from models.value import Thanks, ThanksKind, ValueCelebration, ValueSettings, ValueSharing
+from models.value import Thanks, ThanksDaily, ThanksKind, ValueCelebration, ValueSettings, ValueSharing
 
 __all__ = [
     "AgendaPost",
@@ -51,6 +51,7 @@ __all__ = [
     "Sector",
     "SynonymGroup",
     "Thanks",
+    "ThanksDaily",
     "ThanksKind",
     "ValueCelebration",
     "ValueSettings",

@@ -66,6 +66,34 @@ class Thanks(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class ThanksDaily(Base):
+    """Thanks counted per UTC day, kind and the two sectors: what the impact overview and the monthly
+    post read, so they take the same time at a thousand thanks as at a million.
+
+    Kept in step by the one function that records a thanks (an upsert in the same unit of work).
+    It names nobody, so it stays when a member's thanks are erased: the server keeps the counts.
+    """
+
+    __tablename__ = "value_thanks_daily"
+    # Named by hand: the conventional name is longer than PostgreSQL's 63 characters.
+    __table_args__ = (
+        UniqueConstraint(
+            "guild_id", "day", "kind", "helper_sector", "thanker_sector", name="uq_value_thanks_daily_key"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    # "YYYY-MM-DD" in UTC.
+    day: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(16))
+    # A sector, or "unknown" (never NULL, so the unique key holds).
+    helper_sector: Mapped[str] = mapped_column(String(32))
+    thanker_sector: Mapped[str] = mapped_column(String(32))
+    count: Mapped[int] = mapped_column(Integer)
+    quarters: Mapped[int] = mapped_column(Integer)
+
+
 class ValueSettings(TimestampMixin, Base):
     """Per server: where value is made known, whether it is celebrated monthly, whether hours count."""
 

@@ -11,6 +11,7 @@ import pytest
 
 from bot.cli import main
 from bot.db import Database
+from bot.services.value.thanks import rebuild_daily
 from models import Member, Thanks
 
 GUILD = 1001
@@ -59,6 +60,9 @@ def seed(db_url: str) -> None:
                         ),
                     ]
                 )
+                await session.flush()
+                # Rows added directly: count them per day as recording a thanks does.
+                await rebuild_daily(session, GUILD)
         finally:
             await db.dispose()
 

@@ -24,6 +24,7 @@ from models import (
     IntroParty,
     Member,
     Thanks,
+    ThanksDaily,
 )
 
 GUILD = 77
@@ -132,7 +133,7 @@ async def test_hours_count_only_with_time_credits_on(db):
         totals = await thanks.server_totals(session, GUILD)
     assert (bob.thanks_received, bob.thanks_given) == (2, 1)
     assert (bob.hours_given, bob.hours_received, bob.balance) == (2.5, 0.25, 2.25)
-    assert (totals.thanks, totals.hours, totals.members) == (3, 2.75, 3)
+    assert (totals.thanks, totals.hours) == (3, 2.75)
 
 
 async def test_a_thanks_links_to_what_the_two_share(db):
@@ -223,7 +224,7 @@ async def test_impact_counts_thanks_and_the_outcomes_of_other_features(db):
         found = await impact(session, GUILD, NOW - timedelta(days=90), NOW)
     s = found.summary
     assert (s["proposed"], s["accepted"], s["met"], s["outcomes"]) == (2, 2, 1, 1)
-    assert (s["thanks"], s["hours"], s["people"]) == (2, 2.0, 3)
+    assert (s["thanks"], s["hours"]) == (2, 2.0)
     assert (s["attended"], s["challenges"], s["team_members"]) == (1, 1, 2)
     # Thanks run from the helper's sector to the thanker's; introductions count both ways.
     assert found.flows[("thanks", "government", "company")] == 1
@@ -276,9 +277,9 @@ def test_the_celebration_is_due_on_the_first_monday_at_nine_local_time_for_a_day
     assert celebrate.due_month(due, AMSTERDAM) == "2027-04"
     assert celebrate.due_month(due + timedelta(hours=24), AMSTERDAM) == "2027-04"
     assert celebrate.due_month(due + timedelta(hours=24, minutes=1), AMSTERDAM) is None
-    since, until = celebrate.previous_month("2027-04", AMSTERDAM)
-    assert (since, until) == (datetime(2027, 2, 28, 23, 0, tzinfo=UTC), datetime(2027, 3, 31, 22, 0, tzinfo=UTC))
-    assert celebrate.previous_month("2027-01", AMSTERDAM)[0] == datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
+    since, until = celebrate.previous_month("2027-04")
+    assert (since, until) == (datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 4, 1, tzinfo=UTC))
+    assert celebrate.previous_month("2027-01") == (datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
 
 
 async def test_a_month_is_claimed_once_and_can_be_given_back(db):
@@ -297,8 +298,32 @@ async def test_highlights_show_only_stories_members_allowed(db):
     async with db.session() as session:
         await thanks.set_sharing(session, GUILD, BOB, True)
     async with db.session() as session:
-        found = await celebrate.highlights(session, GUILD, "2026-12", AMSTERDAM)
+        found = await celebrate.highlights(session, GUILD, "2026-12")
     assert found.month == "2026-11"
     # Cat's thanks to Bob (November) is shared; Ann's thanks to Cat would not be (Cat did not allow it).
     assert [(s.thanker_id, s.helper_id, s.text) for s in found.stories] == [(CAT, BOB, "Een zaal")]
     assert found.cross_sector == 1
+
+
+async def test_the_daily_counts_match_the_thanks_they_count(db):
+    await members(db, ann="company", bob=None)
+    await set_credits(db)
+    for i in range(6):
+        await give(db, ANN, BOB, now=NOW - timedelta(days=i % 3, hours=i), hours=1 if i % 2 else None)
+    await give(db, BOB, ANN, now=NOW, kind="time", text="Meegeholpen", hours=0.5)
+    columns = (
+        ThanksDaily.day,
+        ThanksDaily.kind,
+        ThanksDaily.helper_sector,
+        ThanksDaily.thanker_sector,
+        ThanksDaily.count,
+        ThanksDaily.quarters,
+    )
+    async with db.session() as session:
+        counted = sorted((await session.execute(select(*columns))).all())
+        await thanks.rebuild_daily(session, GUILD)
+    async with db.session() as session:
+        rebuilt = sorted((await session.execute(select(*columns))).all())
+    assert counted == rebuilt
+    assert ("2026-11-27", "time", "company", "unknown", 1, 2) in counted
+    assert sum(row.count for row in counted) == 7

@@ -27,9 +27,10 @@ _DRAWING = threading.Lock()
 
 
 def _png(figure: Figure) -> bytes:
+    # Fixed margins (set per chart) instead of a layout engine: a layout engine draws every figure twice.
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
+    figure.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 3})
     return buffer.getvalue()
 
 
@@ -42,9 +43,10 @@ def sectors_chart(impact: Impact, locale: str) -> bytes:
     and thanks, from the sector that gave (rows) to the sector that received (columns)."""
     grid = impact.matrix()
     labels = [sector_label(locale, s) for s in SECTORS]
-    figure = Figure(figsize=(8, 6.5), layout="constrained")
+    figure = Figure(figsize=(7.5, 6.5))
+    figure.subplots_adjust(left=0.34, right=0.98, bottom=0.27, top=0.93)
     ax = figure.add_subplot()
-    image = ax.imshow(grid, cmap="YlGn")
+    ax.imshow(grid, cmap="YlGn")
     ax.set_xticks(range(len(labels)), labels=labels, rotation=35, ha="right")
     ax.set_yticks(range(len(labels)), labels=labels)
     ax.set_xlabel(t(locale, "value.chart.to"))
@@ -55,14 +57,14 @@ def sectors_chart(impact: Impact, locale: str) -> bytes:
         for j, count in enumerate(row):
             if count:
                 ax.text(j, i, str(count), ha="center", va="center", color="white" if count > peak / 2 else "black")
-    figure.colorbar(image, ax=ax, shrink=0.8)
     return _png(figure)
 
 
 def trend_chart(impact: Impact, locale: str) -> bytes:
     """Per month: introductions proposed, accepted and met, thanks, event attendance, challenges done."""
     months = sorted(impact.trend) or impact.months
-    figure = Figure(figsize=(9, 5), layout="constrained")
+    figure = Figure(figsize=(9, 5))
+    figure.subplots_adjust(left=0.1, right=0.7, bottom=0.2, top=0.92)
     ax = figure.add_subplot()
     for series in TREND_SERIES:
         values = [impact.trend.get(m, {}).get(series, 0) for m in months]
@@ -72,7 +74,7 @@ def trend_chart(impact: Impact, locale: str) -> bytes:
     ax.set_ylabel(t(locale, "value.chart.count"))
     ax.tick_params(axis="x", labelrotation=45)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     return _png(figure)
 
 
@@ -83,14 +85,17 @@ def kinds_chart(impact: Impact, locale: str) -> bytes:
     labels = [t(locale, f"value.kind.{k}") for k in kinds]
     counts = [impact.kinds.get(k, (0, 0))[0] for k in kinds]
     panels = 2 if impact.time_credits else 1
-    figure = Figure(figsize=(8 + 4 * (panels - 1), 5), layout="constrained")
-    ax = figure.add_subplot(1, panels, 1)
+    # Room on the left of each panel for its labels, in inches.
+    width, label_room, gap = 6.0 * panels, 2.6, 0.3
+    figure = Figure(figsize=(width, 5))
+    panel = (width / panels - label_room - gap) / width
+    ax = figure.add_axes((label_room / width, 0.12, panel, 0.78))
     ax.barh(labels, counts, color=["#2a9d8f"] * len(THANKS_KINDS) + ["#e9c46a"] * len(OUTCOME_KINDS))
     ax.invert_yaxis()
     ax.set_title(t(locale, "value.chart.kinds"))
     ax.set_xlabel(t(locale, "value.chart.count"))
     if impact.time_credits:
-        hours_ax = figure.add_subplot(1, panels, 2)
+        hours_ax = figure.add_axes((0.5 + label_room / width, 0.12, panel, 0.78))
         hours = [impact.kinds.get(k, (0, 0))[1] / 4 for k in THANKS_KINDS]
         hours_ax.barh([t(locale, f"value.kind.{k}") for k in THANKS_KINDS], hours, color="#264653")
         hours_ax.invert_yaxis()

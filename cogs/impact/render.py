@@ -36,7 +36,7 @@ def impact_embed(locale: str, impact: Impact, days: int) -> discord.Embed:
         ),
         inline=False,
     )
-    thanks = t(locale, "impact.value.thanks", thanks=int(s["thanks"]), people=int(s["people"]))
+    thanks = t(locale, "impact.value.thanks", thanks=int(s["thanks"]))
     if impact.time_credits:
         thanks += "\n" + t(locale, "impact.value.hours", hours=_number(locale, s["hours"]))
     embed.add_field(name=t(locale, "impact.field.thanks"), value=thanks, inline=False)

@@ -51,7 +51,7 @@ async def is_member(bot: Bot, guild_id: int, user_id: int, known: dict[int, bool
 async def still_members(bot: Bot, guild_id: int, stories: list[celebrate.Story]) -> list[celebrate.Story]:
     """The stories whose two members are both still in the server: a member who left is never named."""
     known: dict[int, bool] = {}
-    kept = []
+    kept: list[celebrate.Story] = []
     for story in stories:
         if len(kept) == celebrate.STORIES:
             break
@@ -75,7 +75,7 @@ async def celebrate_server(bot: Bot, guild_id: int) -> bool:
         if channel_id is None or not await celebrate.claim(session, guild_id, month):
             return False
     async with bot.db.session() as session:
-        found = await celebrate.highlights(session, guild_id, month, tz)
+        found = await celebrate.highlights(session, guild_id, month)
     found.stories = await still_members(bot, guild_id, found.stories)
     message = None
     channel = await text_channel(bot, channel_id)

@@ -55,7 +55,7 @@ def balance_embed(locale: str, name: str, own: Balance, totals: Totals, time_cre
         )
     else:
         embed.set_footer(text=t(locale, "value.balance.credits_off"))
-    server = t(locale, "value.balance.server_value", thanks=totals.thanks, members=totals.members)
+    server = t(locale, "value.balance.server_value", thanks=totals.thanks)
     if time_credits:
         server += "\n" + t(locale, "value.balance.server_hours", hours=number(locale, totals.hours))
     embed.add_field(name=t(locale, "value.balance.server"), value=server, inline=False)

@@ -52,6 +52,26 @@ def upgrade() -> None:
         sa.UniqueConstraint("guild_id", "user_id", name=op.f("uq_value_sharing_guild_id_user_id")),
     )
     op.create_table(
+        "value_thanks_daily",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), nullable=False),
+        sa.Column("day", sa.String(length=10), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("helper_sector", sa.String(length=32), nullable=False),
+        sa.Column("thanker_sector", sa.String(length=32), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("quarters", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_value_thanks_daily")),
+        sa.UniqueConstraint(
+            "guild_id",
+            "day",
+            "kind",
+            "helper_sector",
+            "thanker_sector",
+            name="uq_value_thanks_daily_key",
+        ),
+    )
+    op.create_table(
         "value_thanks",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("guild_id", sa.BigInteger(), nullable=False),
@@ -109,6 +129,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_value_thanks_guild_id_created_at")
 
     op.drop_table("value_thanks")
+    op.drop_table("value_thanks_daily")
     op.drop_table("value_sharing")
     op.drop_table("value_settings")
     op.drop_table("value_celebrations")

@@ -1,5 +1,5 @@
 """The monthly celebration: on the first Monday of a month at 09:00 server time, the value channel
-gets a post about the month before.
+gets a post about the month before (a calendar month in UTC, like every count of value).
 
 Exactly once per server and month: the month is claimed (a unique row) before anything is sent.
 Two schedulers on one database, or a restart between two ticks, find the claim and post nothing.
@@ -49,12 +49,12 @@ def due_month(now: datetime, tz: ZoneInfo) -> str | None:
     return None
 
 
-def previous_month(month: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """The calendar month before ``month`` ("YYYY-MM") in the server's zone, as UTC [start, end)."""
+def previous_month(month: str) -> tuple[datetime, datetime]:
+    """The calendar month before ``month`` ("YYYY-MM") as UTC [start, end): the months of the counts."""
     year, number = (int(part) for part in month.split("-"))
-    end = datetime(year, number, 1, tzinfo=tz)
-    start = datetime(year - 1, 12, 1, tzinfo=tz) if number == 1 else datetime(year, number - 1, 1, tzinfo=tz)
-    return start.astimezone(UTC), end.astimezone(UTC)
+    end = datetime(year, number, 1, tzinfo=UTC)
+    start = datetime(year - 1, 12, 1, tzinfo=UTC) if number == 1 else datetime(year, number - 1, 1, tzinfo=UTC)
+    return start, end
 
 
 async def servers_celebrating(session: AsyncSession) -> list[int]:
@@ -105,11 +105,11 @@ class Highlights:
     stories: list[Story] = field(default_factory=list)
 
 
-async def highlights(session: AsyncSession, guild_id: int, month: str, tz: ZoneInfo) -> Highlights:
+async def highlights(session: AsyncSession, guild_id: int, month: str) -> Highlights:
     """What the post about the month before ``month`` shows. Stories are thanks whose thanked member
     allows sharing (now), longest first; all other thanks are only counted. The caller keeps the first
     :data:`STORIES` of them whose two members are still in the server."""
-    since, until = previous_month(month, tz)
+    since, until = previous_month(month)
     numbers = await impact(session, guild_id, since, until)
     cross = sum(count for (source, a, b), count in numbers.flows.items() if source == "thanks" and a != b)
     cross -= sum(
@@ -130,5 +130,5 @@ async def highlights(session: AsyncSession, guild_id: int, month: str, tz: ZoneI
         .limit(STORY_CANDIDATES)
     )
     stories = [Story(*row) for row in (await session.execute(stmt)).all()]
-    previous = month_key((since.astimezone(tz)).date())
+    previous = month_key(since.date())
     return Highlights(month=previous, impact=numbers, cross_sector=cross, stories=stories)

@@ -1,7 +1,8 @@
 """The impact overview of a period: numbers, the sector × sector flows, a monthly trend and value by
 kind, aggregated in the database (a handful of GROUP BY queries, also at a million thanks).
 
-Value comes from the thanks table and from the outcomes other features store: introductions that
+Thanks are read from their daily counts (``value_thanks_daily``), so a period starts at midnight UTC.
+Value comes from the thanks and from the outcomes other features store: introductions that
 connected and met (with their outcome texts), event attendance (Going to an event that took place)
 and finished challenges with their teams. Months are calendar months in UTC.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
@@ -33,7 +34,7 @@ from models import (
     Met,
     RsvpStatus,
     Sector,
-    Thanks,
+    ThanksDaily,
     ThanksKind,
 )
 
@@ -51,7 +52,6 @@ SUMMARY_KEYS: tuple[str, ...] = (
     "outcomes",
     "thanks",
     "hours",
-    "people",
     "attended",
     "challenges",
     "team_members",
@@ -120,17 +120,25 @@ def months_between(since: datetime, until: datetime) -> list[str]:
 
 
 def _month(column: Any, dialect: str) -> Any:
+    """A UTC timestamp column as "YYYY-MM" in SQL."""
     if dialect == "postgresql":
         return func.to_char(func.timezone("UTC", column), "YYYY-MM")
     # SQLite keeps UTC timestamps as ISO text.
-    return func.strftime("%Y-%m", column)
+    return func.substr(column, 1, 7)
 
 
 def _sector(value: str | None) -> str:
     return value if value in SECTORS else UNKNOWN
 
 
+def day_start(moment: datetime) -> datetime:
+    """Midnight UTC of the moment's day: periods start at a whole day, as the daily counts do."""
+    return datetime.combine(moment.astimezone(UTC).date(), time(0), tzinfo=UTC)
+
+
 async def impact(session: AsyncSession, guild_id: int, since: datetime, until: datetime) -> Impact:
+    """The numbers of [``since``, ``until``); ``since`` is taken back to the start of its UTC day."""
+    since = day_start(since)
     dialect = session.get_bind().dialect.name
     settings = await get_settings(session, guild_id)
     result = Impact(guild_id=guild_id, since=since, until=until, time_credits=settings.time_credits)
@@ -148,32 +156,30 @@ async def impact(session: AsyncSession, guild_id: int, since: datetime, until: d
         if both and a != b:
             flows[(source, b, a)] = flows.get((source, b, a), 0) + count
 
-    # Thanks: one pass, grouped by month, kind and both sectors.
-    month = _month(Thanks.created_at, dialect)
-    in_period = and_(Thanks.guild_id == guild_id, Thanks.created_at >= since, Thanks.created_at < until)
+    # Thanks: from the daily counts (a few hundred rows a day at most, whatever the number of thanks).
+    first_day = since.astimezone(UTC).date().isoformat()
+    last_day = (until - timedelta(microseconds=1)).astimezone(UTC).date().isoformat()
+    month = func.substr(ThanksDaily.day, 1, 7)
     stmt = (
         select(
             month,
-            Thanks.kind,
-            Thanks.helper_sector,
-            Thanks.thanker_sector,
-            func.count(),
-            func.coalesce(func.sum(Thanks.quarters), 0),
+            ThanksDaily.kind,
+            ThanksDaily.helper_sector,
+            ThanksDaily.thanker_sector,
+            func.sum(ThanksDaily.count),
+            func.sum(ThanksDaily.quarters),
         )
-        .where(in_period)
-        .group_by(month, Thanks.kind, Thanks.helper_sector, Thanks.thanker_sector)
+        .where(ThanksDaily.guild_id == guild_id, ThanksDaily.day >= first_day, ThanksDaily.day <= last_day)
+        .group_by(month, ThanksDaily.kind, ThanksDaily.helper_sector, ThanksDaily.thanker_sector)
     )
     for m, kind, helper_sector, thanker_sector, count, quarters in (await session.execute(stmt)).all():
+        count, quarters = int(count or 0), int(quarters or 0)
         add_trend(m, "thanks", count)
         add_flow("thanks", helper_sector, thanker_sector, count, both=False)
         old_count, old_quarters = kinds.get(kind, (0, 0))
-        kinds[kind] = (old_count + count, old_quarters + int(quarters))
+        kinds[kind] = (old_count + count, old_quarters + quarters)
         summary["thanks"] += count
-        summary["hours"] += hours_of(int(quarters))
-    helpers = select(Thanks.helper_id.label("u")).where(in_period)
-    thankers = select(Thanks.thanker_id.label("u")).where(in_period)
-    people = helpers.union(thankers).subquery()
-    summary["people"] = (await session.execute(select(func.count()).select_from(people))).scalar_one()
+        summary["hours"] += hours_of(quarters)
 
     # Introductions proposed.
     month = _month(Introduction.created_at, dialect)
