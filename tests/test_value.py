@@ -306,3 +306,24 @@ async def test_the_celebration_never_names_a_member_who_left(world, clock):
     assert "🙏 Bedankjes: 2" in text
     assert "Hulp bij de flyer" in text and w.carol.mention in text
     assert "subsidieregels" not in text and str(w.bram.id) not in text
+
+
+async def test_dutch_members_get_dutch_answers_and_can_stop_sharing(world):
+    w = world
+    await setup(w)
+    with member_locales({w.anouk.id: "nl", w.bram.id: "nl"}):
+        await w.bram.slash(w.general, "value share", allow=True)
+        stopped = await w.bram.slash(w.general, "value share", allow=False)
+        assert stopped.response.content.startswith("Bedankjes aan jou verschijnen niet meer in het waardekanaal")
+        thanked = await w.anouk.slash(w.general, "thanks", member=w.bram, what="Hulp bij de begroting", kind="time")
+        assert thanked.response.content.splitlines() == [
+            "Je bedankje aan **Bram Janssen** is vastgelegd (Tijd of hulp).",
+            "Het telt mee in de waarde van de server, zonder namen.",
+            "**Bram Janssen** krijgt het te horen.",
+        ]
+        balance = await w.anouk.slash(w.general, "value balance")
+    embed = balance.response.embeds[0]
+    assert embed.title == "Waarde van Anouk de Vries"
+    assert {f.name: f.value for f in embed.fields}["Bedankjes"] == "Ontvangen: 0 · Gegeven: 1"
+    assert embed.footer.text == "Deze server telt geen tijdkrediet; bedankjes tellen zonder uren."
+    assert w.channel.last_message is None or "begroting" not in (w.channel.last_message.content or "")

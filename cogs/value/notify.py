@@ -63,6 +63,9 @@ async def still_members(bot: Bot, guild_id: int, stories: list[celebrate.Story])
 
 
 async def celebrate_server(bot: Bot, guild_id: int) -> bool:
+    if bot.get_guild(guild_id) is None:
+        # The bot is no longer in that server: nothing to celebrate there.
+        return False
     now = bot.clock()
     async with bot.db.session() as session:
         tz = guilds.zone(await guilds.get_settings(session, guild_id), bot.settings.timezone)
