@@ -27,7 +27,6 @@ class ImpactCog(commands.Cog, name="Impact"):
 
     @app_commands.command(name=_("impact"), description=_("Moderators: what came of it, with charts and a table"))
     @app_commands.describe(period=_("How many days to look back (default 90)"))
-    @app_commands.rename(period=_("period"))
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(is_moderator)

@@ -42,7 +42,6 @@ class ThanksCog(commands.Cog, name="Thanks"):
         kind=_("What kind of help it was"),
         hours=_("Hours it took them (¼ to 100), if the server counts time credits"),
     )
-    @app_commands.rename(member=_("member"), what=_("what"), kind=_("kind"), hours=_("hours"))
     @app_commands.choices(kind=KINDS)
     @app_commands.guild_only()
     async def thanks_command(

@@ -54,7 +54,6 @@ class ValueCog(commands.Cog, name="Value"):
         celebrate=_("Post a monthly celebration (first Monday, 09:00)"),
         time_credits=_("Count hours as time credits (off by default)"),
     )
-    @app_commands.rename(channel=_("channel"), celebrate=_("celebrate"), time_credits=_("time_credits"))
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(is_moderator)
     async def setup(
@@ -87,7 +86,6 @@ class ValueCog(commands.Cog, name="Value"):
 
     @value.command(name=_("share"), description=_("Allow or stop showing thanks you receive in the value channel"))
     @app_commands.describe(allow=_("Yes: thanks to you may be shown; no: they are only counted"))
-    @app_commands.rename(allow=_("allow"))
     async def share(self, interaction: discord.Interaction[Bot], allow: bool) -> None:
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
