@@ -121,6 +121,13 @@ async def test_without_consent_a_thanks_is_only_counted_and_kept_for_the_profile
     assert w.carol.user.dm_channel is None or w.carol.user.dm_channel.last_message is None
     [row] = await stored(w)
     assert row.message_id is None and row.told_at is None and row.quarters is None
+    # Carol has no profile: /value balance tells her, once.
+    shown = await w.carol.slash(w.general, "value balance")
+    fields = {f.name: f.value for f in shown.response.embeds[0].fields}
+    assert fields["New thanks for you"] == f"• <@{w.anouk.id}>: Something else — Zaal voor ons buurtoverleg"
+    again = await w.carol.slash(w.general, "value balance")
+    assert "New thanks for you" not in {f.name for f in again.response.embeds[0].fields}
+    assert (await stored(w))[0].told_at is not None
 
     # Bram allows sharing, but his DMs are closed: posted, and he is told in his profile later.
     await w.bram.slash(w.general, "value share", allow=True)

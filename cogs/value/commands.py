@@ -78,10 +78,12 @@ class ValueCog(commands.Cog, name="Value"):
         locale = locale_of(interaction)
         async with self.bot.db.session() as session:
             await profiles.remember_locale(session, interaction.guild_id, interaction.user.id, locale)
-            settings = await thanks.get_settings(session, interaction.guild_id)
-            own = await thanks.balance(session, interaction.guild_id, interaction.user.id)
+            # Also tells the member about thanks they did not hear of yet (their DMs were closed).
+            own = await thanks.profile_summary(
+                session, interaction.guild_id, interaction.user.id, own=True, now=self.bot.clock()
+            )
             totals = await thanks.server_totals(session, interaction.guild_id)
-        embed = balance_embed(locale, interaction.user.display_name, own, totals, settings.time_credits)
+        embed = balance_embed(locale, interaction.user.display_name, own, totals)
         await send_ephemeral(interaction, embed=embed)
 
     @value.command(name=_("share"), description=_("Allow or stop showing thanks you receive in the value channel"))

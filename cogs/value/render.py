@@ -7,11 +7,13 @@ import discord
 from bot.i18n import t
 from bot.services.value.celebrate import Highlights
 from bot.services.value.impact import OUTCOME_KINDS, THANKS_KINDS
-from bot.services.value.thanks import Balance, Totals
+from bot.services.value.thanks import ProfileValue, Totals
 from bot.ui import safe
 
 DESCRIPTION_MAX = 4096
 STORY_MAX = 300
+# Five new thanks of at most this many characters each stay within an embed field's 1,024.
+NEW_TEXT_MAX = 120
 
 
 def number(locale: str, value: float) -> str:
@@ -34,14 +36,15 @@ def setup_text(locale: str, channel_id: int, celebrate: bool, time_credits: bool
     )
 
 
-def balance_embed(locale: str, name: str, own: Balance, totals: Totals, time_credits: bool) -> discord.Embed:
+def balance_embed(locale: str, name: str, summary: ProfileValue, totals: Totals) -> discord.Embed:
+    own = summary.balance
     embed = discord.Embed(title=t(locale, "value.balance.title", name=safe(name)))
     embed.add_field(
         name=t(locale, "value.balance.thanks"),
         value=t(locale, "value.balance.thanks_value", received=own.thanks_received, given=own.thanks_given),
         inline=False,
     )
-    if time_credits:
+    if summary.time_credits:
         embed.add_field(
             name=t(locale, "value.balance.hours"),
             value=t(
@@ -56,10 +59,50 @@ def balance_embed(locale: str, name: str, own: Balance, totals: Totals, time_cre
     else:
         embed.set_footer(text=t(locale, "value.balance.credits_off"))
     server = t(locale, "value.balance.server_value", thanks=totals.thanks)
-    if time_credits:
+    if summary.time_credits:
         server += "\n" + t(locale, "value.balance.server_hours", hours=number(locale, totals.hours))
     embed.add_field(name=t(locale, "value.balance.server"), value=server, inline=False)
+    # The thanks the member was not told about yet (shown once, then marked as told).
+    for field_name, value in value_fields(locale, summary)[1:]:
+        embed.add_field(name=field_name, value=value, inline=False)
     return embed
+
+
+def clipped(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def value_fields(locale: str, summary: ProfileValue) -> list[tuple[str, str]]:
+    """What a member's own view shows of value, as embed fields (name, value): their counts, their
+    hours when the server counts time credits, and the thanks they were not told about yet."""
+    own = summary.balance
+    lines = [t(locale, "value.profile.counts", received=own.thanks_received, given=own.thanks_given)]
+    if summary.time_credits:
+        lines.append(
+            t(
+                locale,
+                "value.profile.hours",
+                given=number(locale, own.hours_given),
+                received=number(locale, own.hours_received),
+                balance=number(locale, own.balance),
+            )
+        )
+    fields = [(t(locale, "value.profile.title"), "\n".join(lines))]
+    if summary.new:
+        new = [
+            t(
+                locale,
+                "value.profile.new_item",
+                thanker=item.thanker_id,
+                kind=t(locale, f"value.kind.{item.kind}"),
+                text=clipped(safe(item.text), NEW_TEXT_MAX),
+            )
+            for item in summary.new
+        ]
+        if summary.new_more:
+            new.append(t(locale, "value.profile.more", count=summary.new_more))
+        fields.append((t(locale, "value.profile.new"), "\n".join(new)))
+    return fields
 
 
 def month_name(locale: str, month: str) -> str:
