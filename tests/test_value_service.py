@@ -327,3 +327,30 @@ async def test_the_daily_counts_match_the_thanks_they_count(db):
     assert counted == rebuilt
     assert ("2026-11-27", "time", "company", "unknown", 1, 2) in counted
     assert sum(row.count for row in counted) == 7
+
+
+async def test_value_texts_stay_within_discord_limits(db):
+    from cogs.value.render import celebration_embed, value_fields
+
+    await set_credits(db)
+    for i in range(9):
+        await give(db, CAT if i % 2 else ANN, BOB, now=NOW + timedelta(minutes=i), text="ж" * 200, hours=100)
+    async with db.session() as session:
+        await thanks.set_sharing(session, GUILD, BOB, True)
+    async with db.session() as session:
+        own = await thanks.profile_summary(session, GUILD, BOB, own=True, now=NOW)
+        found = await celebrate.highlights(session, GUILD, "2026-12")
+    for locale in ("nl", "en"):
+        fields = value_fields(locale, own)
+        assert len(fields) == 2 and all(len(name) <= 256 and len(value) <= 1024 for name, value in fields)
+        assert fields[1][1].endswith("4")  # "and 4 more"
+        embed = celebration_embed(locale, found)
+        assert len(embed) <= 6000 and len(embed.description or "") <= 4096 and len(embed.title or "") <= 256
+
+
+async def test_a_long_period_still_charts(db):
+    await seed_impact(db)
+    async with db.session() as session:
+        found = await impact(session, GUILD, NOW - timedelta(days=3650), NOW)
+    assert len(found.months) == 121
+    assert charts.trend_chart(found, "en").startswith(PNG)

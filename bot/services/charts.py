@@ -21,6 +21,7 @@ from bot.i18n import t  # noqa: E402
 from bot.services.value.impact import OUTCOME_KINDS, SECTORS, THANKS_KINDS, TREND_SERIES, Impact  # noqa: E402
 
 DPI = 100
+MONTH_LABELS = 24
 FILES = ("sectors.png", "trend.png", "kinds.png")
 # matplotlib is not made for drawing in two threads at once: one chart set at a time.
 _DRAWING = threading.Lock()
@@ -66,9 +67,14 @@ def trend_chart(impact: Impact, locale: str) -> bytes:
     figure = Figure(figsize=(9, 5))
     figure.subplots_adjust(left=0.1, right=0.7, bottom=0.2, top=0.92)
     ax = figure.add_subplot()
+    positions = range(len(months))
     for series in TREND_SERIES:
         values = [impact.trend.get(m, {}).get(series, 0) for m in months]
-        ax.plot(months, values, marker="o", label=t(locale, f"value.series.{series}"))
+        ax.plot(positions, values, marker="o", label=t(locale, f"value.series.{series}"))
+    # At most about two dozen month labels, whatever the period.
+    step = max(1, -(-len(months) // MONTH_LABELS))
+    ax.set_xticks(positions[::step], labels=months[::step])
+    ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_title(t(locale, "value.chart.trend"))
     ax.set_xlabel(t(locale, "value.chart.month"))
     ax.set_ylabel(t(locale, "value.chart.count"))
