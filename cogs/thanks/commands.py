@@ -93,8 +93,9 @@ class ThanksCog(commands.Cog, name="Thanks"):
                 return message
 
             thanks_id = await post_then_store(bot.db, posting, store, undo)
+        shown_in = message.channel.id if message is not None else None
+        await send_ephemeral(interaction, reply_text(locale, draft, member.display_name, link, shown_in))
+        # Then the thanked member: by DM when they accept DMs, else at their next look at their value.
         if await tell(bot, draft, interaction.user.display_name, interaction.guild.name):
             async with bot.db.session() as session:
                 await thanks.mark_told(session, thanks_id, bot.clock())
-        shown_in = message.channel.id if message is not None else None
-        await send_ephemeral(interaction, reply_text(locale, draft, member.display_name, link, shown_in))
