@@ -28,7 +28,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, insert  # noqa: E402
+from sqlalchemy import Insert, case, create_engine, func, insert, literal, null, select  # noqa: E402
+from sqlalchemy.orm import aliased  # noqa: E402
 
 from bot.db import Database  # noqa: E402
 from bot.services import charts  # noqa: E402
@@ -58,6 +59,47 @@ def _batches(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return [rows[i : i + BATCH] for i in range(0, len(rows), BATCH)]
 
 
+def thanks_insert(count: int, members: int, now: datetime) -> Insert:
+    """One Core INSERT ... SELECT that writes ``count`` thanks between the ``members`` (ids 1..members)."""
+    n = select(literal(1).label("i")).cte("n", recursive=True)
+    n = n.union_all(select(n.c.i + 1).where(n.c.i < count))
+    thanker = (n.c.i * 2654435761) % members
+    helper = (thanker + 1 + (n.c.i * 40503 + 12345) % (members - 1)) % members
+    m1, m2 = aliased(Member), aliased(Member)
+    start = func.julianday((now - SPAN).strftime("%Y-%m-%d %H:%M:%S"))
+    moment = start + SPAN.days * (n.c.i - 1) / float(count)
+    kinds = {index: kind for index, kind in enumerate(KINDS)}
+    rows = (
+        select(
+            literal(GUILD),
+            USER0 + thanker,
+            USER0 + helper,
+            m1.sector,
+            m2.sector,
+            case(kinds, value=(n.c.i * 7919) % len(KINDS)),
+            literal("Bedankt voor de hulp"),
+            case(((n.c.i * 104729) % 48 < 16, (n.c.i * 104729) % 48 + 1), else_=null()),
+            # The text form SQLAlchemy writes for UTC timestamps on SQLite (microseconds).
+            func.strftime("%Y-%m-%d %H:%M:%f", moment) + literal("000"),
+        )
+        .select_from(n)
+        .join(m1, m1.id == thanker + 1)
+        .join(m2, m2.id == helper + 1)
+    )
+    columns = [
+        "guild_id",
+        "thanker_id",
+        "helper_id",
+        "thanker_sector",
+        "helper_sector",
+        "kind",
+        "text",
+        "quarters",
+        "created_at",
+    ]
+    return insert(Thanks).from_select(columns, rows)
+
+
 def build(path: Path, *, members: int, thanks: int, intros: int, now: datetime, seed: int = 7) -> dict[str, int]:
     """Fill the (migrated) SQLite file at ``path`` with a synthetic server; returns the row counts."""
     rng = random.Random(seed)
@@ -83,29 +125,9 @@ def build(path: Path, *, members: int, thanks: int, intros: int, now: datetime, 
         for batch in _batches(rows):
             conn.execute(insert(Member), batch)
 
-        # Thanks are stored as they happen: in time order, as the bot writes them.
-        stamps = sorted(now - SPAN * rng.random() for _ in range(thanks))
-        rows = []
-        for created_at in stamps:
-            thanker, helper = rng.sample(range(members), 2)
-            rows.append(
-                {
-                    "guild_id": GUILD,
-                    "thanker_id": USER0 + thanker,
-                    "helper_id": USER0 + helper,
-                    "thanker_sector": sectors[thanker],
-                    "helper_sector": sectors[helper],
-                    "kind": rng.choice(KINDS),
-                    "text": "Bedankt voor de hulp",
-                    "quarters": rng.randint(1, 16) if rng.random() < 0.33 else None,
-                    "created_at": created_at,
-                }
-            )
-            if len(rows) == BATCH:
-                conn.execute(insert(Thanks), rows)
-                rows = []
-        if rows:
-            conn.execute(insert(Thanks), rows)
+        # A million thanks in one INSERT ... SELECT over a counter, in time order as the bot writes
+        # them; who thanks whom, the kind and the hours come from multiplicative hashes of the counter.
+        conn.execute(thanks_insert(thanks, members, now))
 
         intro_rows, party_rows = [], []
         for i in range(intros):
