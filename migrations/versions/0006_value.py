@@ -1,7 +1,7 @@
 """value flows: thanks, value settings, sharing consent, monthly celebrations
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0009
 Create Date: 2026-12-03 11:58:52.069726
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0003"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
