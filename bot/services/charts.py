@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from bot.i18n import t  # noqa: E402
 from bot.services.value.impact import OUTCOME_KINDS, SECTORS, THANKS_KINDS, TREND_SERIES, Impact  # noqa: E402
@@ -74,7 +75,7 @@ def trend_chart(impact: Impact, locale: str) -> bytes:
     # At most about two dozen month labels, whatever the period.
     step = max(1, -(-len(months) // MONTH_LABELS))
     ax.set_xticks(positions[::step], labels=months[::step])
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(t(locale, "value.chart.trend"))
     ax.set_xlabel(t(locale, "value.chart.month"))
     ax.set_ylabel(t(locale, "value.chart.count"))
