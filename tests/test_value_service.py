@@ -344,7 +344,7 @@ async def test_value_texts_stay_within_discord_limits(db):
         fields = value_fields(locale, own)
         assert len(fields) == 2 and all(len(name) <= 256 and len(value) <= 1024 for name, value in fields)
         assert fields[1][1].endswith(("en nog 4", "and 4 more"))
-        embed = celebration_embed(locale, found)
+        embed = celebration_embed(locale, found, "</thanks:1234567890123456789>")
         assert len(embed) <= 6000 and len(embed.description or "") <= 4096 and len(embed.title or "") <= 256
 
 

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import discord
 
-from bot.i18n import t
+from bot.i18n import number, t
 from bot.services.value.impact import Impact
-
-
-def _number(locale: str, value: float) -> str:
-    text = f"{value:g}"
-    return text.replace(".", ",") if locale == "nl" else text
 
 
 def impact_embed(locale: str, impact: Impact, days: int) -> discord.Embed:
@@ -38,7 +33,7 @@ def impact_embed(locale: str, impact: Impact, days: int) -> discord.Embed:
     )
     thanks = t(locale, "impact.value.thanks", thanks=int(s["thanks"]))
     if impact.time_credits:
-        thanks += "\n" + t(locale, "impact.value.hours", hours=_number(locale, s["hours"]))
+        thanks += "\n" + t(locale, "impact.value.hours", hours=number(locale, s["hours"]))
     embed.add_field(name=t(locale, "impact.field.thanks"), value=thanks, inline=False)
     embed.add_field(
         name=t(locale, "impact.field.together"),

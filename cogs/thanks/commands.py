@@ -10,9 +10,9 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.messaging import post_then_store
-from bot.services import profiles
+from bot.services import guilds, profiles
 from bot.services.value import thanks
-from bot.ui import locale_of, send_ephemeral
+from bot.ui import already_stored, locale_of, send_ephemeral
 from cogs.thanks.notify import post, tell, undo
 from cogs.thanks.render import reply_text
 
@@ -75,6 +75,7 @@ class ThanksCog(commands.Cog, name="Thanks"):
                     now=now,
                 )
                 link = await thanks.context_titles(session, draft)
+                public = guilds.language(await guilds.get_settings(session, guild_id), bot.settings.default_locale)
 
             async def store(session: AsyncSession, message: discord.Message | None) -> int:
                 return await thanks.record(
@@ -89,12 +90,13 @@ class ThanksCog(commands.Cog, name="Thanks"):
 
             async def posting() -> discord.Message | None:
                 nonlocal message
-                message = await post(bot, draft)
+                message = await post(bot, draft, public)
                 return message
 
             thanks_id = await post_then_store(bot.db, posting, store, undo)
         shown_in = message.channel.id if message is not None else None
-        await send_ephemeral(interaction, reply_text(locale, draft, member.display_name, link, shown_in))
+        async with already_stored(interaction):
+            await send_ephemeral(interaction, reply_text(locale, draft, member.display_name, link, shown_in))
         # Then the thanked member: by DM when they accept DMs, else at their next look at their value.
         if await tell(bot, draft, interaction.user.display_name, interaction.guild.name):
             async with bot.db.session() as session:

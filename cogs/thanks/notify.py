@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-async def post(bot: Bot, draft: Draft) -> discord.Message | None:
-    """Show the thanks in the value channel (the helper allowed it); None when nothing was posted."""
+async def post(bot: Bot, draft: Draft, locale: str) -> discord.Message | None:
+    """Show the thanks in the value channel (the helper allowed it), in the server's language
+    ``locale``; None when nothing was posted."""
     if draft.share_channel_id is None:
         return None
     channel = await text_channel(bot, draft.share_channel_id)
@@ -27,7 +28,7 @@ async def post(bot: Bot, draft: Draft) -> discord.Message | None:
         log.warning("value channel %s of guild %s is gone", draft.share_channel_id, draft.guild_id)
         return None
     try:
-        return await channel.send(public_post(bot.settings.default_locale, draft), allowed_mentions=NO_PINGS)
+        return await channel.send(public_post(locale, draft), allowed_mentions=NO_PINGS)
     except discord.HTTPException:
         log.warning("could not post a thanks in channel %s", draft.share_channel_id, exc_info=True)
         return None
@@ -43,5 +44,6 @@ async def tell(bot: Bot, draft: Draft, thanker_name: str, server: str) -> bool:
     if not draft.helper_dms:
         return False
     locale = draft.helper_locale or bot.settings.default_locale
-    sent = await send_dm(bot, draft.helper_id, content=dm_text(locale, draft, thanker_name, server))
+    share = await bot.command_mention(draft.guild_id, "value share")
+    sent = await send_dm(bot, draft.helper_id, content=dm_text(locale, draft, thanker_name, server, share))
     return sent is not None

@@ -9,12 +9,7 @@ from bot.ui import safe
 
 def hours_text(locale: str, quarters: int | None) -> str:
     """``1.5`` as "1.5 hours" (English) or "1,5 uur" (Dutch); empty without hours."""
-    if not quarters:
-        return ""
-    number = f"{hours_of(quarters):g}"
-    if locale == "nl":
-        number = number.replace(".", ",")
-    return t(locale, "value.hours", hours=number)
+    return t(locale, "value.hours", count=hours_of(quarters)) if quarters else ""
 
 
 def kind_text(locale: str, kind: str) -> str:
@@ -35,11 +30,13 @@ def public_post(locale: str, draft: Draft) -> str:
     )
 
 
-def dm_text(locale: str, draft: Draft, thanker_name: str, server: str) -> str:
+def dm_text(locale: str, draft: Draft, thanker_name: str, server: str, share: str) -> str:
+    """``share`` is the /value share command as a mention."""
     hours = hours_text(locale, draft.quarters)
     return t(
         locale,
         "thanks.dm",
+        share=share,
         thanker=safe(thanker_name),
         server=safe(server),
         kind=kind_text(locale, draft.kind),

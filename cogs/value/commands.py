@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.i18n import t
 from bot.services import profiles
 from bot.services.value import thanks
-from bot.ui import is_moderator, locale_of, send_ephemeral
+from bot.ui import already_stored, is_moderator, locale_of, send_ephemeral
 from cogs.value.notify import celebrate_due
 from cogs.value.render import balance_embed, setup_text
 
@@ -69,8 +69,10 @@ class ValueCog(commands.Cog, name="Value"):
             settings = await thanks.configure(
                 session, interaction.guild_id, channel_id=channel.id, celebrate=celebrate, time_credits=time_credits
             )
-            text = setup_text(locale, channel.id, settings.celebrate, settings.time_credits)
-        await send_ephemeral(interaction, text)
+            celebrate_on, credits_on = settings.celebrate, settings.time_credits
+        share = await self.bot.command_mention(interaction.guild_id, "value share")
+        async with already_stored(interaction):
+            await send_ephemeral(interaction, setup_text(locale, channel.id, celebrate_on, credits_on, share))
 
     @value.command(name=_("balance"), description=_("Thanks and time credits: yours and the server's"))
     async def balance(self, interaction: discord.Interaction[Bot]) -> None:
@@ -93,4 +95,6 @@ class ValueCog(commands.Cog, name="Value"):
         locale = locale_of(interaction)
         async with self.bot.db.session() as session:
             await thanks.set_sharing(session, interaction.guild_id, interaction.user.id, allow)
-        await send_ephemeral(interaction, t(locale, "value.share.on" if allow else "value.share.off"))
+        share = await self.bot.command_mention(interaction.guild_id, "value share")
+        async with already_stored(interaction):
+            await send_ephemeral(interaction, t(locale, "value.share.on" if allow else "value.share.off", share=share))

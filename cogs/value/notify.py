@@ -68,7 +68,9 @@ async def celebrate_server(bot: Bot, guild_id: int) -> bool:
         return False
     now = bot.clock()
     async with bot.db.session() as session:
-        tz = guilds.zone(await guilds.get_settings(session, guild_id), bot.settings.timezone)
+        server = await guilds.get_settings(session, guild_id)
+        tz = guilds.zone(server, bot.settings.timezone)
+        locale = guilds.language(server, bot.settings.default_locale)
         month = celebrate.due_month(now, tz)
         if month is None:
             return False
@@ -83,10 +85,9 @@ async def celebrate_server(bot: Bot, guild_id: int) -> bool:
     message = None
     channel = await text_channel(bot, channel_id)
     if channel is not None:
+        embed = celebration_embed(locale, found, await bot.command_mention(guild_id, "thanks"))
         try:
-            message = await channel.send(
-                embed=celebration_embed(bot.settings.default_locale, found), allowed_mentions=NO_PINGS
-            )
+            message = await channel.send(embed=embed, allowed_mentions=NO_PINGS)
         except discord.HTTPException:
             log.warning("could not post the celebration of guild %s", guild_id, exc_info=True)
     async with bot.db.session() as session:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import discord
+from datetime import date
 
-from bot.i18n import t
+import discord
+from babel.dates import format_date
+
+from bot.i18n import number, t
 from bot.services.value.celebrate import Highlights
 from bot.services.value.impact import OUTCOME_KINDS, THANKS_KINDS
 from bot.services.value.thanks import ProfileValue, Totals
@@ -16,20 +19,15 @@ STORY_MAX = 300
 NEW_TEXT_MAX = 120
 
 
-def number(locale: str, value: float) -> str:
-    """1.5 → "1.5" (English) or "1,5" (Dutch); whole numbers without decimals."""
-    text = f"{value:g}"
-    return text.replace(".", ",") if locale == "nl" else text
-
-
 def on_off(locale: str, value: bool) -> str:
     return t(locale, "value.on" if value else "value.off")
 
 
-def setup_text(locale: str, channel_id: int, celebrate: bool, time_credits: bool) -> str:
+def setup_text(locale: str, channel_id: int, celebrate: bool, time_credits: bool, share: str) -> str:
     return t(
         locale,
         "value.setup.done",
+        share=share,
         channel=f"<#{channel_id}>",
         celebrate=on_off(locale, celebrate),
         time_credits=on_off(locale, time_credits),
@@ -106,12 +104,14 @@ def value_fields(locale: str, summary: ProfileValue) -> list[tuple[str, str]]:
 
 
 def month_name(locale: str, month: str) -> str:
+    """ "2026-11" as "November 2026" or "november 2026"."""
     year, number_ = month.split("-")
-    return t(locale, "value.month_year", month=t(locale, f"value.month.{number_}"), year=year)
+    return format_date(date(int(year), int(number_), 1), "LLLL y", locale=locale)
 
 
-def celebration_embed(locale: str, found: Highlights) -> discord.Embed:
-    """The month's post; every mention in it is shown but pings nobody."""
+def celebration_embed(locale: str, found: Highlights, thanks_command: str) -> discord.Embed:
+    """The month's post; every mention in it is shown but pings nobody. ``thanks_command`` is the
+    /thanks command as a mention."""
     numbers = found.impact.summary
     lines = [
         t(locale, "value.celebrate.intros", accepted=int(numbers["accepted"]), met=int(numbers["met"])),
@@ -151,10 +151,9 @@ def celebration_embed(locale: str, found: Highlights) -> discord.Embed:
                     kind=t(locale, f"value.kind.{story.kind}"),
                 )
             )
-    embed = discord.Embed(
+    lines += ["", t(locale, "value.celebrate.invite", thanks=thanks_command)]
+    return discord.Embed(
         title=t(locale, "value.celebrate.title", month=month_name(locale, found.month)),
         description="\n".join(lines)[:DESCRIPTION_MAX],
         colour=discord.Colour.gold(),
     )
-    embed.set_footer(text=t(locale, "value.celebrate.footer"))
-    return embed
