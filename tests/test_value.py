@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from bot.simulation import member_locales, run_jobs
 from models import Member, Thanks, ValueCelebration
-from tests.sim import pings_nobody, restart, synced_guild, take_user_errors
+from tests.sim import over_discord_limits, pings_nobody, restart, sent_messages, synced_guild, take_user_errors
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -334,3 +334,46 @@ async def test_dutch_members_get_dutch_answers_and_can_stop_sharing(world):
     assert {f.name: f.value for f in embed.fields}["Bedankjes"] == "Ontvangen: 0 · Gegeven: 1"
     assert embed.footer.text == "Deze server telt geen tijdkrediet; bedankjes tellen zonder uren."
     assert w.channel.last_message is None or "begroting" not in (w.channel.last_message.content or "")
+
+
+async def test_profile_show_tells_new_thanks_and_shows_value_only_with_consent(world):
+    w = world
+    await setup(w, time_credits=True)
+    async with w.env.bot.db.session() as session:
+        bram = (await session.execute(select(Member).where(Member.user_id == w.bram.id))).scalar_one()
+        bram.intro_joined = False  # no DMs from the bot: he hears of thanks in his profile
+    await w.anouk.slash(w.general, "thanks", member=w.bram, what="Hielp met de begroting", kind="time", hours=2)
+    assert w.bram.user.dm_channel is None or w.bram.user.dm_channel.last_message is None
+
+    own = await w.bram.slash(w.general, "profile show")
+    fields = {f.name: f.value for f in own.response.embeds[0].fields}
+    assert fields["Value"] == "Thanked: 1 · Thanked others: 0\nHours given: 2 · received: 0 · balance: 2"
+    assert fields["New thanks for you"] == f"• <@{w.anouk.id}>: Time or help — Hielp met de begroting"
+    again = await w.bram.slash(w.general, "profile show")
+    assert "New thanks for you" not in {f.name for f in again.response.embeds[0].fields}
+
+    # Anouk sees Bram's value only once he lets thanks to him be shown.
+    seen = await w.anouk.slash(w.general, "profile show", member=w.bram)
+    assert "Value" not in {f.name for f in seen.response.embeds[0].fields}
+    await w.bram.slash(w.general, "value share", allow=True)
+    seen = await w.anouk.slash(w.general, "profile show", member=w.bram)
+    fields = {f.name: f.value for f in seen.response.embeds[0].fields}
+    assert fields["Value"].startswith("Thanked: 1") and "New thanks for you" not in fields
+    assert not [problem for message in sent_messages(w.env) for problem in over_discord_limits(message)]
+    assert pings_nobody(w.env)
+
+
+async def test_commands_are_named_as_mentions_in_the_dm_and_the_celebration(world, clock):
+    w = world
+    await setup(w)
+    await w.bram.slash(w.general, "value share", allow=True)
+    clock.now = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
+    await w.anouk.slash(w.general, "thanks", member=w.bram, what="Hielp met de begroting")
+    share = w.env.backend.find_command("value", w.guild.id)["id"]
+    assert w.bram.user.dm_channel.last_message.content.endswith(f"met </value share:{share}>.")
+    clock.now = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    await run_jobs(w.env, "value")
+    [post] = await celebrations(w)
+    thanks_id = w.env.backend.find_command("thanks", w.guild.id)["id"]
+    assert post.embeds[0].description.endswith(f"Door iemand geholpen? Zeg dankjewel met </thanks:{thanks_id}>.")
+    assert not [problem for message in sent_messages(w.env) for problem in over_discord_limits(message)]

@@ -182,14 +182,18 @@ async def test_profile_summary_lists_untold_thanks_once_and_only_to_their_owner(
     async with db.session() as session:
         await thanks.mark_told(session, told, NOW)
     async with db.session() as session:
+        # Others see Bob's counts only once he lets thanks to him be shown; never his new thanks.
+        assert await thanks.profile_summary(session, GUILD, BOB, own=False, now=NOW) is None
+        await thanks.set_sharing(session, GUILD, BOB, True)
         other = await thanks.profile_summary(session, GUILD, BOB, own=False, now=NOW)
-    assert other.new == [] and other.balance.thanks_received == 8
+    assert other is not None and other.new == [] and other.balance.thanks_received == 8
     async with db.session() as session:
         own = await thanks.profile_summary(session, GUILD, BOB, own=True, now=NOW)
+    assert own is not None
     assert [n.text for n in own.new] == ["hulp 0", "hulp 1", "hulp 2", "hulp 3", "hulp 4"] and own.new_more == 2
     async with db.session() as session:
         again = await thanks.profile_summary(session, GUILD, BOB, own=True, now=NOW)
-    assert again.new == [] and again.new_more == 0
+    assert again is not None and again.new == [] and again.new_more == 0
 
 
 async def seed_impact(db) -> None:
@@ -340,6 +344,7 @@ async def test_value_texts_stay_within_discord_limits(db):
     async with db.session() as session:
         own = await thanks.profile_summary(session, GUILD, BOB, own=True, now=NOW)
         found = await celebrate.highlights(session, GUILD, "2026-12")
+    assert own is not None
     for locale in ("nl", "en"):
         fields = value_fields(locale, own)
         assert len(fields) == 2 and all(len(name) <= 256 and len(value) <= 1024 for name, value in fields)

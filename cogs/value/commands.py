@@ -85,6 +85,7 @@ class ValueCog(commands.Cog, name="Value"):
                 session, interaction.guild_id, interaction.user.id, own=True, now=self.bot.clock()
             )
             totals = await thanks.server_totals(session, interaction.guild_id)
+        assert own is not None  # always there for the member themselves
         embed = balance_embed(locale, interaction.user.display_name, own, totals)
         await send_ephemeral(interaction, embed=embed)
 

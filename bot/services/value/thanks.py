@@ -443,10 +443,13 @@ class ProfileValue:
 
 async def profile_summary(
     session: AsyncSession, guild_id: int, user_id: int, *, own: bool, now: datetime
-) -> ProfileValue:
+) -> ProfileValue | None:
     """A member's value for ``/profile show``. When they look at their own profile, the thanks they
-    were not told about yet (their DMs were closed) are listed and marked as told."""
+    were not told about yet (their DMs were closed) are listed and marked as told. Another member
+    sees the counts only of a member who lets thanks to them be shown (``/value share``); else None."""
     settings = await get_settings(session, guild_id)
+    if not own and not await allows_sharing(session, guild_id, user_id):
+        return None
     summary = await balance(session, guild_id, user_id)
     if not own:
         return ProfileValue(summary, settings.time_credits)
