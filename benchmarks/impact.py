@@ -10,6 +10,10 @@ introductions (a quarter of them met, some with an outcome), events with Going a
 challenges with teams. Measured as /impact does it, on the bot's own async database:
 ``impact()`` (the numbers, in the database) and ``charts.render`` (three PNGs, matplotlib Agg),
 for the default period (90 days) and for all time; the median of a few runs each.
+
+Measured on the shared 2-core development machine (load ~5), 2026-12-03: 90 days (124,067 thanks
+in the period) 1.73 s (service 0.49 s, charts 1.28 s): target met; all time (1,000,000 thanks)
+4.73 s. Building the data took 111 s.
 """
 
 from __future__ import annotations
