@@ -36,6 +36,9 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.privacy",
     "cogs.help",
     "cogs.find",
+    "cogs.thanks",
+    "cogs.value",
+    "cogs.impact",
 )
 
 Clock = Callable[[], datetime]

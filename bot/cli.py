@@ -410,6 +410,66 @@ def cmd_privacy(args: argparse.Namespace) -> int:
     return asyncio.run(go())
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """The /impact charts (PNG) and table (CSV) of one server, written to a folder, offline."""
+    from datetime import UTC, date, datetime, timedelta
+    from pathlib import Path
+
+    from sqlalchemy import func, select
+
+    from bot.db import Database
+    from bot.services import charts, guilds
+    from bot.services.value.impact import CSV_NAME, DEFAULT_DAYS, impact, to_csv
+    from models import Member, Thanks
+
+    settings = _settings()
+    since_day: date | None = None
+    if args.since is not None:
+        try:
+            since_day = date.fromisoformat(args.since)
+        except ValueError:
+            print(f"verbinder: --since {args.since!r} is not a date; write it as YYYY-MM-DD.", file=sys.stderr)
+            return 2
+    out = Path(args.out)
+
+    async def go() -> tuple[int, list[Path]]:
+        db = Database(settings.database_url)
+        try:
+            await db.upgrade()
+            until = datetime.now(UTC)
+            async with db.session() as session:
+                known = await session.scalar(select(func.count()).where(Member.guild_id == args.guild)) or 0
+                known += await session.scalar(select(func.count()).where(Thanks.guild_id == args.guild)) or 0
+                if not known:
+                    print(f"verbinder: no data for server {args.guild} in this database.", file=sys.stderr)
+                    return 1, []
+                tz = guilds.zone(await guilds.get_settings(session, args.guild), settings.timezone)
+                if since_day is None:
+                    since = until - timedelta(days=DEFAULT_DAYS)
+                else:
+                    since = datetime.combine(since_day, datetime.min.time(), tzinfo=tz).astimezone(UTC)
+                if since >= until:
+                    print("verbinder: --since must lie in the past.", file=sys.stderr)
+                    return 2, []
+                found = await impact(session, args.guild, since, until)
+        finally:
+            await db.dispose()
+        images = await asyncio.to_thread(charts.render, found, args.lang or settings.default_locale)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, data in images.items():
+            (out / name).write_bytes(data)
+            written.append(out / name)
+        (out / CSV_NAME).write_text(to_csv(found), encoding="utf-8", newline="")
+        written.append(out / CSV_NAME)
+        return 0, written
+
+    code, written = asyncio.run(go())
+    for path in written:
+        print(f"Wrote {path}")
+    return code
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="verbinder",
@@ -461,6 +521,13 @@ def build_parser() -> argparse.ArgumentParser:
         one.add_argument("--member", type=int, required=True, metavar="USER_ID")
     priv_sub.add_parser("purge", help="erase members and servers that left more than RETENTION_DAYS ago")
     priv.set_defaults(func=cmd_privacy)
+
+    report = sub.add_parser("report", help="impact charts (PNG) and table (CSV) of a server, written to a folder")
+    report.add_argument("--guild", type=int, required=True, metavar="GUILD_ID")
+    report.add_argument("--out", required=True, metavar="DIR", help="folder to write the files to (created if needed)")
+    report.add_argument("--since", metavar="YYYY-MM-DD", help="start of the period (default: 90 days ago)")
+    report.add_argument("--lang", choices=("nl", "en"), help="language of the chart labels (default: DEFAULT_LOCALE)")
+    report.set_defaults(func=cmd_report)
 
     demo = sub.add_parser("demo", help="try the bot offline against a simulated Discord (no token needed)")
     demo.add_argument(

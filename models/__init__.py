@@ -21,6 +21,7 @@ from models.learning import LearnedLink
 from models.member import ItemKind, Member, MemberItem, Sector, Visibility
 from models.privacy import Consent, ConsentVia, Erasure, ErasureVia, GuildDeparture, MemberDeparture, Purpose
 from models.synonym import SynonymGroup
+from models.value import Thanks, ThanksDaily, ThanksKind, ValueCelebration, ValueSettings, ValueSharing
 
 __all__ = [
     "AgendaPost",
@@ -59,6 +60,12 @@ __all__ = [
     "Met",
     "Sector",
     "SynonymGroup",
+    "Thanks",
+    "ThanksDaily",
+    "ThanksKind",
+    "ValueCelebration",
+    "ValueSettings",
+    "ValueSharing",
     "UTCDateTime",
     "Visibility",
     "utcnow",

@@ -185,6 +185,22 @@ SHOWS: dict[str, list[str]] = {
         "Status: **Team gevormd** → **Bezig** (door @Sanne de Vries).",
         "|   • #1 Samen tegen eenzaamheid",
     ],
+    "thanks": [
+        "> /bedankt lid: @Marco Brouwers wat: Hielp ons de subsidieaanvraag voor de buurtkeuken te schrijven",
+        "Je bedankje aan **Marco Brouwers** is vastgelegd (Kennis of advies · 3 uur).",
+        "Gekoppeld aan de introductie tussen jullie.",
+        "🙏 @Fatma Yılmaz bedankt @Marco Brouwers voor Kennis of advies · 3 uur:",
+        "🙏 **Fatma Yılmaz** bedankte je in **Sociaal Midden-Brabant** voor Kennis of advies · 3 uur:",
+        "| Tijdkrediet: Uren gegeven: 3 · Uren ontvangen: 0 · Saldo: 3",
+    ],
+    "impact": [
+        "| Impact van de afgelopen 90 dagen",
+        "| Introducties: Voorgesteld: 4 · Aangenomen: 2 · Ontmoet: 1 · Uitkomsten verteld: 1",
+        "[bijlage / attachment: sectors.png]",
+        "[bijlage / attachment: impact.csv]",
+        "sectors.png -> ",
+        "(bestaat / exists: ja / yes)",
+    ],
     "find": [
         "> /zoek tekst: vergaderruimte",
         "Jij zoekt “vergaderruimte”: Lotte Verhoeven biedt “Gratis vergaderruimte in de LocHal”.",
@@ -419,14 +435,15 @@ def test_a_chapter_whose_command_is_missing_stops_the_demo_instead_of_being_skip
 ) -> None:
     from bot.demo import story
 
-    async def thanks(_: demo.Demo) -> None:
+    async def garden(_: demo.Demo) -> None:
         raise AssertionError("a chapter without its command must not be played")
 
-    later = story.Chapter("thanks", "Bedanken", "Saying thanks", ("thanks",), thanks)
+    # A command no feature has (yet).
+    later = story.Chapter("garden", "De moestuin", "The garden", ("garden plant",), garden)
     monkeypatch.setattr(story, "CHAPTERS", (*story.CHAPTERS, later))
     assert main(["demo", "--fast"]) == 1
     captured = capsys.readouterr()
-    assert "the story needs commands this bot does not have: /thanks (chapter thanks)" in captured.err
+    assert "the story needs commands this bot does not have: /garden plant (chapter garden)" in captured.err
     assert chapter_marker("server") not in captured.out  # nothing was told
 
 

@@ -831,6 +831,43 @@ class Demo:
                 return data.get("allowed_mentions") == {"parse": []}
         return False
 
+    async def thanks(self) -> None:
+        await self.slash("sanne", "value setup", channel=self.channel, time_credits=True)
+        await self.slash("marco", "value share", allow=True)
+        await self.slash(
+            "fatma",
+            "thanks",
+            member=self.actors["marco"],
+            what="Hielp ons de subsidieaanvraag voor de buurtkeuken te schrijven",
+            kind="knowledge",
+            hours=3,
+        )
+        self.show("In #algemeen / in #general:", self.channel.last_message)
+        self.show("Marco krijgt een DM / Marco gets a DM:", self.last_dm("marco"), "marco")
+        await self.slash("marco", "value balance")
+        self.note(
+            "Zonder Marco's toestemming was het bedankje alleen anoniem geteld. Niemand kreeg een melding.",
+            "Without Marco's consent the thanks would only be counted, anonymously. Nobody was pinged.",
+        )
+
+    async def impact(self) -> None:
+        import tempfile
+        from pathlib import Path
+
+        shown = await self.slash("sanne", "impact")
+        folder = Path(tempfile.gettempdir()) / "verbinder-demo-impact"
+        folder.mkdir(parents=True, exist_ok=True)
+        for attachment in shown.response.attachments:
+            path = folder / attachment.filename
+            path.write_bytes(await attachment.read())
+            exists = "ja / yes" if path.is_file() and path.stat().st_size > 0 else "nee / no"
+            self.p.line(f"  {attachment.filename} -> {path}  (bestaat / exists: {exists})")
+        self.p.line()
+        self.note(
+            "De grafieken (PNG) en de tabel (CSV) kan de adviseur ook offline maken: verbinder report.",
+            "The officer can also make the charts (PNG) and the table (CSV) offline: verbinder report.",
+        )
+
     async def summary(self) -> tuple[int, int, int]:
         from sqlalchemy import func, select
 
@@ -937,9 +974,6 @@ LEFT_OUT: dict[str, str] = {
 # The story, in order. A feature that lands later gets one entry here, one Demo method that plays
 # it (self.slash/click/submit/show; self.move_clock + self.run_job for scheduled work) and its line
 # in SHOWS in tests/test_demo.py. Still to come, once their commands exist in the bot:
-#   Chapter("thanks", "Bedanken", "Saying thanks", ("thanks",), Demo.thanks)        after "challenge"
-#   Chapter("impact", "De impact", "The officer's impact", ("impact",), Demo.impact) after "thanks";
-#       the reply says where the chart was written: print that path and that the file exists
 #   Chapter("privacy-export", "Je gegevens", "Your data", ("privacy export",), Demo.privacy_export)
 #       before "help"; the printer shows attachments as [bijlage / attachment: NAME]
 CHAPTERS: tuple[Chapter, ...] = (
@@ -1038,6 +1072,14 @@ CHAPTERS: tuple[Chapter, ...] = (
         ("challenge post", "challenge suggest", "challenge join", "challenge status", "challenge list"),
         Demo.challenge,
     ),
+    Chapter(
+        "thanks",
+        "Bedanken: waarde zonder geld",
+        "Saying thanks: value without money",
+        ("value setup", "value share", "thanks", "value balance"),
+        Demo.thanks,
+    ),
+    Chapter("impact", "De impact", "The officer's impact", ("impact",), Demo.impact),
     Chapter("help", "Hulp: wat kan ik hier?", "Help: what can I do here?", ("help",), Demo.help),
     Chapter(
         "operator",

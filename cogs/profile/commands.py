@@ -12,8 +12,10 @@ from discord.ext import commands
 from bot.errors import UserError
 from bot.i18n import t
 from bot.services import profiles
+from bot.services.value import thanks
 from bot.ui import already_stored, locale_of, send_ephemeral
 from cogs.profile.render import profile_embed
+from cogs.value.render import value_fields
 from models import Sector, Visibility
 
 if TYPE_CHECKING:
@@ -97,8 +99,16 @@ class ProfileCog(commands.Cog):
             profile = await profiles.get_profile(
                 session, interaction.guild_id, target.id, viewer_id=interaction.user.id
             )
+            own = target.id == interaction.user.id
+            value = None
+            if profile is not None:
+                # Thanks and time credits; your own view also tells you about thanks you did not hear of.
+                value = await thanks.profile_summary(
+                    session, interaction.guild_id, target.id, own=own, now=self.bot.clock()
+                )
         if profile is None:
             if target.id == interaction.user.id:
                 raise UserError("profile.none_yet")
             raise UserError("profile.not_found", name=target.display_name)
-        await send_ephemeral(interaction, embed=profile_embed(profile, locale))
+        extra = value_fields(locale, value) if value is not None else []
+        await send_ephemeral(interaction, embed=profile_embed(profile, locale, extra))

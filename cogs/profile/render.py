@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import discord
 
 from bot.i18n import t
@@ -24,8 +26,8 @@ def _size(chunks: list[str]) -> int:
     return sum(map(len, chunks)) + len(CONTINUED) * (len(chunks) - 1)
 
 
-def profile_embed(profile: profiles.Profile, locale: str) -> discord.Embed:
-    """Sector, organisation, region, bio, offers and needs.
+def profile_embed(profile: profiles.Profile, locale: str, extra: Sequence[tuple[str, str]] = ()) -> discord.Embed:
+    """Sector, organisation, region, bio, offers and needs, then the ``extra`` fields (name, value).
 
     Offers and needs take the room that is left, shared fairly; a list that does not fit ends in
     "… and N more" (25 long offers and 25 long needs do not fit in one message).
@@ -46,7 +48,7 @@ def profile_embed(profile: profiles.Profile, locale: str) -> discord.Embed:
     offers_title, needs_title = t(locale, "profile.field.offers"), t(locale, "profile.field.needs")
     offers = [f"• {safe(item)}" for item in profile.offers]
     needs = [f"• {safe(item)}" for item in profile.needs]
-    room = EMBED_MAX - len(embed) - len(offers_title) - len(needs_title)
+    room = EMBED_MAX - len(embed) - len(offers_title) - len(needs_title) - sum(len(n) + len(v) for n, v in extra)
 
     def pack(lines: list[str], budget: int) -> list[str]:
         if not lines:
@@ -65,4 +67,6 @@ def profile_embed(profile: profiles.Profile, locale: str) -> discord.Embed:
     for title, chunks in ((offers_title, packed_offers), (needs_title, packed_needs)):
         for index, chunk in enumerate(chunks):
             embed.add_field(name=title if index == 0 else CONTINUED, value=chunk, inline=False)
+    for name, value in extra:
+        embed.add_field(name=name, value=value, inline=False)
     return embed
