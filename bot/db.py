@@ -31,8 +31,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Execution option that marks the connections of :meth:`Database.read` sessions.
+READ_ONLY = "verbinder_read_only"
+
+
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A deferred transaction that reads first and writes later cannot upgrade its lock once
+    # another connection wrote in between: SQLite fails at once with "database is locked",
+    # whatever the busy timeout. Write transactions therefore take the write lock when they
+    # begin (waiting up to the busy timeout for it); read-only sessions stay deferred so they
+    # never wait for a writer (WAL lets them read beside it).
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -76,6 +88,9 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessionmaker = async_sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
 
     @property
     def dialect(self) -> str:
@@ -86,6 +101,16 @@ class Database:
         """One unit of work: commits on success, rolls back on any error."""
         async with self.sessionmaker() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session that only reads: never blocks or waits for a writer; rolled back at the end.
+
+        On SQLite it begins deferred (see ``_sqlite_begin``); a write in it may fail with
+        "database is locked", so anything that writes uses :meth:`session`.
+        """
+        async with self.read_sessionmaker() as session:
+            yield session  # closing the session rolls its transaction back
 
     async def upgrade(self, revision: str = "head") -> None:
         async with self.engine.begin() as conn:
