@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import discord
+from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
 from discord.ext import commands
@@ -35,6 +36,21 @@ EXTENSIONS: tuple[str, ...] = (
 )
 
 Clock = Callable[[], datetime]
+
+# On close a running scheduled job gets this long to finish before it is cancelled.
+JOB_GRACE_S = 4.0
+
+
+class DrainingExecutor(AsyncIOExecutor):
+    """APScheduler's asyncio executor, plus waiting for the jobs it is running (on close)."""
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for running jobs; True when none is left running."""
+        running = [f for f in self._pending_futures if not f.done()]
+        if not running:
+            return True
+        _, left = await asyncio.wait(running, timeout=timeout)
+        return not left
 
 
 def utcnow() -> datetime:
@@ -75,6 +91,7 @@ class Bot(commands.Bot):
         self.matcher: Matchmaker = matcher or Matchmaker()
         self._db = database
         self.scheduler: AsyncIOScheduler | None = None
+        self._executor = DrainingExecutor()
         # Named locks shared by features (e.g. one per event while its seats are counted).
         self.locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
@@ -92,7 +109,7 @@ class Bot(commands.Bot):
     async def setup_hook(self) -> None:
         if self._db is not None:
             await self._db.upgrade()
-            self.scheduler = AsyncIOScheduler(timezone=UTC)
+            self.scheduler = AsyncIOScheduler(timezone=UTC, executors={"default": self._executor})
             self.scheduler.start()
         await self.tree.set_translator(VerbinderTranslator())
         for extension in EXTENSIONS:
@@ -109,8 +126,12 @@ class Bot(commands.Bot):
         return await self.tree.sync(guild=guild)
 
     async def close(self) -> None:
-        # Scheduled work stops first, so no job runs against a closing connection or database.
+        # Scheduled work stops first, so no job runs against a closing connection or database:
+        # no new runs, a running job gets JOB_GRACE_S to finish, then it is cancelled.
         if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.pause()
+            if not await self._executor.drain(JOB_GRACE_S):
+                log.warning("a scheduled job was still running after %s s; cancelled", JOB_GRACE_S)
             self.scheduler.shutdown(wait=False)
         try:
             await super().close()

@@ -27,8 +27,13 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Europe/Amsterdam", description="Default time zone of a server.")
     default_locale: Locale = Field(default="nl", description="Language where no interaction tells.")
     log_level: str = Field(default="INFO")
+    discord_api_base: str | None = Field(
+        default=None,
+        description="Only for tests: the API base URL of a fake Discord (e.g. http://127.0.0.1:8080/api/v10); "
+        "its gateway is expected at /gateway/ on the same host. Leave unset.",
+    )
 
-    @field_validator("dev_guild_id", mode="before")
+    @field_validator("dev_guild_id", "discord_api_base", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

@@ -18,6 +18,7 @@ from models.event import (
 from models.guild import GuildSettings
 from models.introduction import Answer, Introduction, IntroParty, IntroRound, IntroStatus, Met
 from models.member import ItemKind, Member, MemberItem, Sector
+from models.operations import ServiceLease
 from models.synonym import SynonymGroup
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "MemberItem",
     "Met",
     "Sector",
+    "ServiceLease",
     "SynonymGroup",
     "UTCDateTime",
     "utcnow",
