@@ -64,7 +64,9 @@ class Run:
         return self.proc.returncode
 
 
-async def start(tmp_path: Path, db_url: str, fake: FakeDiscord, *args: str, token: str = TOKEN) -> Run:
+async def start(
+    tmp_path: Path, db_url: str, fake: FakeDiscord, *args: str, token: str = TOKEN, command: str = "run"
+) -> Run:
     env = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
     env |= {
         "DISCORD_TOKEN": token,
@@ -77,7 +79,7 @@ async def start(tmp_path: Path, db_url: str, fake: FakeDiscord, *args: str, toke
         sys.executable,
         "-m",
         "bot.cli",
-        "run",
+        command,
         *args,
         cwd=tmp_path,
         env=env,
@@ -156,6 +158,9 @@ async def test_a_refused_token_is_one_line_after_the_database_was_checked(tmp_pa
     lines = run.stderr.strip().splitlines()
     assert lines[-1].startswith("verbinder: DISCORD_TOKEN was refused by Discord"), run.stderr
     assert "Traceback" not in run.stderr
+    # Migrations show in the log, Alembic's set-up chatter does not.
+    assert "Running upgrade 0003 -> 0004" in run.stderr
+    assert "alembic.runtime.plugins" not in run.stderr and "Context impl" not in run.stderr
     db = Database(db_url)
     try:
         assert await db.revision() == Database.head()  # migrated before logging in
@@ -171,3 +176,10 @@ async def test_an_unusable_database_stops_it_before_discord(tmp_path, fake):
     assert run.stderr.strip().splitlines() == [run.stderr.strip()]
     assert run.stderr.startswith("verbinder: DATABASE_URL: cannot write the SQLite database"), run.stderr
     assert fake.logins == 0
+
+
+async def test_sync_with_a_refused_token_is_one_line(tmp_path, db_url, fake):
+    run = await start(tmp_path, db_url, fake, "--guild", "123", token="not-the-token", command="sync")
+    assert await run.finish(START_WITHIN_S) == 1
+    assert run.stderr.strip().splitlines()[-1].startswith("verbinder: DISCORD_TOKEN was refused by Discord")
+    assert "Traceback" not in run.stderr
