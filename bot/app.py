@@ -7,6 +7,7 @@ import logging
 import secrets
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 from datetime import UTC, datetime
 
 import discord
@@ -77,6 +78,7 @@ class Bot(commands.Bot):
         database: Database | None = None,
         matcher: Matchmaker | None = None,
         clock: Clock = utcnow,
+        **options: Any,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -85,6 +87,7 @@ class Bot(commands.Bot):
             # Nobody is pinged unless a message names them deliberately.
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=VerbinderTree,
+            **options,
         )
         self.settings = settings
         self.clock: Clock = clock
@@ -164,6 +167,14 @@ class Bot(commands.Bot):
             log.warning("could not tell the member about an error", exc_info=True)
 
 
+class ShardedBot(Bot, commands.AutoShardedBot):
+    """The same bot over several gateway connections (shards), all in this one process.
+
+    Discord requires shards from 2,500 servers on; set SHARD_COUNT=auto (Discord's recommended
+    count) or a number. All shards run in the process that holds the serving lease.
+    """
+
+
 def create_bot(
     settings: Settings,
     *,
@@ -178,4 +189,10 @@ def create_bot(
     if database is None:
         ensure_sqlite_dir(settings.database_url)
         database = Database(settings.database_url)
-    return Bot(settings, database=database, matcher=matcher or Matchmaker(), clock=clock or utcnow)
+    cls: type[Bot] = Bot
+    options: dict[str, Any] = {}
+    if settings.shard_count is not None:
+        cls = ShardedBot
+        if settings.shard_count != "auto":
+            options["shard_count"] = settings.shard_count
+    return cls(settings, database=database, matcher=matcher or Matchmaker(), clock=clock or utcnow, **options)

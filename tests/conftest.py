@@ -101,3 +101,16 @@ async def simcord_bot(settings: Settings, clock: FakeClock):
     yield bot
     # SimCord detaches the bot but leaves closing it (and its database) to the owner.
     await bot.close()
+
+
+# SimCord waits this long (real time) for the bot to settle after each step. Its default (5 s) is
+# tight on a loaded machine and on PostgreSQL; a test that passes never waits for it.
+SETTLE_TIMEOUT_S = 30.0
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        marker = item.get_closest_marker("simcord")
+        options = dict(marker.kwargs) if marker else {}
+        if "settle_timeout" not in options:
+            item.add_marker(pytest.mark.simcord(**{**options, "settle_timeout": SETTLE_TIMEOUT_S}), append=False)
