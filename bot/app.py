@@ -7,8 +7,8 @@ import logging
 import secrets
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
 from datetime import UTC, datetime
+from typing import Any
 
 import discord
 from apscheduler.executors.asyncio import AsyncIOExecutor

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import outbox
 from bot.config import Settings
 from bot.db import Database
 from bot.diagnose import Problem, database_problem, shown_url
@@ -148,6 +149,8 @@ async def collect(settings: Settings, now: datetime | None = None) -> Report:
                 report.holder = await current_holder(session, now)
             report.servers = await _servers(session, now, settings.timezone)
             report.pending = await _pending(session, now)
+            if await db.has_table("outbox_messages"):
+                report.pending |= await outbox.counts(session, now)
     except Exception as exc:
         problem = database_problem(exc, url)
         if problem is None:

@@ -18,7 +18,7 @@ from models.event import (
 from models.guild import GuildSettings
 from models.introduction import Answer, Introduction, IntroParty, IntroRound, IntroStatus, Met
 from models.member import ItemKind, Member, MemberItem, Sector
-from models.operations import ServiceLease
+from models.operations import OutboxMessage, ServiceLease
 from models.synonym import SynonymGroup
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "Member",
     "MemberItem",
     "Met",
+    "OutboxMessage",
     "Sector",
     "ServiceLease",
     "SynonymGroup",

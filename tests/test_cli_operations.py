@@ -122,6 +122,10 @@ def test_status_of_a_served_database(capsys, monkeypatch, db_url):
         "proposals_unconfirmed",
         "summaries_to_post",
         "followups_due",
+        "outbox_waiting",
+        "outbox_sending",
+        "outbox_unconfirmed",
+        "outbox_given_up",
     }
     asyncio.run(stop())
     code, out, _ = verbinder(capsys, monkeypatch, db_url, "status")
