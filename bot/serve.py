@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 # Bound for closing the bot (scheduler, gateway, HTTP); the whole stop stays within 10 seconds.
 CLOSE_TIMEOUT_S = 7.0
+RELEASE_TIMEOUT_S = 2.0
 T = TypeVar("T")
 
 
@@ -117,8 +118,9 @@ async def serve(settings: Settings, token: str, *, standby: bool = False) -> int
                     return 0
                 return await _serve(settings, db, lease, token, stop)
             finally:
+                # Bounded: an unreachable database must not hold up the stop (the lease then expires).
                 with suppress(Exception):
-                    await lease.release()
+                    await asyncio.wait_for(lease.release(), RELEASE_TIMEOUT_S)
         finally:
             with suppress(Exception):
                 await db.dispose()
