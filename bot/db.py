@@ -113,9 +113,9 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
-        self.read_sessionmaker = async_sessionmaker(
-            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
-        )
+        # Same pool; its transactions begin deferred on SQLite (see _sqlite_begin).
+        self.read_engine = self.engine.execution_options(**{READ_ONLY: True})
+        self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -139,16 +139,16 @@ class Database:
 
     async def ping(self) -> None:
         """Connect once: raises when the database cannot be reached or opened."""
-        async with self.engine.connect() as conn:
+        async with self.read_engine.connect() as conn:
             await conn.exec_driver_sql("SELECT 1")
 
     async def has_table(self, name: str) -> bool:
-        async with self.engine.connect() as conn:
+        async with self.read_engine.connect() as conn:
             return bool(await conn.run_sync(lambda c: inspect(c).has_table(name)))
 
     async def revision(self) -> str | None:
         """The schema revision the database is at (None: not migrated yet)."""
-        async with self.engine.connect() as conn:
+        async with self.read_engine.connect() as conn:
             return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
 
     @staticmethod

@@ -105,6 +105,10 @@ async def test_a_reader_never_waits_for_a_writer(db):
                 return len(await intros.recent_pairs(reader, GUILD, NOW))
 
         assert await asyncio.wait_for(read(), timeout=3) == 0
+        # The health check's probes read too (verbinder status beside a busy bot).
+        await asyncio.wait_for(db.ping(), timeout=3)
+        assert await asyncio.wait_for(db.revision(), timeout=3) == Database.head()
+        assert await asyncio.wait_for(db.has_table("service_leases"), timeout=3)
 
 
 async def test_a_second_writer_waits_for_the_first_instead_of_failing(db_url, db):
