@@ -147,6 +147,11 @@ async def test_a_second_run_on_the_same_database_exits_naming_the_first(tmp_path
         assert "another `verbinder run` serves this database" in lines[0]
         assert f"pid {first.pid}" in lines[0]
         assert fake.identifies == 1  # the second never connected to Discord
+        # The other commands never take the lease: they work beside the serving process.
+        for argv in (("status",), ("db", "upgrade"), ("match", "--guild", "1")):
+            other = await start(tmp_path, db_url, fake, *argv[1:], command=argv[0])
+            assert await other.finish(START_WITHIN_S) == 0, (argv, other.stderr)
+        assert (await holder(db_url)).pid == first.pid  # type: ignore[union-attr]
     finally:
         first.proc.send_signal(signal.SIGTERM)
         assert await first.finish(STOP_WITHIN_S) == 0, first.stderr
