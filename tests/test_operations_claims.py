@@ -27,26 +27,23 @@ async def _prepare(db: Database, run: int) -> tuple[set[tuple[int, int]], int, s
     """One server per run: a round with unsent proposals, and connected introductions a week old."""
     guild = GUILD + run
     users = [guild * 100 + i for i in range(PAIRS * 4)]
+    connected = set()
+    earlier = NOW - timedelta(days=8)
     async with db.session() as session:
         for user in users:
             await intros.join(session, guild, user, chance=False, name=f"u{user}", locale="nl")
-    async with db.session() as session:
         record = IntroRound(guild_id=guild, week=f"2026-W{run:02d}", due_at=NOW)
         session.add(record)
         await session.flush()
         pairs = [(users[2 * i], users[2 * i + 1], 50.0, [], False) for i in range(PAIRS)]
         await intros.record_planned(session, guild, pairs, now=NOW, round_id=record.id)
         round_id = record.id
-    connected = set()
-    earlier = NOW - timedelta(days=8)
-    for i in range(PAIRS, 2 * PAIRS):
-        a, b = users[2 * i], users[2 * i + 1]
-        async with db.session() as session:
+        for i in range(PAIRS, 2 * PAIRS):
+            a, b = users[2 * i], users[2 * i + 1]
             intro = await intros.propose(session, guild, a, b, score=1.0, reasons=[], now=earlier)
             await intros.answer(session, intro.id, a, accept=True, now=earlier)
             await intros.answer(session, intro.id, b, accept=True, now=earlier)
             connected.add(intro.id)
-    async with db.session() as session:
         rows = await session.execute(
             select(IntroParty.introduction_id, IntroParty.user_id)
             .join(Introduction)
