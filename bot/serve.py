@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from collections.abc import Awaitable
 from contextlib import suppress
@@ -90,8 +91,16 @@ async def serve(settings: Settings, token: str, *, standby: bool = False) -> int
     use_discord_api(settings.discord_api_base)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
+
+    def on_signal(sig: signal.Signals) -> None:
+        if stop.is_set():
+            # A second signal while stopping: the operator does not want to wait.
+            log.warning("%s again: exiting at once", sig.name)
+            os._exit(1)
+        stop.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal, sig)
     try:
         db = open_database(url)
         try:
