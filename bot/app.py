@@ -29,11 +29,14 @@ log = logging.getLogger(__name__)
 # Loaded in this order on every start; a feature is one entry here.
 EXTENSIONS: tuple[str, ...] = (
     "cogs.profile",
-    "cogs.items",
+    "cogs.offers_needs",
     "cogs.introductions",
     "cogs.synonyms",
     "cogs.events",
+    "cogs.experts",
     "cogs.challenges",
+    "cogs.help",
+    "cogs.find",
 )
 
 Clock = Callable[[], datetime]
@@ -97,6 +100,7 @@ class Bot(commands.Bot):
         self._executor = DrainingExecutor()
         # Named locks shared by features (e.g. one per event while its seats are counted).
         self.locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._command_ids: dict[int | None, dict[str, int]] = {}
 
     @property
     def db(self) -> Database:
@@ -123,10 +127,33 @@ class Bot(commands.Bot):
     async def sync_commands(self, guild_id: int | None = None) -> list[app_commands.AppCommand]:
         """Register the slash commands with Discord: in one guild (instant) or globally."""
         if guild_id is None:
-            return await self.tree.sync()
-        guild = discord.Object(id=guild_id)
-        self.tree.copy_global_to(guild=guild)
-        return await self.tree.sync(guild=guild)
+            synced = await self.tree.sync()
+        else:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+        self._command_ids[guild_id] = {command.name: command.id for command in synced}
+        return synced
+
+    async def command_mention(self, guild_id: int | None, name: str) -> str:
+        """A command as Discord shows it clickable and in the reader's own language (``</intro join:ID>``).
+
+        ``name`` is the English qualified name. Falls back to ``/name`` while the command ids are unknown.
+        """
+        root = name.split()[0]
+        for scope in (guild_id, None) if guild_id is not None else (None,):
+            ids = self._command_ids.get(scope)
+            if ids is None:
+                try:
+                    fetched = await self.tree.fetch_commands(guild=discord.Object(scope) if scope else None)
+                except discord.HTTPException:
+                    continue
+                ids = {command.name: command.id for command in fetched}
+                if ids:  # an empty answer (not synced yet) is asked again next time
+                    self._command_ids[scope] = ids
+            if root in ids:
+                return f"</{name}:{ids[root]}>"
+        return f"/{name}"
 
     async def close(self) -> None:
         # Scheduled work stops first, so no job runs against a closing connection or database:

@@ -8,6 +8,9 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
@@ -172,6 +175,8 @@ def cmd_import_members(args: argparse.Namespace) -> int:
         f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged; "
         + (f"{rejected} row{'' if rejected == 1 else 's'} rejected." if rejected else "no rows rejected.")
     )
+    for line, warning in report.warnings:
+        print(f"line {line}: warning: {warning}", file=sys.stderr)
     for line, reason in report.rejected:
         print(f"line {line}: {reason}", file=sys.stderr)
     return 1 if rejected else 0
@@ -185,6 +190,108 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _ids(reasons: list[dict]) -> list[dict]:
     return [{**r, "need_of": str(r["need_of"]), "offer_of": str(r["offer_of"])} for r in reasons]
+
+
+# --- printing suggestions and rounds for people (ids only with --json) ---------------------------
+
+REASONS_PRINTED = 3
+
+
+@dataclass(frozen=True)
+class _Server:
+    """What the printout needs about a server: whether it is known, member names, setup, time zone."""
+
+    known: bool
+    names: dict[str, str]
+    configured: bool
+    zone: ZoneInfo
+
+
+async def _server_for_printing(settings: Settings, guild_id: int) -> _Server:
+    from sqlalchemy import select
+
+    from bot.db import Database
+    from bot.services import guilds
+    from models import GuildSettings, Member
+
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            rows = await session.execute(select(Member.user_id, Member.name).where(Member.guild_id == guild_id))
+            names = {str(user_id): name for user_id, name in rows}
+            stored = await session.get(GuildSettings, guild_id)
+            server = await guilds.get_settings(session, guild_id)
+            return _Server(
+                known=bool(names) or stored is not None,
+                names=names,
+                configured=server.intro_channel_id is not None,
+                zone=guilds.zone(server, settings.timezone),
+            )
+    finally:
+        await db.dispose()
+
+
+def _unknown(server: _Server, guild_id: int, member: int | None = None) -> str | None:
+    """Why the target cannot be shown (a message for stderr), or None."""
+    if not server.known:
+        return (
+            f"verbinder: server {guild_id} is not in this database (no members, no settings). "
+            "Check --guild, or import its members first (verbinder import-members)."
+        )
+    if member is not None and str(member) not in server.names:
+        return f"verbinder: member {member} is not in server {guild_id}. Check --member."
+    return None
+
+
+def _name(server: _Server, user_id: str) -> str:
+    return server.names.get(user_id) or f"member {user_id}"
+
+
+def _reason_lines(server: _Server, reasons: list[dict], indent: str) -> list[str]:
+    lines = [
+        f"{indent}- {_name(server, r['need_of'])} needs “{r['need']}”: "
+        f"{_name(server, r['offer_of'])} offers “{r['offer']}” ({r['score']:.0f})"
+        for r in reasons[:REASONS_PRINTED]
+    ]
+    if len(reasons) > REASONS_PRINTED:
+        lines.append(f"{indent}  … and {len(reasons) - REASONS_PRINTED} more")
+    return lines
+
+
+def _when(moment: datetime, zone: ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M} ({zone.key})"
+
+
+def _print_suggestions(server: _Server, found: dict[str, list[dict]]) -> None:
+    for member, suggestions in found.items():
+        print(f"{_name(server, member)}:")
+        if not suggestions:
+            print("  no suggestions (no fitting member who joined introductions)")
+        for number, s in enumerate(suggestions, start=1):
+            print(f"  {number}. {_name(server, s['member'])}  {s['score']:5.1f}")
+            for line in _reason_lines(server, s["reasons"], "     "):
+                print(line)
+
+
+def _print_round(server: _Server, result: dict, due: datetime) -> None:
+    if server.configured:
+        print(f"Next round: {_when(due, server.zone)}")
+    else:
+        print("No weekly round: introductions are not set up in this server (a moderator runs /intro setup).")
+        print("This is what a round would propose now:")
+    if not result["pairs"]:
+        print("  no pairs")
+    for p in result["pairs"]:
+        pair = f"{_name(server, p['a'])} × {_name(server, p['b'])}"
+        if not p["reasons"]:
+            print(f"  {pair}  (chance meeting)")
+            continue
+        print(f"  {pair}  {p['score']:5.1f}")
+        for line in _reason_lines(server, p["reasons"], "     "):
+            print(line)
+    unmatched = [_name(server, u) for u in result["unmatched"]]
+    print(f"Unmatched: {', '.join(unmatched) or 'none'}")
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
@@ -225,14 +332,15 @@ def cmd_suggest(args: argparse.Namespace) -> int:
             await db.dispose()
 
     result = asyncio.run(go())
+    server = asyncio.run(_server_for_printing(settings, args.guild))
+    problem = _unknown(server, args.guild, args.member)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
-        for member, suggestions in result["suggestions"].items():
-            print(f"{member}:")
-            for s in suggestions:
-                why = "; ".join(f"{r['need']} <- {r['offer']}" for r in s["reasons"][:3])
-                print(f"  {s['member']}  {s['score']:5.1f}  {why}")
+        _print_suggestions(server, result["suggestions"])
     return 0
 
 
@@ -274,13 +382,15 @@ def cmd_match(args: argparse.Namespace) -> int:
             await db.dispose()
 
     result, due = asyncio.run(go())
+    server = asyncio.run(_server_for_printing(settings, args.guild))
+    problem = _unknown(server, args.guild)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
-        print(f"Next round: {due.isoformat()}")
-        for p in result["pairs"]:
-            print(f"  {p['a']} x {p['b']}  {p['score']:5.1f}{'' if p['reasons'] else '  (chance meeting)'}")
-        print(f"Unmatched: {', '.join(result['unmatched']) or 'none'}")
+        _print_round(server, result, due)
     return 0
 
 

@@ -3,6 +3,11 @@
 Replies follow the interaction's locale (Dutch for ``nl``, English for everything
 else). Where there is no interaction (scheduled posts, DMs), the member's stored
 language is used, and the ``DEFAULT_LOCALE`` setting for anyone without one.
+
+A message that depends on a number is an object of CLDR plural categories
+(``{"one": "…", "other": "…"}``, optionally ``"zero"`` for a dedicated empty text); ``t``
+picks the form for its ``count`` parameter with Babel's plural rules and formats the
+number for the language.
 """
 
 from __future__ import annotations
@@ -12,6 +17,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from babel import Locale
+from babel.numbers import format_decimal
+
 LOCALES = ("nl", "en")
 FALLBACK = "en"
 
@@ -19,7 +27,7 @@ FALLBACK = "en"
 @cache
 def catalogue(locale: str) -> dict[str, Any]:
     """All of a language's files (``locales/<locale>/*.json``, one per feature), merged."""
-    merged: dict[str, dict[str, str]] = {"messages": {}, "commands": {}}
+    merged: dict[str, dict[str, Any]] = {"messages": {}, "commands": {}}
     folder = resources.files("bot").joinpath("locales", locale)
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".json"):
@@ -40,12 +48,32 @@ def normalize_locale(value: object, *, fallback: str = FALLBACK) -> str:
     return code if code in LOCALES else fallback
 
 
+@cache
+def _babel(locale: str) -> Locale:
+    return Locale.parse(locale)
+
+
+def plural_form(locale: str, count: float) -> str:
+    """The CLDR plural category of ``count`` in ``locale`` (``one``, ``other`` …)."""
+    return str(_babel(locale).plural_form(abs(count)))
+
+
+def number(locale: str, value: float) -> str:
+    """A number as the language writes it (``1.234`` in Dutch, ``1,234`` in English)."""
+    return format_decimal(value, locale=locale)
+
+
 def t(locale: str, key: str, /, **params: Any) -> str:
     """Translate ``key`` into ``locale``; English where a Dutch text is missing."""
     messages = catalogue(locale)["messages"]
     template = messages.get(key)
     if template is None:
-        template = catalogue(FALLBACK)["messages"].get(key, key)
+        locale, template = FALLBACK, catalogue(FALLBACK)["messages"].get(key, key)
+    if isinstance(template, dict):
+        count = params.get("count", 0)
+        form = "zero" if count == 0 and "zero" in template else plural_form(locale, count)
+        template = template.get(form, template["other"])
+        params = {**params, "count": number(locale, count)}
     return template.format(**params) if params else template
 
 

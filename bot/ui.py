@@ -1,16 +1,32 @@
-"""Helpers the cogs share to answer an interaction once, in the member's language."""
+"""Helpers the cogs share to answer an interaction once, in the member's language, within Discord's limits."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from typing import Any
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import discord
 
 from bot.errors import UserError
-from bot.i18n import normalize_locale
+from bot.i18n import normalize_locale, t
+
+log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
+
+# Discord's limits for what a message may carry (characters).
+CONTENT_MAX = 2000
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELD_NAME_MAX = 256
+FIELD_VALUE_MAX = 1024
+FIELDS_MAX = 25
+FOOTER_MAX = 2048
+EMBED_MAX = 6000  # all embeds of one message together
 
 
 def locale_of(interaction: discord.Interaction) -> str:
@@ -26,32 +42,136 @@ def safe(text: str | None) -> str:
 async def send_ephemeral(interaction: discord.Interaction, content: str | None = None, **kwargs: Any) -> None:
     """Reply privately, whether or not the interaction was deferred already."""
     kwargs.setdefault("allowed_mentions", NO_PINGS)
+    if content is not None:
+        kwargs["content"] = content
     if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=True, **kwargs)
+        await interaction.followup.send(ephemeral=True, **kwargs)
     else:
-        await interaction.response.send_message(content, ephemeral=True, **kwargs)
+        await interaction.response.send_message(ephemeral=True, **kwargs)
 
 
-def reports_errors(func: Any) -> Any:
+# --- staying within Discord's limits ------------------------------------------------------------
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, with "…" where it was cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)].rstrip() + "…" if limit > 0 else ""
+
+
+def more_line(locale: str) -> Callable[[int], str]:
+    """The last line of a list that does not fit: "… and 3 more"."""
+    return lambda count: t(locale, "list.more", count=count)
+
+
+def _chunks(lines: Sequence[str], per_chunk: int) -> list[str]:
+    chunks: list[list[str]] = []
+    size = 0
+    for line in lines:
+        if chunks and size + 1 + len(line) <= per_chunk:
+            chunks[-1].append(line)
+            size += 1 + len(line)
+        else:
+            chunks.append([line])
+            size = len(line)
+    return ["\n".join(chunk) for chunk in chunks]
+
+
+def pack_lines(
+    lines: Sequence[str],
+    *,
+    budget: int,
+    more: Callable[[int], str],
+    per_chunk: int = FIELD_VALUE_MAX,
+    chunk_cost: int = 0,
+) -> list[str]:
+    """As many ``lines`` as fit, in order, joined into chunks (e.g. embed field values).
+
+    Each chunk has at most ``per_chunk`` characters; all chunks together at most ``budget``, counting
+    ``chunk_cost`` for every chunk after the first (e.g. the name of a continuation field). When not
+    every line fits, the last line says how many were left out (``more(count)``).
+    """
+    if budget <= 0:
+        return []
+    clipped = [clip(line, per_chunk) for line in lines]
+    # No more lines than their bare lengths allow; from there down until the packing fits.
+    shown, used = 0, 0
+    for line in clipped:
+        used += len(line) + (1 if shown else 0)
+        if used > budget:
+            break
+        shown += 1
+    for count in range(shown, -1, -1):
+        left_out = len(clipped) - count
+        candidate = clipped[:count] + ([clip(more(left_out), per_chunk)] if left_out else [])
+        chunks = _chunks(candidate, per_chunk)
+        if sum(map(len, chunks)) + chunk_cost * (len(chunks) - 1) <= budget:
+            return chunks
+    return [clip(more(len(clipped)), min(budget, per_chunk))]
+
+
+def fit_lines(lines: Sequence[str], limit: int, *, more: Callable[[int], str]) -> str:
+    """``lines`` joined into one text of at most ``limit`` characters, ending in "… and N more" if cut."""
+    return "\n".join(pack_lines(lines, budget=limit, more=more, per_chunk=limit))
+
+
+# --- errors of buttons and forms, and errors after something was stored ----------------------------
+
+
+@runtime_checkable
+class ErrorReporter(Protocol):
+    """What ``bot.app.Bot`` offers: the one funnel that turns an error into a private reply."""
+
+    async def report_error(self, interaction: discord.Interaction[Any], error: Exception) -> None: ...
+
+
+Owner = TypeVar("Owner")
+Result = TypeVar("Result")
+
+
+def reports_errors(
+    func: Callable[[Owner, discord.Interaction[Any]], Coroutine[Any, Any, Result]],
+) -> Callable[[Owner, discord.Interaction[Any]], Coroutine[Any, Any, Result | None]]:
     """For button and modal callbacks: member errors become a reply, like command errors do.
 
     Unexpected errors are reported with a reference and then re-raised, so they are logged.
+    The callback may declare its interaction as ``discord.Interaction[Bot]``: every interaction
+    the bot receives carries the bot as its client.
     """
 
     @functools.wraps(func)
-    async def wrapper(self: Any, interaction: discord.Interaction, *args: Any, **kwargs: Any) -> Any:
+    async def wrapper(self: Owner, interaction: discord.Interaction[Any]) -> Result | None:
         try:
-            return await func(self, interaction, *args, **kwargs)
-        except UserError as exc:
-            await interaction.client.report_error(interaction, exc)  # type: ignore[attr-defined]
+            return await func(self, interaction)
         except Exception as exc:
-            await interaction.client.report_error(interaction, exc)  # type: ignore[attr-defined]
-            raise
+            client = interaction.client
+            assert isinstance(client, ErrorReporter)
+            await client.report_error(interaction, exc)
+            if not isinstance(exc, UserError):
+                raise
+            return None
 
     return wrapper
 
 
-def is_moderator(interaction: discord.Interaction) -> bool:
+@contextlib.asynccontextmanager
+async def already_stored(interaction: discord.Interaction[Any]) -> AsyncIterator[None]:
+    """Wrap what follows a stored change (the reply, notifications).
+
+    Should it fail, the member is told that the change was saved, never that nothing changed;
+    the error is logged with the reference shown to the member.
+    """
+    try:
+        yield
+    except Exception:
+        ref = secrets.token_hex(3)
+        log.exception("error after storing [ref %s]", ref)
+        with contextlib.suppress(discord.HTTPException):
+            await send_ephemeral(interaction, t(locale_of(interaction), "errors.after_store", ref=ref))
+
+
+def is_moderator(interaction: discord.Interaction[Any]) -> bool:
     """Checked when the command runs, whatever a server admin set in the integration settings."""
     permissions = interaction.permissions
     return permissions.manage_guild or permissions.administrator

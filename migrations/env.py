@@ -7,8 +7,10 @@ otherwise the URL comes from the ``sqlalchemy.url`` option or the settings.
 from __future__ import annotations
 
 import asyncio
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 
 from models import Base, UTCDateTime
@@ -17,7 +19,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     # Migrations use plain SQLAlchemy types so they never depend on model code.
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

@@ -17,6 +17,7 @@ from models.event import (
 )
 from models.guild import GuildSettings
 from models.introduction import Answer, Introduction, IntroParty, IntroRound, IntroStatus, Met
+from models.learning import LearnedLink
 from models.member import ItemKind, Member, MemberItem, Sector
 from models.operations import OutboxMessage, ServiceLease
 from models.synonym import SynonymGroup
@@ -45,6 +46,7 @@ __all__ = [
     "IntroStatus",
     "Introduction",
     "ItemKind",
+    "LearnedLink",
     "Member",
     "MemberItem",
     "Met",

@@ -20,6 +20,8 @@ class GuildSettings(TimestampMixin, Base):
     guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     # IANA zone; None means the TIMEZONE setting.
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # Language of public posts ("nl" or "en"); None means the DEFAULT_LOCALE setting.
+    language: Mapped[str | None] = mapped_column(String(2))
     intro_channel_id: Mapped[int | None] = mapped_column(BigInteger)
     # Weekly round: Monday 09:00 in the server's time zone unless a moderator says otherwise.
     intro_weekday: Mapped[int] = mapped_column(Integer, default=0)

@@ -40,6 +40,43 @@ def pings_nobody(env: Any) -> bool:
     return True
 
 
+def sent_messages(env: Any) -> list[dict[str, Any]]:
+    """Every message body (content, embeds) the bot sent or edited over Discord's API, in order."""
+    found = []
+    for request in env.http_requests:
+        body = request.json if isinstance(request.json, dict) else None
+        if not body or request.method not in ("POST", "PATCH"):
+            continue
+        data = body.get("data", body) if isinstance(body.get("data"), dict) else body
+        if "content" in data or "embeds" in data:
+            found.append(data)
+    return found
+
+
+def over_discord_limits(message: dict[str, Any]) -> list[str]:
+    """What in one sent message breaks Discord's limits (empty when nothing does)."""
+    problems = []
+    if len(message.get("content") or "") > 2000:
+        problems.append(f"content has {len(message['content'])} characters")
+    total = 0
+    for embed in message.get("embeds") or []:
+        fields = embed.get("fields") or []
+        if len(fields) > 25:
+            problems.append(f"{len(fields)} fields")
+        texts = [("title", embed.get("title"), 256), ("description", embed.get("description"), 4096)]
+        texts += [(f"field name {f.get('name')!r}", f.get("name"), 256) for f in fields]
+        texts += [(f"field value of {f.get('name')!r}", f.get("value"), 1024) for f in fields]
+        texts += [("footer", (embed.get("footer") or {}).get("text"), 2048)]
+        texts += [("author", (embed.get("author") or {}).get("name"), 256)]
+        for what, text, limit in texts:
+            if text and len(text) > limit:
+                problems.append(f"{what} has {len(text)} characters (at most {limit})")
+            total += len(text or "")
+    if total > 6000:
+        problems.append(f"embeds have {total} characters together (at most 6000)")
+    return problems
+
+
 class FakeClock:
     """The bot's injectable clock: tests move it; the bot reads it wherever it needs "now"."""
 

@@ -82,7 +82,7 @@ def test_good_and_bad_rows(capsys, tmp_path, db_url):
     assert code == 1
     assert out.strip() == "Imported 2 members into server 1001: 2 created, 0 updated, 0 unchanged; 2 rows rejected."
     lines = err.strip().splitlines()
-    assert lines[0].startswith("line 4: sector 'goverment' is not one of government, company,")
+    assert lines[0].startswith("line 4: sector 'goverment' is not one of government (overheid), company (bedrijf),")
     assert lines[1].startswith("line 5: discord_id '123' is not a Discord user id")
     assert len(lines) == 2
     members = snapshot(db_url)

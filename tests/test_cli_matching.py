@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from sqlalchemy import func, select
 
 from bot.cli import main
 from bot.db import Database
+from bot.services import guilds
 from models import Introduction
 from tests.conftest import SAMPLE_MEMBERS
 
@@ -102,13 +105,63 @@ def test_match_previews_the_round_without_sending(capsys, db_url):
         finally:
             await db.dispose()
 
-    import asyncio
-
     assert asyncio.run(stored()) == 0  # a dry run records nothing
 
 
-def test_human_readable_output(capsys):
+def configure_intros(db_url: str, **kwargs) -> None:
+    async def go() -> None:
+        db = Database(db_url)
+        try:
+            async with db.session() as session:
+                await guilds.configure_intros(session, int(GUILD), channel_id=555, **kwargs)
+        finally:
+            await db.dispose()
+
+    asyncio.run(go())
+
+
+def test_suggest_prints_names_and_reasons_not_ids(capsys):
+    assert main(["suggest", "--guild", GUILD, "--member", "310000000000000009"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0] == "Ilse Verhoeven:"
+    assert re.match(r"  1\. \S.*  +\d+\.\d$", lines[1])
+    assert "- Ilse Verhoeven needs “juridisch advies coöperatie”: Hugo" in out
+    assert "offers “legal advice for foundations”" in out
+    assert not re.search(r"\d{15,}", out)  # no Discord ids without --json
+
+
+def test_match_prints_names_and_reasons_and_no_next_round_without_setup(capsys):
     assert main(["match", "--guild", GUILD]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Next round: ")
-    assert " x " in out
+    assert "Next round" not in out
+    assert out.startswith("No weekly round: introductions are not set up in this server")
+    assert " × " in out and " needs “" in out and " offers “" in out
+    assert "Anouk de Vries" in out
+    assert not re.search(r"\d{15,}", out)
+    assert out.rstrip().splitlines()[-1].startswith("Unmatched: ")
+
+
+def test_match_shows_the_next_round_in_the_servers_time_zone(capsys, db_url):
+    configure_intros(db_url, weekday=2, at="09:30")
+    assert main(["match", "--guild", GUILD]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    # 09:30 in Amsterdam (08:30 or 07:30 in UTC), on a Wednesday.
+    assert re.fullmatch(r"Next round: Wednesday \d{1,2} \w+ \d{4}, 09:30 \(Europe/Amsterdam\)", first), first
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["suggest", "--guild", "999"], "server 999 is not in this database"),
+        (["match", "--guild", "999"], "server 999 is not in this database"),
+        (["suggest", "--guild", "999", "--json"], "server 999 is not in this database"),
+        (["suggest", "--guild", GUILD, "--member", "12345"], "member 12345 is not in server 4242"),
+        (["suggest", "--guild", GUILD, "--member", "12345", "--json"], "member 12345 is not in server 4242"),
+    ],
+)
+def test_an_unknown_server_or_member_is_a_clear_error(capsys, argv, message):
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("verbinder: ") and message in captured.err

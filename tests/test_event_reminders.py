@@ -3,7 +3,9 @@ restarts before and after a due time, daylight-saving weekends, cancelled events
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import discord
 import pytest
@@ -27,8 +29,18 @@ async def tick(env) -> None:
     await run_jobs(env, "events")
 
 
+@dataclass
+class World:
+    env: Any
+    guild: Any
+    general: Any
+    channel: Any
+    officer: Any
+    people: dict[str, Any]
+
+
 @pytest.fixture
-async def world(simcord_env):
+async def world(simcord_env) -> World:
     env = simcord_env
     guild = await synced_guild(env)
     general = guild.create_text_channel("algemeen")
@@ -40,13 +52,13 @@ async def world(simcord_env):
         for name in ("anouk", "bram", "carol", "dirk")
     }
     await officer.slash(general, "event setup", channel=channel)
-    return env, guild, general, channel, officer, people
+    return World(env, guild, general, channel, officer, people)
 
 
 async def create(world, start: str = "2026-12-10 19:30", title: str = "Hack de Stad", **options) -> int:
-    env, guild, general, channel, officer, people = world
-    shown = await officer.slash(
-        general,
+    w = world
+    shown = await w.officer.slash(
+        w.general,
         "event create",
         kind="hackathon",
         title=title,
@@ -56,24 +68,25 @@ async def create(world, start: str = "2026-12-10 19:30", title: str = "Hack de S
         **options,
     )
     assert shown.modal is not None, shown.response and shown.response.content
-    await officer.submit_modal(shown, {"text": "Een avond bouwen aan de stad."})
-    async with env.bot.db.session() as session:
+    await w.officer.submit_modal(shown, {"text": "Een avond bouwen aan de stad."})
+    async with w.env.bot.db.session() as session:
         return (await session.execute(select(Event.id).where(Event.title == title))).scalar_one()
 
 
 async def answer(world, event_id: int) -> None:
-    """Anouk and Bram joined DMs and go (Bram's DMs are closed); Carol goes without DM consent; Dirk may come."""
-    env, guild, general, channel, officer, people = world
-    async with env.bot.db.session() as session:
+    """Anouk and Bram go (Bram's DMs are closed); Carol goes without having joined introductions; Dirk may
+    come; answering is consent to the event's reminders either way."""
+    w = world
+    async with w.env.bot.db.session() as session:
         for name in ("anouk", "bram", "dirk"):
-            await intros.join(session, guild.id, people[name].id, chance=False, name=name, locale="nl")
-    async with env.bot.db.session() as session:
+            await intros.join(session, w.guild.id, w.people[name].id, chance=False, name=name, locale="nl")
+    async with w.env.bot.db.session() as session:
         message_id = (await session.get(Event, event_id)).announcement_message_id
-    posted = next(m for m in channel.history() if m.id == message_id)
+    posted = next(m for m in w.channel.history() if m.id == message_id)
     for name, label in (("anouk", "Ik ga"), ("bram", "Ik ga"), ("carol", "Ik ga"), ("dirk", "Misschien")):
-        await people[name].click(posted, label=label)
-    bram_dm = env.backend.get_dm_channel(people["bram"].id)
-    env.inject_error("POST", f"/channels/{bram_dm.id}/messages", status=403, code=50007, times=None)
+        await w.people[name].click(posted, label=label)
+    bram_dm = w.env.backend.get_dm_channel(w.people["bram"].id)
+    w.env.inject_error("POST", f"/channels/{bram_dm.id}/messages", status=403, code=50007, times=None)
 
 
 def reminders_in(channel) -> list[discord.Message]:
@@ -90,93 +103,93 @@ async def notices(env) -> dict[str, bool]:
         return {kind: sent for kind, sent in rows}
 
 
-async def test_each_reminder_once_by_dm_to_consenting_going_members_and_once_in_the_channel(world, clock):
-    env, guild, general, channel, officer, people = world
+async def test_each_reminder_once_by_dm_to_going_and_maybe_members_and_once_in_the_channel(world, clock):
+    w = world
     await answer(world, await create(world))
     for due in (START - timedelta(days=7), START - timedelta(days=1), START - timedelta(hours=1)):
         clock.now = due - timedelta(minutes=1)
-        await tick(env)
-        before = len(reminders_in(channel))
+        await tick(w.env)
+        before = len(reminders_in(w.channel))
         for step in (
             timedelta(0),
             timedelta(minutes=1),
             timedelta(hours=5) if due < START - timedelta(hours=5) else timedelta(minutes=30),
         ):
             clock.now = due + step
-            await tick(env)
-        assert len(reminders_in(channel)) == before + 1
-    assert await notices(env) == {"announce": True, "remind_7d": True, "remind_1d": True, "remind_1h": True}
+            await tick(w.env)
+        assert len(reminders_in(w.channel)) == before + 1
+    assert await notices(w.env) == {"announce": True, "remind_7d": True, "remind_1d": True, "remind_1h": True}
 
-    # Anouk: going, joined DMs, in English (her last interaction).
-    assert [m.content.split(" (")[0] for m in dm_reminders(people["anouk"])] == [
-        "⏰ Reminder: **Hack de Stad** starts <t:1796927400:R>"
-    ] * 3
-    assert dm_reminders(people["carol"]) == [] and dm_reminders(people["dirk"]) == []
-    # The channel reminder (the server's language) mentions only Bram: going, consenting, DMs closed.
-    last = reminders_in(channel)[-1]
+    # Going or Maybe, introductions or not; in English (the language of their last interaction).
+    for name in ("anouk", "carol", "dirk"):
+        assert [m.content.split(" (")[0] for m in dm_reminders(w.people[name])] == [
+            "⏰ Reminder: **Hack de Stad** starts <t:1796927400:R>"
+        ] * 3
+    # The w.channel reminder (the server's language) mentions only Bram: going, DMs closed.
+    last = reminders_in(w.channel)[-1]
     assert last.content.startswith(
         "⏰ **Hack de Stad** begint <t:1796927400:R> (<t:1796927400:F> – <t:1796938200:t>). "
         "Waar: LocHal, Tilburg. Gaan: 3."
     )
-    assert last.content.endswith(people["bram"].mention)
-    assert people["carol"].mention not in last.content and people["anouk"].mention not in last.content
-    posts = [r for r in env.http_requests if r.method == "POST" and r.path == f"/channels/{channel.id}/messages"]
+    assert last.content.endswith(w.people["bram"].mention)
+    assert w.people["carol"].mention not in last.content and w.people["anouk"].mention not in last.content
+    posts = [r for r in w.env.http_requests if r.method == "POST" and r.path == f"/channels/{w.channel.id}/messages"]
     for request in posts:
         mentions = request.json["allowed_mentions"]
-        assert mentions["parse"] == [] and set(map(int, mentions.get("users", []))) <= {people["bram"].id}
+        assert mentions["parse"] == [] and set(map(int, mentions.get("users", []))) <= {w.people["bram"].id}
 
 
 async def test_a_restart_before_the_due_time_loses_and_doubles_nothing(world, clock, settings):
-    env, guild, general, channel, officer, people = world
+    w = world
     await answer(world, await create(world))
     clock.now = START - timedelta(days=7)
-    await tick(env)
-    assert len(reminders_in(channel)) == 1
+    await tick(w.env)
+    assert len(reminders_in(w.channel)) == 1
     clock.now = START - timedelta(days=1, minutes=30)
-    await restart(env, settings, clock)
-    await tick(env)
-    assert len(reminders_in(channel)) == 1
+    await restart(w.env, settings, clock)
+    await tick(w.env)
+    assert len(reminders_in(w.channel)) == 1
     clock.now = START - timedelta(days=1)
-    await tick(env)
-    assert len(reminders_in(channel)) == 2 and len(dm_reminders(people["anouk"])) == 2
-    await restart(env, settings, clock)
-    await tick(env)
+    await tick(w.env)
+    assert len(reminders_in(w.channel)) == 2 and len(dm_reminders(w.people["anouk"])) == 2
+    await restart(w.env, settings, clock)
+    await tick(w.env)
     clock.advance(minutes=10)
-    await tick(env)
-    assert len(reminders_in(channel)) == 2 and len(dm_reminders(people["anouk"])) == 2
-    assert await notices(env) == {"announce": True, "remind_7d": True, "remind_1d": True}
+    await tick(w.env)
+    assert len(reminders_in(w.channel)) == 2 and len(dm_reminders(w.people["anouk"])) == 2
+    assert await notices(w.env) == {"announce": True, "remind_7d": True, "remind_1d": True}
 
 
 async def test_after_a_restart_a_recently_missed_reminder_is_sent_once_and_older_ones_are_skipped(
     world, clock, settings
 ):
-    env, guild, general, channel, officer, people = world
+    w = world
     await answer(world, await create(world))
     # Down from before the 7-day reminder until three hours after the 1-day reminder.
     clock.now = START - timedelta(hours=21)
-    await restart(env, settings, clock)
-    await tick(env)
-    await tick(env)
-    assert len(reminders_in(channel)) == 1 and len(dm_reminders(people["anouk"])) == 1
-    assert await notices(env) == {"announce": True, "remind_7d": False, "remind_1d": True}
+    await restart(w.env, settings, clock)
+    await tick(w.env)
+    await tick(w.env)
+    assert len(reminders_in(w.channel)) == 1 and len(dm_reminders(w.people["anouk"])) == 1
+    assert await notices(w.env) == {"announce": True, "remind_7d": False, "remind_1d": True}
     # Down again over the start: the 1-hour reminder is skipped, never sent late.
     clock.now = START + timedelta(hours=2)
-    await restart(env, settings, clock)
-    await tick(env)
-    assert len(reminders_in(channel)) == 1
-    assert await notices(env) == {"announce": True, "remind_7d": False, "remind_1d": True, "remind_1h": False}
+    await restart(w.env, settings, clock)
+    await tick(w.env)
+    assert len(reminders_in(w.channel)) == 1
+    assert await notices(w.env) == {"announce": True, "remind_7d": False, "remind_1d": True, "remind_1h": False}
 
 
 async def test_a_cancelled_event_gets_no_reminders(world, clock):
-    env, guild, general, channel, officer, people = world
+    w = world
     event_id = await create(world)
     await answer(world, event_id)
-    await officer.slash(general, "event cancel", event=event_id)
+    await w.officer.slash(w.general, "event cancel", event=event_id)
     for due in (START - timedelta(days=7), START - timedelta(days=1), START - timedelta(hours=1)):
         clock.now = due
-        await tick(env)
-    assert reminders_in(channel) == [] and dm_reminders(people["anouk"]) == []
-    assert await notices(env) == {"announce": True}
+        await tick(w.env)
+    assert reminders_in(w.channel) == [] and dm_reminders(w.people["anouk"]) == []
+    assert await notices(w.env) == {"announce": True}
 
 
 @pytest.mark.parametrize(
@@ -223,32 +236,34 @@ async def test_a_cancelled_event_gets_no_reminders(world, clock):
     ],
 )
 async def test_daylight_saving_weekends_neither_skip_nor_double_a_reminder(world, clock, now, start, expected):
-    env, guild, general, channel, officer, people = world
-    await officer.slash(general, "event setup", channel=channel, reminders="1d,2h,1h")
+    w = world
+    await w.officer.slash(w.general, "event setup", channel=w.channel, reminders="1d,2h,1h")
     clock.now = now
     await create(world, start=start)
     sent_at: dict[str, datetime] = {}
     while clock.now < now + timedelta(hours=48):
-        before = len(reminders_in(channel))
-        await tick(env)
-        if len(reminders_in(channel)) > before:
-            async with env.bot.db.session() as session:
+        before = len(reminders_in(w.channel))
+        await tick(w.env)
+        if len(reminders_in(w.channel)) > before:
+            async with w.env.bot.db.session() as session:
                 rows = await session.execute(
                     select(EventNotice.kind, EventNotice.sent_at).where(EventNotice.sent_at == clock.now)
                 )
                 sent_at.update({kind: at for kind, at in rows if kind != "announce"})
         clock.advance(minutes=30)
-    assert len(reminders_in(channel)) == 3
+    assert len(reminders_in(w.channel)) == 3
     # Each one at the first tick (every half hour) at or after its due instant.
     assert sent_at == expected
-    assert await notices(env) == {"announce": True, "remind_1d": True, "remind_2h": True, "remind_1h": True}
+    recorded = await notices(w.env)
+    recorded.pop("over", None)  # an event that ended within the 48 hours is marked as over too
+    assert recorded == {"announce": True, "remind_1d": True, "remind_2h": True, "remind_1h": True}
 
 
 async def test_the_weekly_agenda_lists_the_next_two_weeks_once_per_week(world, clock):
-    env, guild, general, channel, officer, people = world
-    intros_channel = guild.create_text_channel("kennismaken")
+    w = world
+    intros_channel = w.guild.create_text_channel("kennismaken")
     # With the weekly introductions on Wednesday 14:30, the agenda comes then too.
-    await officer.slash(general, "intro setup", channel=intros_channel, day=2, time="14:30")
+    await w.officer.slash(w.general, "intro setup", channel=intros_channel, day=2, time="14:30")
     await create(world, start="2026-12-01 19:30", title="Borrel")
     await create(world, start="2026-12-10 19:30", title="Hack de Stad")
     await create(world, start="2026-12-20 10:00", title="Te ver weg")
@@ -260,15 +275,43 @@ async def test_the_weekly_agenda_lists_the_next_two_weeks_once_per_week(world, c
         agenda_time + timedelta(hours=6),
     ):
         clock.now = moment
-        await tick(env)
-    agendas = [m for m in channel.history() if m.embeds and m.embeds[0].title == "Agenda: de komende twee weken"]
+        await tick(w.env)
+    agendas = [m for m in w.channel.history() if m.embeds and m.embeds[0].title == "Agenda: de komende twee weken"]
     assert len(agendas) == 1
     text = agendas[0].embeds[0].description
     assert "**Hack de Stad** (Hackathon) · gaan: 0" in text
     assert "Borrel" not in text and "Te ver weg" not in text  # over already; more than two weeks away
     clock.now = agenda_time + timedelta(days=7)
-    await tick(env)
-    async with env.bot.db.session() as session:
+    await tick(w.env)
+    async with w.env.bot.db.session() as session:
         weeks = sorted((await session.execute(select(AgendaPost.week))).scalars())
     assert weeks == ["2026-W49", "2026-W50"]
-    assert len([m for m in channel.history() if m.embeds and m.embeds[0].title.startswith("Agenda")]) == 2
+    assert len([m for m in w.channel.history() if m.embeds and m.embeds[0].title.startswith("Agenda")]) == 2
+
+
+async def test_a_long_agenda_is_split_over_several_messages_not_cut(world, clock):
+    w = world
+    intros_channel = w.guild.create_text_channel("kennismaken")
+    await w.officer.slash(w.general, "intro setup", channel=intros_channel, day=2, time="14:30")
+    titles = []
+    for n in range(27):
+        title = (f"{n:02d} " + "Buurtkracht: samen werken aan eenzaamheid en wonen " * 2)[:100]
+        titles.append(title)
+        await create(w, start=f"2026-12-{3 + n % 12:02d} {10 + n % 10}:00", title=title)
+    clock.now = utc(2026, 12, 2, 13, 30)  # Wednesday 2 December, 14:30 CET
+    await tick(w.env)
+    await tick(w.env)
+    agendas = [m for m in w.channel.history() if m.embeds and m.embeds[0].title.startswith("Agenda")]
+    assert len(agendas) >= 2
+    assert [m.embeds[0].title for m in agendas][:2] == [
+        "Agenda: de komende twee weken",
+        "Agenda: de komende twee weken (2)",
+    ]
+    for message in agendas:
+        assert len(message.embeds[0].description) <= 4096 and len(message.embeds[0]) <= 6000
+    text = "\n".join(m.embeds[0].description for m in agendas)
+    assert all(f"**{title}**" in text for title in titles)  # every event, none cut
+    assert all(line.startswith("• <t:") for line in text.splitlines())
+    async with w.env.bot.db.session() as session:
+        [post] = (await session.execute(select(AgendaPost))).scalars()
+    assert post.message_id == agendas[0].id

@@ -8,10 +8,12 @@ from typing import Any
 
 import discord
 import pytest
+from simcord.backend.errors import OptionError
 from sqlalchemy import func, select
 
+from bot.services.events import records
 from bot.simulation import as_bot
-from models import Event, EventNotice, EventRsvp
+from models import Challenge, Event, EventNotice, EventRsvp
 from tests.sim import restart, synced_guild, take_user_errors
 
 DESCRIPTION = "Samen bouwen we een week lang aan oplossingen voor eenzaamheid in de wijk."
@@ -100,7 +102,7 @@ async def test_create_makes_a_native_event_and_posts_the_announcement(world):
     embed = posted.embeds[0]
     assert embed.title == "Hack de Stad" and embed.description == DESCRIPTION
     assert fields(posted)["Wanneer"] == "<t:1796322600:F> – <t:1796333400:t>\n(<t:1796322600:R>)"
-    assert fields(posted)["Gaan"] == "0 van 30"
+    assert fields(posted)["Gaan"] == "0 van 30 plekken"
     assert labels(posted) == ["Ik ga", "Misschien", "Kan niet"]
     assert event.announcement_channel_id == w.channel.id
     async with w.env.bot.db.session() as session:
@@ -125,7 +127,7 @@ async def test_rsvp_clicks_update_the_counts(world):
     w = world
     await create(w)
     going = await w.anouk.click(await announcement(w), label="Ik ga")
-    assert going.ephemeral and going.response.content == "You're going to **Hack de Stad**. See you there!"
+    assert going.ephemeral and going.response.content.startswith("You're going to **Hack de Stad**. See you there!")
     await w.bram.click(await announcement(w), label="Misschien")
     await w.carol.click(await announcement(w), label="Kan niet")
     shown = fields(await announcement(w))
@@ -153,14 +155,15 @@ async def test_capacity_waitlist_and_promotion_when_a_place_frees_up(world):
     third = await w.carol.click(await announcement(w), label="Ik ga")
     assert "(number 2)" in third.response.content
     shown = fields(await announcement(w))
-    assert (shown["Gaan"], shown["Wachtlijst"]) == ("1 van 1", "2")
+    assert (shown["Gaan"], shown["Wachtlijst"]) == ("1 van 1 plek", "2")
 
     # Carol's DMs are closed: she is mentioned in the events channel instead, and only she.
     dm = w.env.backend.get_dm_channel(w.carol.id)
     w.env.inject_error("POST", f"/channels/{dm.id}/messages", status=403, code=50007, times=None)
     await w.anouk.click(await announcement(w), label="Kan niet")
     told = w.bram.user.dm_channel.last_message
-    assert told.content.startswith("Goed nieuws: er is een plek vrijgekomen voor **Hack de Stad**")
+    # Bram's language is remembered from his RSVP (an English client), though he has no profile.
+    assert told.content.startswith("Good news: a place freed up for **Hack de Stad**")
     async with w.env.bot.db.session() as session:
         statuses = dict((await session.execute(select(EventRsvp.user_id, EventRsvp.status))).all())
     assert statuses == {w.anouk.id: "not_going", w.bram.id: "going", w.carol.id: "waitlist"}
@@ -178,7 +181,7 @@ async def test_capacity_waitlist_and_promotion_when_a_place_frees_up(world):
         map(int, request.json["allowed_mentions"]["users"])
     ) == [w.carol.id]
     shown = fields(await announcement(w))
-    assert shown["Gaan"] == "1 van 1" and "Wachtlijst" not in shown
+    assert shown["Gaan"] == "1 van 1 plek" and "Wachtlijst" not in shown
 
 
 async def test_buttons_keep_working_after_a_restart(world, settings, clock):
@@ -187,11 +190,13 @@ async def test_buttons_keep_working_after_a_restart(world, settings, clock):
     old = await announcement(w)
     await restart(w.env, settings, clock)
     clicked = await w.anouk.click(old, label="Ik ga")
-    assert clicked.response.content == "You're going to **Vraag het de subsidie-expert**. See you there!"
+    assert clicked.response.content.startswith("You're going to **Vraag het de subsidie-expert**. See you there!")
     form = await w.bram.click(old, label="Stel een vraag")
     assert form.modal is not None
     saved = await w.bram.submit_modal(form, {"text": "Welke subsidies zijn er voor buurtinitiatieven?"})
-    assert saved.response.content.startswith("Your question for **Vraag het de subsidie-expert** is saved (1/3).")
+    assert saved.response.content.startswith(
+        "Your question to the experts of **Vraag het de subsidie-expert** is saved (question 1 of 3)."
+    )
     assert fields(await announcement(w))["Gaan"] == "1"
 
 
@@ -239,12 +244,12 @@ async def test_edit_updates_the_native_event_and_the_announcement(world):
         w.general, "event edit", event=event.id, title="Hack de Wijk", start="2026-12-04 10:00", capacity=10
     )
     assert edited.response.content.startswith("Updated **Hack de Wijk**")
-    assert "DMs sent to members who said Going or Maybe: 1." in edited.response.content
+    assert "and 1 member who said Going or Maybe (or waits for a place) got a DM." in edited.response.content
     [native] = natives(w)
     assert (native.name, native.scheduled_start_time) == ("Hack de Wijk", "2026-12-04T09:00:00+00:00")
     assert native.scheduled_end_time == "2026-12-04T12:00:00+00:00"  # the duration stays 3 hours
     posted = await announcement(w)
-    assert posted.embeds[0].title == "Hack de Wijk" and fields(posted)["Gaan"] == "1 van 10"
+    assert posted.embeds[0].title == "Hack de Wijk" and fields(posted)["Gaan"] == "1 van 10 plekken"
     # In the language of her last interaction (her click), not the server's.
     assert w.anouk.user.dm_channel.last_message.content.startswith(
         "**Hack de Wijk** has changed. When: <t:1796374800:F>"
@@ -274,16 +279,19 @@ async def test_cancel_tells_going_and_maybe_and_updates_everything(world):
             await intros.join(session, w.guild.id, member.id, chance=False, name=member.name, locale="nl")
     await w.anouk.click(await announcement(w), label="Ik ga")
     await w.bram.click(await announcement(w), label="Misschien")
-    await w.carol.click(await announcement(w), label="Ik ga")  # did not join DMs
+    await w.carol.click(await announcement(w), label="Ik ga")  # did not join introductions: still told
+    dirk = w.guild.add_member(w.env.create_user("dirk"))
+    await dirk.click(await announcement(w), label="Kan niet")
     [event] = await rows(w)
     done = await w.officer.slash(w.general, "event cancel", event=event.id, reason="De zaal is niet beschikbaar")
-    assert done.response.content.startswith("Cancelled **Hack de Stad**. Of the 3 members who said Going or Maybe")
-    assert "2 were told by DM" in done.response.content
-    for member in (w.anouk, w.bram):
+    assert done.response.content.startswith(
+        "Cancelled **Hack de Stad**. DM sent to 3 of the 3 members who said Going or Maybe (or were waiting);"
+    )
+    for member in (w.anouk, w.bram, w.carol):
         assert member.user.dm_channel.last_message.content == (
             "**Hack de Stad** (<t:1796322600:F>) is cancelled. Reason: De zaal is niet beschikbaar"
         )
-    assert w.carol.user.dm_channel.history() == []
+    assert dirk.user.dm_channel is None or dirk.user.dm_channel.history() == []
     post = w.channel.last_message
     assert post.content.startswith("❌ **Hack de Stad** (<t:1796322600:F>) is geannuleerd.")
     [native] = natives(w)
@@ -303,8 +311,6 @@ async def test_cancel_tells_going_and_maybe_and_updates_everything(world):
         ({"start": "2026-11-01 19:30"}, "2026-11-01 19:30 has already passed. Choose a time in the future."),
         ({"start": "volgende week"}, "I cannot read “volgende week” as a date and time."),
         ({"start": "2027-03-28 02:30"}, "2027-03-28 02:30 does not exist in Europe/Amsterdam"),
-        ({"capacity": 0}, "A capacity of 0 is not possible"),
-        ({"capacity": -5}, "A capacity of -5 is not possible"),
         ({"title": "Hackathon " * 11}, "The title is 109 characters; the maximum is 100."),
         ({"duration": "een middag"}, "I cannot read “een middag” as a duration."),
         ({"location": None}, "Where is it?"),
@@ -324,6 +330,18 @@ async def test_bad_input_is_explained_and_creates_nothing(world, options, messag
     assert refused.modal is None and refused.ephemeral
     assert refused.response.content.startswith(message)
     take_user_errors(w.env)
+    assert await rows(w) == [] and natives(w) == []
+
+
+@pytest.mark.parametrize(
+    "options", [{"capacity": 0}, {"capacity": -5}, {"capacity": 10_001}, {"kind": "expert_session", "slot_minutes": 4}]
+)
+async def test_numeric_bounds_are_enforced_by_the_client(world, options):
+    """Capacity and slot length are ``app_commands.Range``s: Discord refuses them before the bot runs."""
+    w = world
+    options = {"kind": "hackathon", "title": "Hack", "start": "2026-12-03 19:30", "duration": "3h"} | options
+    with pytest.raises(OptionError):
+        await w.officer.slash(w.general, "event create", location="LocHal", **options)
     assert await rows(w) == [] and natives(w) == []
 
 
@@ -361,14 +379,13 @@ async def test_when_discord_refuses_the_native_event_nothing_is_stored(world):
 
 async def test_when_storing_fails_the_native_event_is_deleted(world, monkeypatch):
     w = world
-    from bot.services import events
 
     async def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(events, "insert_event", broken)
+    monkeypatch.setattr(records, "insert_event", broken)
     failed = await create(w)
-    assert failed.response.content.startswith("Something went wrong on my side. Nothing was changed.")
+    assert failed.response.content.startswith("Something went wrong on my side, so this may not have been finished.")
     assert [type(getattr(e, "original", e)) for e in w.env.errors] == [RuntimeError]
     w.env.errors.clear()
     assert natives(w) == [] and await rows(w) == []
@@ -377,11 +394,10 @@ async def test_when_storing_fails_the_native_event_is_deleted(world, monkeypatch
         assert (await session.execute(select(func.count()).select_from(EventNotice))).scalar_one() == 0
 
 
-async def test_refresh_announcement_shows_linked_challenges(world):
-    """The contract with challenges: link a challenge to an event, then call refresh_announcement."""
+async def test_a_changed_challenge_shows_on_the_announcement(world):
+    """The contract with challenges: link a challenge to an event, then dispatch
+    ``hackathon_challenges_changed``; the announcement is edited in place."""
     w = world
-    from cogs.events import refresh_announcement
-    from models import Challenge
 
     await create(w)
     [event] = await rows(w)
@@ -399,10 +415,66 @@ async def test_refresh_announcement_shows_linked_challenges(world):
                 )
             )
     with as_bot(w.env):
-        await refresh_announcement(w.env.bot, event.id)
-        await refresh_announcement(w.env.bot, 999)  # unknown: nothing happens
+        w.env.bot.dispatch("hackathon_challenges_changed", event.id)
+        w.env.bot.dispatch("hackathon_challenges_changed", 999)  # unknown: nothing happens
     await w.env.settle()
+    assert w.env.errors == []
     shown = fields(await announcement(w))
-    assert shown["Challenges"].startswith("• #") and shown["Challenges"].endswith(" Eenzaamheid onder ouderen")
-    assert "Afgesloten" not in shown["Challenges"]
+    assert shown["Uitdagingen"].startswith("• #") and shown["Uitdagingen"].endswith(" Eenzaamheid onder ouderen")
+    assert "Afgesloten" not in shown["Uitdagingen"]
     assert len([m for m in w.channel.history() if m.embeds]) == 1  # edited in place, not posted again
+
+
+def demote(w: World, member: Any) -> None:
+    """A server admin takes the moderator role away while the member has a form open."""
+    w.env.backend.get_guild(w.guild.id).members[member.id].role_ids.clear()
+
+
+async def test_moderator_forms_check_rights_again_when_submitted(world):
+    w = world
+    await create(w)
+    [event] = await rows(w)
+    create_form = await w.officer.slash(
+        w.general,
+        "event create",
+        kind="meetup",
+        title="Borrel",
+        start="2026-12-05 20:00",
+        duration="2h",
+        location="Café",
+    )
+    edit_form = await w.officer.slash(w.general, "event edit", event=event.id, title="Weg", description=True)
+    assert create_form.modal is not None and edit_form.modal is not None
+    demote(w, w.officer)
+    for form in (create_form, edit_form):
+        refused = await w.officer.submit_modal(form, {"text": "Toch maar wel."})
+        assert refused.ephemeral and refused.response.content == "You are not allowed to do that here."
+    [event] = await rows(w)
+    assert (event.title, event.description) == ("Hack de Stad", DESCRIPTION)
+    assert [n.name for n in natives(w)] == ["Hack de Stad"]
+
+
+async def test_event_list_of_27_long_events_stays_within_discords_limits(world):
+    w = world
+    place = "Burgemeester Brokxlaan 1000, LocHal, tweede verdieping, zaal De Kennismakerij, 5041 SB Tilburg, Nederland"
+    place = place[:100]
+    for n in range(27):
+        title = f"{n:02d} " + "Hackathon over eenzaamheid, wonen en werk in de wijk " * 2
+        await create(w, title=title[:100], start=f"2026-12-{n + 3:02d} 19:30", location=place, capacity=50)
+    await w.anouk.click(await announcement(w, 0), label="Ik ga")
+    listed = await w.anouk.slash(w.general, "event list")
+    [embed] = listed.response.embeds
+    assert len(embed) <= 6000 and len(embed.fields) <= 25
+    assert all(len(f.name) <= 256 and len(f.value) <= 1024 for f in embed.fields)
+    shown = len(embed.fields)
+    assert 0 < shown < 27
+    assert [f.name[:2] for f in embed.fields] == [f"{n:02d}" for n in range(shown)]  # soonest first
+    assert "You: going" in embed.fields[0].value and place in embed.fields[0].value
+    assert embed.footer.text.startswith(f"… and {27 - shown} more.")
+    # What the bot sent, as Discord received it.
+    request = next(r for r in reversed(w.env.http_requests) if r.path.endswith("/callback"))
+    [sent] = request.json["data"]["embeds"]
+    assert len(sent["fields"]) == shown and sent["footer"]["text"] == embed.footer.text
+    for index in range(27):
+        posted = (await announcement(w, index)).embeds[0]
+        assert len(posted) <= 6000 and len(posted.title) <= 256

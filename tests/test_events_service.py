@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.errors import UserError
-from bot.services import events, experts
+from bot.services import experts
+from bot.services.events import notices, records, rsvps, rules
 from models import EventNotice
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -35,7 +36,7 @@ def utc(*args: int) -> datetime:
     ],
 )
 def test_start_is_read_in_the_server_time_zone(text, expected):
-    assert events.parse_start(text, AMS, NOW) == expected
+    assert rules.parse_start(text, AMS, NOW) == expected
 
 
 @pytest.mark.parametrize(
@@ -51,15 +52,15 @@ def test_start_is_read_in_the_server_time_zone(text, expected):
 )
 def test_bad_starts_are_refused_with_their_reason(text, key):
     with pytest.raises(UserError) as refused:
-        events.parse_start(text, AMS, NOW)
+        rules.parse_start(text, AMS, NOW)
     assert refused.value.key == key
 
 
 def test_the_skipped_hour_of_2026_is_refused_too():
     with pytest.raises(UserError) as refused:
-        events.parse_start("2026-03-29 02:30", AMS, utc(2026, 3, 1))
+        rules.parse_start("2026-03-29 02:30", AMS, utc(2026, 3, 1))
     assert refused.value.key == "event.skipped_time"
-    assert events.parse_start("2026-03-29 03:00", AMS, utc(2026, 3, 1)) == utc(2026, 3, 29, 1, 0)
+    assert rules.parse_start("2026-03-29 03:00", AMS, utc(2026, 3, 1)) == utc(2026, 3, 29, 1, 0)
 
 
 @pytest.mark.parametrize(
@@ -79,7 +80,7 @@ def test_the_skipped_hour_of_2026_is_refused_too():
     ],
 )
 def test_durations(text, minutes):
-    assert events.parse_duration(text) == timedelta(minutes=minutes)
+    assert rules.parse_duration(text) == timedelta(minutes=minutes)
 
 
 @pytest.mark.parametrize(
@@ -93,26 +94,26 @@ def test_durations(text, minutes):
 )
 def test_bad_durations(text, key):
     with pytest.raises(UserError) as refused:
-        events.parse_duration(text)
+        rules.parse_duration(text)
     assert refused.value.key == key
 
 
 def test_reminder_settings():
-    assert events.format_reminders(events.parse_reminders("1h, 7d,1d")) == "7d,1d,1h"
-    assert events.format_reminders(events.parse_reminders("24h 30m 2u")) == "1d,2h,30m"
-    assert events.parse_reminders("geen") == [] and events.parse_reminders("none") == []
+    assert rules.format_reminders(rules.parse_reminders("1h, 7d,1d")) == "7d,1d,1h"
+    assert rules.format_reminders(rules.parse_reminders("24h 30m 2u")) == "1d,2h,30m"
+    assert rules.parse_reminders("geen") == [] and rules.parse_reminders("none") == []
     for bad in ("7x", "1m", "31d", "1d,2d,3d,4d,5d,6d"):
         with pytest.raises(UserError):
-            events.parse_reminders(bad)
+            rules.parse_reminders(bad)
 
 
 def test_day_reminders_keep_the_local_time_across_daylight_saving():
     # Tuesday 31 March 2026 19:30 CEST; a week earlier it was still CET.
     start = utc(2026, 3, 31, 17, 30)
-    week, day, hour = events.parse_reminders("7d,1d,1h")
-    assert events.due_instant(start, week, AMS) == utc(2026, 3, 24, 18, 30)  # 19:30 CET: 169 hours before
-    assert events.due_instant(start, day, AMS) == utc(2026, 3, 30, 17, 30)
-    assert events.due_instant(start, hour, AMS) == utc(2026, 3, 31, 16, 30)
+    week, day, hour = rules.parse_reminders("7d,1d,1h")
+    assert notices.due_instant(start, week, AMS) == utc(2026, 3, 24, 18, 30)  # 19:30 CET: 169 hours before
+    assert notices.due_instant(start, day, AMS) == utc(2026, 3, 30, 17, 30)
+    assert notices.due_instant(start, hour, AMS) == utc(2026, 3, 31, 16, 30)
 
 
 def draft(**overrides):
@@ -132,7 +133,7 @@ def draft(**overrides):
         "now": NOW,
     }
     values.update(overrides)
-    return events.validate_draft(**values)
+    return records.validate_draft(**values)
 
 
 @pytest.mark.parametrize(
@@ -157,17 +158,17 @@ def test_drafts_are_validated_before_anything_is_created(overrides, key):
 
 
 def test_descriptions_keep_paragraphs_and_stay_within_the_limit():
-    assert events.clean_description("Eerste regel\r\n\r\n\r\n\r\nTweede\tregel  ") == "Eerste regel\n\nTweede regel"
+    assert rules.clean_description("Eerste regel\r\n\r\n\r\n\r\nTweede\tregel  ") == "Eerste regel\n\nTweede regel"
     with pytest.raises(UserError) as refused:
-        events.clean_description("a" * 1001)
+        rules.clean_description("a" * 1001)
     assert refused.value.params == {"max": 1000, "length": 1001}
     with pytest.raises(UserError):
-        events.clean_description(" \n ")
+        rules.clean_description(" \n ")
 
 
 async def stored(db, **overrides):
     async with db.session() as session:
-        event = await events.insert_event(
+        event = await records.insert_event(
             session, draft(**overrides), description="Welkom", native_event_id=None, channel_id=None, now=NOW, tz=AMS
         )
         return event.id
@@ -178,7 +179,7 @@ async def test_waitlist_fills_in_order_and_a_freed_place_goes_to_the_first(db):
 
     async def answer(user: int, status: str):
         async with db.session() as session:
-            return await events.rsvp(session, GUILD, event_id, user, status, NOW)
+            return await rsvps.rsvp(session, GUILD, event_id, user, status, NOW)
 
     assert (await answer(1, "going")).status == "going"
     assert (await answer(2, "going")).status == "going"
@@ -191,8 +192,8 @@ async def test_waitlist_fills_in_order_and_a_freed_place_goes_to_the_first(db):
     assert freed.promoted == (3,)
     assert (await answer(4, "maybe")).status == "maybe"  # leaves the waitlist
     async with db.session() as session:
-        counts = (await events.counts(session, [event_id]))[event_id]
-    assert counts == events.Counts(going=2, maybe=1, not_going=1, waitlist=0)
+        counts = (await records.counts(session, [event_id]))[event_id]
+    assert counts == records.Counts(going=2, maybe=1, not_going=1, waitlist=0)
     # A larger capacity promotes nobody when nobody waits; a smaller one demotes nobody.
     assert not (await answer(1, "maybe")).promoted
 
@@ -201,21 +202,21 @@ async def test_no_answers_after_the_start_or_for_a_cancelled_event(db):
     event_id = await stored(db)
     async with db.session() as session:
         with pytest.raises(UserError) as late:
-            await events.rsvp(session, GUILD, event_id, 1, "going", utc(2026, 12, 10, 9, 0))
+            await rsvps.rsvp(session, GUILD, event_id, 1, "going", utc(2026, 12, 10, 9, 0))
     assert late.value.key == "event.started"
     async with db.session() as session:
-        await events.cancel(session, GUILD, event_id, NOW)
+        await rsvps.cancel(session, GUILD, event_id, NOW)
     async with db.session() as session:
         with pytest.raises(UserError) as cancelled:
-            await events.rsvp(session, GUILD, event_id, 1, "going", NOW)
+            await rsvps.rsvp(session, GUILD, event_id, 1, "going", NOW)
     assert cancelled.value.key == "event.is_cancelled"
     async with db.session() as session:
         with pytest.raises(UserError) as unknown:
-            await events.rsvp(session, 2, event_id, 1, "going", NOW)  # another server's event
+            await rsvps.rsvp(session, 2, event_id, 1, "going", NOW)  # another server's event
     assert unknown.value.key == "event.unknown"
 
 
-async def notices(db, event_id):
+async def kinds(db, event_id):
     async with db.session() as session:
         rows = await session.execute(
             select(EventNotice.kind, EventNotice.sent_at.is_not(None)).where(EventNotice.event_id == event_id)
@@ -225,33 +226,38 @@ async def notices(db, event_id):
 
 async def claim(db, now):
     async with db.session() as session:
-        return [c.kind for c in await events.claim_due_notices(session, now, "Europe/Amsterdam")]
+        return [c.kind for c in await notices.claim_due_notices(session, now, "Europe/Amsterdam")]
 
 
 async def test_each_reminder_is_claimed_once_at_its_time(db):
     event_id = await stored(db)  # Thursday 10 December 2026, 10:00 CET = 09:00 UTC
-    assert await notices(db, event_id) == {"announce": True}
+    assert await kinds(db, event_id) == {"announce": True}
     assert await claim(db, utc(2026, 12, 3, 8, 59)) == []
     assert await claim(db, utc(2026, 12, 3, 9, 0)) == ["remind_7d"]
     assert await claim(db, utc(2026, 12, 3, 9, 1)) == []
     assert await claim(db, utc(2026, 12, 9, 9, 0)) == ["remind_1d"]
     assert await claim(db, utc(2026, 12, 10, 8, 0)) == ["remind_1h"]
     assert await claim(db, utc(2026, 12, 10, 8, 30)) == []
-    assert await notices(db, event_id) == {"announce": True, "remind_7d": True, "remind_1d": True, "remind_1h": True}
+    assert await kinds(db, event_id) == {
+        "announce": True,
+        "remind_7d": True,
+        "remind_1d": True,
+        "remind_1h": True,
+    }
 
 
 async def test_after_an_outage_only_the_latest_missed_reminder_is_sent(db):
     event_id = await stored(db)
     # Down from before the 7-day reminder until 20 hours before the start.
     assert await claim(db, utc(2026, 12, 9, 13, 0)) == ["remind_1d"]
-    assert await notices(db, event_id) == {"announce": True, "remind_7d": False, "remind_1d": True}
+    assert await kinds(db, event_id) == {"announce": True, "remind_7d": False, "remind_1d": True}
     assert await claim(db, utc(2026, 12, 10, 8, 0)) == ["remind_1h"]
 
 
 async def test_reminders_missed_past_the_start_are_recorded_as_skipped(db):
     event_id = await stored(db)
     assert await claim(db, utc(2026, 12, 10, 9, 30)) == []
-    assert await notices(db, event_id) == {
+    assert await kinds(db, event_id) == {
         "announce": True,
         "remind_7d": False,
         "remind_1d": False,
@@ -261,7 +267,7 @@ async def test_reminders_missed_past_the_start_are_recorded_as_skipped(db):
 
 async def test_a_new_event_skips_reminders_whose_time_passed(db):
     event_id = await stored(db, start="2026-11-29 10:00")  # in less than 7 days
-    assert await notices(db, event_id) == {"announce": True, "remind_7d": False}
+    assert await kinds(db, event_id) == {"announce": True, "remind_7d": False}
     assert await claim(db, NOW) == []
     assert await claim(db, utc(2026, 11, 28, 9, 0)) == ["remind_1d"]
 
@@ -315,8 +321,8 @@ async def test_linked_challenges_and_upcoming_hackathons(db):
                 )
             )
     async with db.session() as session:
-        assert [title for _, title in await events.linked_challenges(session, hack)] == ["Eenzaamheid"]
-        assert await events.upcoming_hackathons(session, GUILD, NOW) == [
+        assert [title for _, title in await records.linked_challenges(session, hack)] == ["Eenzaamheid"]
+        assert await records.upcoming_hackathons(session, GUILD, NOW) == [
             (hack, "Hack de Stad", utc(2026, 12, 10, 9, 0))
         ]
 
@@ -327,10 +333,10 @@ def test_the_agenda_comes_with_the_weekly_round_or_on_monday_morning():
     from models import GuildSettings
 
     plain = GuildSettings(guild_id=GUILD, intro_weekday=3, intro_hour=14, intro_minute=30)
-    assert events.agenda_time(plain) == (0, time(9, 0))  # no introductions set up: Monday 09:00
+    assert notices.agenda_time(plain) == (0, time(9, 0))  # no introductions set up: Monday 09:00
     plain.intro_channel_id = 5
-    assert events.agenda_time(plain) == (3, time(14, 30))
-    assert events.agenda_due(plain, utc(2026, 12, 3, 13, 30), "Europe/Amsterdam") == (
+    assert notices.agenda_time(plain) == (3, time(14, 30))
+    assert notices.agenda_due(plain, utc(2026, 12, 3, 13, 30), "Europe/Amsterdam") == (
         "2026-W49",
         utc(2026, 12, 3, 13, 30),
     )

@@ -32,7 +32,11 @@ def test_every_message_exists_in_both_languages_with_the_same_placeholders():
     en = catalogue("en")["messages"]
     nl = catalogue("nl")["messages"]
     assert set(en) == set(nl)
-    fields = lambda s: {f for _, f, _, _ in string.Formatter().parse(s) if f}  # noqa: E731
+
+    def fields(text: str | dict[str, str]) -> set[str]:
+        forms = text.values() if isinstance(text, dict) else [text]  # plural forms
+        return {f for form in forms for _, f, _, _ in string.Formatter().parse(form) if f}
+
     for key in en:
         assert fields(en[key]) == fields(nl[key]), key
 

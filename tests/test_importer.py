@@ -82,7 +82,8 @@ def test_rows_carry_physical_line_numbers_across_multi_line_cells():
     assert rows[0].organisation == "Gemeente Tilburg"
     error = rows[1]
     assert isinstance(error, RowError)
-    assert error.reason.startswith("sector 'goverment' is not one of government, company,")
+    assert error.reason.startswith("sector 'goverment' is not one of government (overheid), company (bedrijf),")
+    assert "citizen (inwoner)" in error.reason
     assert "did you mean 'government'?" in error.reason
 
 
@@ -98,7 +99,6 @@ def test_rows_carry_physical_line_numbers_across_multi_line_cells():
         (f"{ANOUK},{'n' * 101}", "name is too long (101 characters; at most 100)"),
         (f"{ANOUK},Anouk,,{'o' * 101}", "organisation is too long"),
         (f"{ANOUK},Anouk,,,{'r' * 101}", "region is too long"),
-        (f"{ANOUK},Anouk,,,,de", "locale 'de' is not nl or en"),
         (f"{ANOUK},Anouk,,,,,a", "offers item 'a' is too short (at least 2 characters)"),
         (f"{ANOUK},Anouk,,,,,,{'x' * 101}", "needs item 'xxx"),
         (f"{ANOUK},Anouk,,,,,{'|'.join(f'aanbod {i}' for i in range(26))}", "offers has 26 items; at most 25"),
@@ -118,7 +118,7 @@ def test_each_problem_is_named_by_its_column(cells, reason):
 def test_all_problems_of_a_row_are_reported_together():
     [row] = parse_members(HEADER + "x,,nope,,,fr,a,\n").rows
     assert isinstance(row, RowError)
-    for column in ("discord_id", "name is empty", "sector", "locale", "offers"):
+    for column in ("discord_id", "name is empty", "sector", "offers"):
         assert column in row.reason
 
 
@@ -432,3 +432,12 @@ async def test_imported_members_join_introductions_and_keep_their_later_choice(d
         status = await intros.overview(session, GUILD, ANOUK, now=datetime.now(UTC))
     assert status.joined is False
     assert (await member(db, ANOUK)).offers == ["beleidsadvies sociaal domein"]
+
+
+async def test_an_unsupported_language_falls_back_to_the_default_with_a_warning(db):
+    report = await run_import(db, HEADER + f"{ANOUK},Anouk,,,,de,,\n{BRAM},Bram,,,,en,,\n", default_locale="nl")
+    assert report.rejected == [] and report.created == 2
+    assert report.warnings == [(2, "locale 'de' is not nl or en; the default language is used")]
+    async with db.session() as session:
+        locales = {user: locale for user, locale in await session.execute(select(Member.user_id, Member.locale))}
+    assert locales == {ANOUK: "nl", BRAM: "en"}

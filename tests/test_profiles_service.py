@@ -164,10 +164,18 @@ async def test_community_terms_suggest_shared_words(db):
     assert "fietsen repareren" in everything
 
 
-async def test_remember_locale_never_creates_a_member(db):
+async def test_remember_locale_keeps_the_language_from_the_first_interaction_without_a_profile(db):
     async with db.session() as session:
         await profiles.remember_locale(session, GUILD, ANOUK, "en")
-    assert await count(db, Member) == 0
+    async with db.session() as session:
+        member = await profiles.get_member(session, GUILD, ANOUK)
+        assert member is not None and member.locale == "en"
+        # Only the language: no profile to show, nothing offered, no consent to introductions.
+        assert await profiles.get_profile(session, GUILD, ANOUK) is None
+        assert not member.items and not member.intro_joined
+        # Said twice (two first interactions at once): still one member.
+        await profiles.remember_locale(session, GUILD, ANOUK, "en")
+    assert await count(db, Member) == 1
     async with db.session() as session:
         await profiles.add_item(session, GUILD, ANOUK, ItemKind.OFFER, "beleidsadvies", locale="nl")
     async with db.session() as session:

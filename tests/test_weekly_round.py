@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import discord
 import pytest
 from sqlalchemy import func, select
 
 from bot.services import guilds, rounds
+from bot.simulation import member_locales
+from cogs.introductions.render import summary_text
 from models import Introduction, IntroParty, IntroRound
 from tests.sim import restart, run_scheduled, synced_guild
 
@@ -24,8 +28,18 @@ PEOPLE = [
 ]
 
 
+@dataclass
+class World:
+    env: Any
+    guild: Any
+    general: Any
+    intros_channel: Any
+    members: Any
+    officer: Any
+
+
 @pytest.fixture
-async def community(simcord_env):
+async def community(simcord_env) -> World:
     env = simcord_env
     guild = await synced_guild(env)
     general = guild.create_text_channel("algemeen")
@@ -43,7 +57,7 @@ async def community(simcord_env):
             await member.slash(general, "offer add", text=text)
         await member.slash(general, "intro join")
         members[name] = member
-    return env, guild, general, intros_channel, members
+    return World(env, guild, general, intros_channel, members, officer)
 
 
 async def counts(env) -> tuple[int, int, int]:
@@ -62,103 +76,117 @@ def dm_count(env, members) -> int:
     return sum(len(m.user.dm_channel.history()) for m in members.values())
 
 
-def summaries(channel) -> list[discord.Message]:
-    # No interaction asks for a language here: the server default (DEFAULT_LOCALE, nl) is used.
-    return [m for m in channel.history() if "De kennismakingen van deze week zijn verstuurd" in m.content]
+SUMMARY_START = {
+    "nl": "De kennismakingen van deze week zijn verstuurd",
+    "en": "This week's introductions are out",
+}
+
+
+def summaries(channel, language: str = "nl") -> list[discord.Message]:
+    # Unless setup chose one, the server's language is the default (DEFAULT_LOCALE, nl).
+    return [m for m in channel.history() if SUMMARY_START[language] in m.content]
+
+
+def join_mention(env, guild) -> str:
+    """How a public post names /intro join: a command mention, clickable in every member's own language."""
+    command = env.backend.find_command("intro", guild.id)
+    return f"</intro join:{command['id']}>"
 
 
 async def test_round_runs_once_at_its_time_and_posts_one_summary(community, clock):
-    env, guild, general, intros_channel, members = community
-    await run_scheduled(env)
-    assert await counts(env) == (0, 0, 0)  # Friday: nothing due
+    w = community
+    await run_scheduled(w.env)
+    assert await counts(w.env) == (0, 0, 0)  # Friday: nothing due
 
     clock.now = ROUND_TIME
-    await run_scheduled(env)
-    rounds_, introductions, notified = await counts(env)
+    await run_scheduled(w.env)
+    rounds_, introductions, notified = await counts(w.env)
     assert rounds_ == 1 and introductions == 2 and notified == 4  # five members: two pairs, one left over
-    assert dm_count(env, members) == 4
-    [summary] = summaries(intros_channel)
-    assert summary.content.startswith(
-        "De kennismakingen van deze week zijn verstuurd: 2 voorstellen (0 toevallige ontmoetingen) aan 4 leden."
+    assert dm_count(w.env, w.members) == 4
+    [summary] = summaries(w.intros_channel)
+    assert summary.content == (
+        "De kennismakingen van deze week zijn verstuurd: 2 voorstellen aan 4 leden. "
+        f"Nog niet mee? Gebruik {join_mention(w.env, w.guild)}."
     )
+    assert "/kennismaking" not in summary.content
 
     clock.advance(minutes=1)
-    await run_scheduled(env)
+    await run_scheduled(w.env)
     clock.advance(hours=5)
-    await run_scheduled(env)
-    assert await counts(env) == (1, 2, 4)
-    assert dm_count(env, members) == 4
-    assert len(summaries(intros_channel)) == 1
+    await run_scheduled(w.env)
+    assert await counts(w.env) == (1, 2, 4)
+    assert dm_count(w.env, w.members) == 4
+    assert len(summaries(w.intros_channel)) == 1
 
 
 async def test_pairs_maximise_fit_and_carry_reasons(community, clock):
-    env, guild, general, intros_channel, members = community
+    w = community
     clock.now = ROUND_TIME
-    await run_scheduled(env)
-    async with env.bot.db.session() as session:
+    await run_scheduled(w.env)
+    async with w.env.bot.db.session() as session:
         intros_ = (await session.execute(select(Introduction))).scalars().all()
         parties = (await session.execute(select(IntroParty.introduction_id, IntroParty.user_id))).all()
     pairs = {}
     for intro_id, user_id in parties:
         pairs.setdefault(intro_id, set()).add(user_id)
-    ids = {m.id: name for name, m in members.items()}
+    ids = {m.id: name for name, m in w.members.items()}
     named = sorted(sorted(ids[u] for u in pair) for pair in pairs.values())
     assert ["anouk", "bram"] in named  # subsidies need meets subsidies offer, both ways round
     assert ["chloe", "daan"] in named  # accounting (English) meets boekhouding (Dutch)
     assert all(intro.reasons for intro in intros_)
-    proposal = members["daan"].user.dm_channel.last_message
+    proposal = w.members["daan"].user.dm_channel.last_message
     assert "“accounting voor onze stichting”" in proposal.embeds[0].fields[0].value
     assert "“boekhouding”" in proposal.embeds[0].fields[0].value
 
 
 async def test_a_crash_between_recording_and_sending_sends_the_rest_once(community, clock, settings):
-    env, guild, general, intros_channel, members = community
+    w = community
     clock.now = ROUND_TIME
     # Record the round (as the tick does) and "crash" before anything is sent.
-    bot = env.bot
+    bot = w.env.bot
     async with bot.db.session() as session:
-        server = await guilds.get_settings(session, guild.id)
+        server = await guilds.get_settings(session, w.guild.id)
         await rounds.record_round(session, bot.matcher, server, week="2026-W49", due_at=ROUND_TIME, now=clock.now)
-    assert await counts(env) == (1, 2, 0)
-    assert dm_count(env, members) == 0
+    assert await counts(w.env) == (1, 2, 0)
+    assert dm_count(w.env, w.members) == 0
 
     clock.advance(hours=2)
-    await restart(env, settings, clock)
-    await run_scheduled(env)
-    assert await counts(env) == (1, 2, 4)
-    assert dm_count(env, members) == 4
-    assert len(summaries(intros_channel)) == 1
+    await restart(w.env, settings, clock)
+    await run_scheduled(w.env)
+    assert await counts(w.env) == (1, 2, 4)
+    assert dm_count(w.env, w.members) == 4
+    assert len(summaries(w.intros_channel)) == 1
 
-    await restart(env, settings, clock)
-    await run_scheduled(env)
-    assert dm_count(env, members) == 4
-    assert len(summaries(intros_channel)) == 1
+    await restart(w.env, settings, clock)
+    await run_scheduled(w.env)
+    assert dm_count(w.env, w.members) == 4
+    assert len(summaries(w.intros_channel)) == 1
 
 
 async def test_a_restart_catches_up_a_missed_round_within_a_day_only(community, clock, settings):
-    env, guild, general, intros_channel, members = community
+    w = community
     clock.now = ROUND_TIME.replace(hour=20)  # the bot was down at 09:00; back the same evening
-    await restart(env, settings, clock)
-    await run_scheduled(env)
-    assert (await counts(env))[0] == 1
+    await restart(w.env, settings, clock)
+    await run_scheduled(w.env)
+    assert (await counts(w.env))[0] == 1
 
     clock.now = datetime(2026, 12, 8, 8, 1, tzinfo=UTC)  # down until 24 hours and a minute after the next round
-    await run_scheduled(env)
-    assert (await counts(env))[0] == 1
+    await run_scheduled(w.env)
+    assert (await counts(w.env))[0] == 1
 
 
 async def test_a_closed_dm_does_not_stop_the_round(community, clock):
-    env, guild, general, intros_channel, members = community
-    dm = env.backend.get_dm_channel(members["anouk"].id)
-    env.inject_error("POST", f"/channels/{dm.id}/messages", status=403, code=50007, times=None)
+    w = community
+    dm = w.env.backend.get_dm_channel(w.members["anouk"].id)
+    w.env.inject_error("POST", f"/channels/{dm.id}/messages", status=403, code=50007, times=None)
     clock.now = ROUND_TIME
-    await run_scheduled(env)
-    assert await counts(env) == (1, 2, 4)
-    others = {name: m for name, m in members.items() if name not in ("anouk", "eva")}
-    assert dm_count(env, others) == 3
-    [thread] = intros_channel.threads
-    assert members["anouk"].mention in thread.last_message.content
-    assert len(summaries(intros_channel)) == 1
+    await run_scheduled(w.env)
+    assert await counts(w.env) == (1, 2, 4)
+    others = {name: m for name, m in w.members.items() if name not in ("anouk", "eva")}
+    assert dm_count(w.env, others) == 3
+    [thread] = w.intros_channel.threads
+    assert w.members["anouk"].mention in thread.last_message.content
+    assert len(summaries(w.intros_channel)) == 1
 
 
 @pytest.mark.parametrize(
@@ -174,15 +202,15 @@ async def test_a_closed_dm_does_not_stop_the_round(community, clock):
     ],
 )
 async def test_dst_weeks_run_exactly_once(community, clock, start, weekday, at):
-    env, guild, general, intros_channel, members = community
-    async with env.bot.db.session() as session:
-        await guilds.configure_intros(session, guild.id, channel_id=intros_channel.id, weekday=weekday, at=at)
+    w = community
+    async with w.env.bot.db.session() as session:
+        await guilds.configure_intros(session, w.guild.id, channel_id=w.intros_channel.id, weekday=weekday, at=at)
     clock.now = start
     for _ in range(2 * 24 * 2):  # every 30 minutes for two days
-        await run_scheduled(env)
+        await run_scheduled(w.env)
         clock.advance(minutes=30)
-    assert (await counts(env))[0] == 1
-    assert len(summaries(intros_channel)) == 1
+    assert (await counts(w.env))[0] == 1
+    assert len(summaries(w.intros_channel)) == 1
 
 
 async def test_chance_meetings_for_members_without_a_match(simcord_env, clock):
@@ -210,5 +238,64 @@ async def test_chance_meetings_for_members_without_a_match(simcord_env, clock):
         assert "A chance meeting" in proposal.embeds[0].fields[0].value
     assert shy.user.dm_channel.history() == []
     assert summaries(intros_channel)[0].content.startswith(
-        "De kennismakingen van deze week zijn verstuurd: 1 voorstellen (1 toevallige ontmoetingen) aan 2 leden."
+        "De kennismakingen van deze week zijn verstuurd: 1 voorstel (waarvan 1 toevallige ontmoeting) aan 2 leden."
     )
+
+
+async def test_the_summary_speaks_the_language_chosen_in_setup(community, clock):
+    w = community
+    done = await w.officer.slash(w.general, "intro setup", channel=w.intros_channel, language="en")
+    assert "Public posts in this server are in English." in done.response.content
+    clock.now = ROUND_TIME
+    await run_scheduled(w.env)
+    assert summaries(w.intros_channel, "nl") == []
+    [summary] = summaries(w.intros_channel, "en")
+    assert summary.content == (
+        "This week's introductions are out: 2 proposals to 4 members. "
+        f"Not joined yet? Use {join_mention(w.env, w.guild)}."
+    )
+    assert summary.mentions == [] and summary.role_mentions == []
+
+
+async def test_a_round_without_proposals_posts_no_summary(simcord_env, clock):
+    env = simcord_env
+    guild = await synced_guild(env)
+    general = guild.create_text_channel("algemeen")
+    intros_channel = guild.create_text_channel("kennismaken")
+    async with env.bot.db.session() as session:
+        await guilds.configure_intros(session, guild.id, channel_id=intros_channel.id)
+    alone = guild.add_member(env.create_user("ilse"))
+    await alone.slash(general, "offer add", text="juridisch advies")
+    await alone.slash(general, "intro join")
+    clock.now = ROUND_TIME
+    await run_scheduled(env)
+    clock.advance(minutes=5)
+    await run_scheduled(env)
+    assert (await counts(env))[:2] == (1, 0)  # the round ran once, with nothing to propose
+    assert intros_channel.history() == []  # and said nothing: no "0 proposals to 0 members"
+
+
+@pytest.mark.parametrize(
+    ("locale", "counts_", "expected"),
+    [
+        ("nl", (1, 0, 2), "1 voorstel aan 2 leden."),
+        ("nl", (3, 2, 6), "3 voorstellen (waarvan 2 toevallige ontmoetingen) aan 6 leden."),
+        ("en", (1, 1, 2), "1 proposal (including 1 chance meeting) to 2 members."),
+        ("en", (1234, 0, 2468), "1,234 proposals to 2,468 members."),
+    ],
+)
+def test_summary_counts_take_the_right_plural_form(locale, counts_, expected):
+    text = summary_text(locale, *counts_, join="</intro join:1>")
+    assert expected in text and text.endswith("</intro join:1>.")
+
+
+async def test_a_dutch_moderator_sets_dutch_public_posts(community, clock):
+    w = community
+    with member_locales({w.officer.id: "nl"}):
+        done = await w.officer.slash(w.general, "intro setup", channel=w.intros_channel, language="nl")
+    assert "Openbare berichten in deze server zijn in het Nederlands." in done.response.content
+    async with w.env.bot.db.session() as session:
+        assert (await guilds.get_settings(session, w.guild.id)).language == "nl"
+    clock.now = ROUND_TIME
+    await run_scheduled(w.env)
+    assert len(summaries(w.intros_channel, "nl")) == 1

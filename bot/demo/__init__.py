@@ -16,16 +16,17 @@ import io
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot.demo.printer import Printer
-from bot.demo.story import Demo, load_community
+from bot.demo.story import CHAPTERS, Demo, DemoClock, DemoError, load_community
 
 FAST_ENV = "VERBINDER_DEMO_FAST"
 STEP_PAUSE = 1.2
 
-__all__ = ["Demo", "Printer", "load_community", "main", "run_demo"]
+__all__ = ["CHAPTERS", "Demo", "DemoError", "Printer", "load_community", "main", "run_demo"]
 
 
 def demo_settings(directory: str | Path) -> Any:
@@ -36,8 +37,17 @@ def demo_settings(directory: str | Path) -> Any:
     return Settings(_env_file=None, database_url=url, dev_guild_id=None, discord_token=None)
 
 
-async def run_demo(out: TextIO | None = None, *, pause: float = 0.0, color: bool = False) -> int:
-    """Run the whole story once; returns the exit code."""
+async def run_demo(
+    out: TextIO | None = None,
+    *,
+    pause: float = 0.0,
+    color: bool = False,
+    inspect: Callable[[Demo], None] | None = None,
+) -> int:
+    """Run the whole story once; returns the exit code.
+
+    ``inspect`` sees the finished demo while the simulated world still runs (tests read what was sent).
+    """
     import simcord
 
     from bot import create_bot
@@ -45,17 +55,20 @@ async def run_demo(out: TextIO | None = None, *, pause: float = 0.0, color: bool
 
     printer = Printer(out or sys.stdout, color=color)
     with tempfile.TemporaryDirectory(prefix="verbinder-demo-", ignore_cleanup_errors=True) as directory:
-        bot = create_bot(demo_settings(directory))
+        clock = DemoClock()
+        bot = create_bot(demo_settings(directory), clock=clock)
         try:
             with member_locales({}) as locales:
                 async with simcord.run(bot) as env:
-                    demo = Demo(env, bot, printer, pause=pause)
+                    demo = Demo(env, bot, printer, pause=pause, clock=clock)
                     await demo.setup()
                     for key, person in demo.people.items():
                         if person.locale != "en":
                             locales[demo.actors[key].id] = person.locale
                     await demo.story()
                     await demo.summary()
+                    if inspect is not None:
+                        inspect(demo)
         finally:
             # SimCord detaches the bot but does not close it: close the database and scheduler
             # here, before the temporary directory with the database file goes away.
@@ -78,6 +91,9 @@ def main(args: argparse.Namespace | None = None) -> int:
     pause = STEP_PAUSE if _wants_pause(args, out) else 0.0
     try:
         return asyncio.run(run_demo(out, pause=pause, color=color))
+    except DemoError as exc:
+        print(f"verbinder demo: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("\nDemo gestopt / demo stopped.", file=out)
         return 0

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TextIO
 
+# The sample community's time zone: Discord shows times in the reader's zone.
+ZONE = "Europe/Amsterdam"
+TIME_FORMATS = {"t": "%H:%M", "T": "%H:%M:%S", "d": "%d-%m-%Y", "D": "%d-%m-%Y", "f": "%d-%m-%Y %H:%M"}
 EPHEMERAL_NOTE = "(alleen zichtbaar voor jou / only visible to you)"
 
 
@@ -18,19 +23,49 @@ class Printer:
         self.color = color
         # Ids to names, so mentions and channels read as a Discord client shows them.
         self.names: dict[int, str] = {}
+        # Whose Discord shows the next message (commands and relative times in their language).
+        self.locale = "nl"
+        # The story's "now", for relative times (<t:…:R>); the real time when not set.
+        self.now: Callable[[], datetime] | None = None
 
     def discord_markup(self, text: str) -> str:
-        """<@id> as @name, <#id> as #channel and <t:…:F> as a date, as Discord renders them."""
-        from datetime import datetime
+        """Mentions, command mentions and timestamps as Discord renders them for the reader.
+
+        ``<@id>`` as @name, ``<#id>`` as #channel, ``</intro join:ID>`` as the command in the reader's
+        language, ``<t:…:F>`` in the server's zone (``:R`` relative to the story's clock).
+        """
+        from datetime import UTC, datetime
         from zoneinfo import ZoneInfo
 
-        def stamp(match: re.Match[str]) -> str:
-            when = datetime.fromtimestamp(int(match.group(1)), ZoneInfo("Europe/Amsterdam"))
-            return when.strftime("%d-%m-%Y %H:%M")
+        from babel.dates import format_timedelta
 
+        from bot.i18n import command_text
+
+        locale = self.locale
+
+        def stamp(match: re.Match[str]) -> str:
+            when = datetime.fromtimestamp(int(match.group(1)), ZoneInfo(ZONE))
+            style = match.group(2) or "f"
+            if style == "R":
+                now = self.now() if self.now is not None else datetime.now(UTC)
+                return format_timedelta(when - now, add_direction=True, locale=locale)
+            return when.strftime(TIME_FORMATS.get(style, "%d-%m-%Y %H:%M"))
+
+        def command(match: re.Match[str]) -> str:
+            words = match.group(1).split()
+            return "/" + " ".join((command_text(locale, w) if locale != "en" else None) or w for w in words)
+
+        def link(match: re.Match[str]) -> str:
+            name = self.names.get(int(match.group(1)))
+            return f"#{name} › 💬" if name else match.group(0)
+
+        # Markdown links show their text; links to a message show its channel, as Discord does.
+        text = re.sub(r"\[([^\]]+)\]\((https?://[^)\s]+)\)", lambda m: m.group(1), text)
+        text = re.sub(r"https://discord\.com/channels/\d+/(\d+)(?:/\d+)?", link, text)
         text = re.sub(r"<@!?(\d+)>", lambda m: "@" + self.names.get(int(m.group(1)), m.group(1)), text)
         text = re.sub(r"<#(\d+)>", lambda m: "#" + self.names.get(int(m.group(1)), m.group(1)), text)
-        return re.sub(r"<t:(\d+):[a-zA-Z]>", stamp, text)
+        text = re.sub(r"</([\w\- ]+):\d+>", command, text)
+        return re.sub(r"<t:(-?\d+)(?::([tTdDfFR]))?>", stamp, text)
 
     def style(self, text: str, name: str) -> str:
         if not self.color:
@@ -78,6 +113,18 @@ def render_embed(embed: Any, printer: Printer, prefix: str) -> None:
         printer.line(bar + embed.footer.text)
 
 
+def button_labels(message: Any) -> list[str]:
+    """The labels of a message's buttons (sent messages hold objects, interaction replies raw dicts)."""
+    labels = []
+    for row in getattr(message, "components", None) or []:
+        children = row.get("components", []) if isinstance(row, dict) else getattr(row, "children", [])
+        for child in children:
+            label = child.get("label") if isinstance(child, dict) else getattr(child, "label", None)
+            if label:
+                labels.append(label)
+    return labels
+
+
 def render_message(message: Any, printer: Printer, prefix: str = "    ") -> None:
     label = printer.style("Verbinder", "bot")
     # Interaction replies know whether they are private; messages the bot posted itself are not.
@@ -89,3 +136,9 @@ def render_message(message: Any, printer: Printer, prefix: str = "    ") -> None
             printer.line(printer.markdown(line))
     for embed in message.embeds:
         render_embed(embed, printer, prefix)
+    for attachment in getattr(message, "attachments", None) or []:
+        name = attachment.get("filename") if isinstance(attachment, dict) else getattr(attachment, "filename", "")
+        printer.line(prefix + f"[bijlage / attachment: {name}]")
+    labels = button_labels(message)
+    if labels:
+        printer.line(prefix + printer.style(" ".join(f"[{label}]" for label in labels), "note"))

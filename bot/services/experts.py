@@ -15,7 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
-from bot.services.events import QUESTIONS_LEAD, get_event, parse_topics
+from bot.services.events.notices import skip_slot_reminder
+from bot.services.events.records import get_event
+from bot.services.events.rules import QUESTIONS_LEAD, parse_topics
 from bot.services.matching import DEFAULT_THRESHOLD, Scorer, load_vocabulary
 from bot.services.matchmaking import synonym_groups
 from bot.services.profiles import ensure_member
@@ -58,8 +60,10 @@ async def register(
 
 
 async def unregister(session: AsyncSession, guild_id: int, user_id: int) -> None:
-    result = await session.execute(delete(Expert).where(Expert.guild_id == guild_id, Expert.user_id == user_id))
-    if not result.rowcount:
+    gone = await session.scalars(
+        delete(Expert).where(Expert.guild_id == guild_id, Expert.user_id == user_id).returning(Expert.id)
+    )
+    if not gone.first():
         raise UserError("expert.not_registered")
 
 
@@ -162,7 +166,7 @@ async def ask(session: AsyncSession, guild_id: int, event_id: int, user_id: int,
         or 0
     )
     if asked >= QUESTIONS_PER_MEMBER:
-        raise UserError("question.limit", max=QUESTIONS_PER_MEMBER)
+        raise UserError("question.limit", count=QUESTIONS_PER_MEMBER)
     session.add(EventQuestion(event_id=event_id, user_id=user_id, text=question))
     await session.flush()
     return asked + 1
@@ -174,7 +178,7 @@ async def questions(session: AsyncSession, event_id: int) -> list[tuple[int, str
         .where(EventQuestion.event_id == event_id)
         .order_by(EventQuestion.id)
     )
-    return [tuple(row) for row in rows]
+    return [(user_id, text) for user_id, text in rows]
 
 
 # --- slots ------------------------------------------------------------------------------------------
@@ -233,13 +237,14 @@ async def book(
             await session.flush()
     except IntegrityError:
         raise UserError("slot.taken") from None
+    await skip_slot_reminder(session, event_id, at, now)
     return at
 
 
 async def release(session: AsyncSession, guild_id: int, event_id: int, user_id: int) -> None:
     await get_event(session, guild_id, event_id)
-    result = await session.execute(
-        delete(EventSlot).where(EventSlot.event_id == event_id, EventSlot.user_id == user_id)
+    gone = await session.scalars(
+        delete(EventSlot).where(EventSlot.event_id == event_id, EventSlot.user_id == user_id).returning(EventSlot.id)
     )
-    if not result.rowcount:
+    if not gone.first():
         raise UserError("slot.not_booked")

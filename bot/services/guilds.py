@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
+from bot.i18n import LOCALES
 from models import GuildSettings
 
 
@@ -74,6 +75,20 @@ async def configure_intros(
 
 def zone(settings: GuildSettings, default: str) -> ZoneInfo:
     return ZoneInfo(settings.timezone or default)
+
+
+def language(settings: GuildSettings, default: str) -> str:
+    """The language of the server's public posts: set in setup, else the ``DEFAULT_LOCALE`` setting."""
+    return settings.language or default
+
+
+async def set_language(session: AsyncSession, guild_id: int, language: str) -> GuildSettings:
+    if language not in LOCALES:
+        raise UserError("settings.bad_language", value=language[:10])
+    settings = await _stored(session, guild_id)
+    settings.language = language
+    await session.flush()
+    return settings
 
 
 async def servers_with_intro_channel(session: AsyncSession) -> list[GuildSettings]:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
 from bot.errors import UserError
+from bot.services import learning
 from bot.services.profiles import ensure_member
 from bot.text import clean
 from models import Answer, Introduction, IntroParty, IntroStatus, Member, Met
@@ -242,6 +243,7 @@ async def answer(
     party = party_of(intro, user_id)
     if locale is not None:
         party.member.locale = locale
+    taught = learning.signals(intro)  # learning (issue 12.4): what the introduction said before
     if intro.status == IntroStatus.PENDING.value and intro.expires_at <= now:
         intro.status = IntroStatus.EXPIRED.value
     if party.answer is not None:
@@ -264,6 +266,7 @@ async def answer(
         outcome = "connected"
     else:
         outcome = "waiting"
+    await learning.learn(session, intro, taught)  # learning (issue 12.4): connected or declined
     await session.flush()
     return AnswerResult(intro, outcome)
 
@@ -355,7 +358,9 @@ async def record_met(session: AsyncSession, intro_id: int, user_id: int, met: Me
     intro = await get(session, intro_id)
     if intro is None:
         raise UserError("intro.unknown")
+    taught = learning.signals(intro)
     party_of(intro, user_id).met = met.value
+    await learning.learn(session, intro, taught)  # learning (issue 12.4): "yes, we met" or "no"
     await session.flush()
 
 
@@ -367,7 +372,9 @@ async def record_outcome(session: AsyncSession, intro_id: int, user_id: int, tex
     if intro is None:
         raise UserError("intro.unknown")
     party = party_of(intro, user_id)
+    taught = learning.signals(intro)
     party.met = Met.YES.value
     party.outcome = cleaned or None
+    await learning.learn(session, intro, taught)  # learning (issue 12.4): an outcome is a "yes"
     await session.flush()
     return cleaned

@@ -98,13 +98,30 @@ async def ensure_member(
     return member
 
 
-async def remember_locale(session: AsyncSession, guild_id: int, user_id: int, locale: str) -> None:
-    """Keep the language of an existing member's last interaction (never creates a member)."""
+async def remember_locale(
+    session: AsyncSession, guild_id: int, user_id: int, locale: str, *, name: str | None = None
+) -> None:
+    """Keep the language of the member's last interaction, from their very first one on.
+
+    A member without a row gets one (no profile, no offers, no consent to anything), so a DM that
+    later reaches them without an interaction (a waitlist promotion, a reminder) is in their language.
+    """
     member = (
         await session.execute(select(Member).where(Member.guild_id == guild_id, Member.user_id == user_id))
     ).scalar_one_or_none()
-    if member is not None and member.locale != locale:
-        member.locale = locale
+    if member is not None:
+        if member.locale != locale:
+            member.locale = locale
+        if name and not member.name:
+            member.name = clean(name)[:FIELD_MAX]
+        return
+    try:
+        # A savepoint: a concurrent first interaction of the same member may insert the row first.
+        async with session.begin_nested():
+            session.add(Member(guild_id=guild_id, user_id=user_id, name=clean(name or "")[:FIELD_MAX], locale=locale))
+            await session.flush()
+    except IntegrityError:
+        pass
 
 
 def to_profile(member: Member) -> Profile:
@@ -122,9 +139,16 @@ def to_profile(member: Member) -> Profile:
     )
 
 
+def is_bare(member: Member) -> bool:
+    """Only a remembered language: no profile fields, no offers or needs, not in introductions."""
+    filled = (member.sector, member.organisation, member.region, member.bio)
+    return not any(filled) and not member.items and not member.intro_joined
+
+
 async def get_profile(session: AsyncSession, guild_id: int, user_id: int) -> Profile | None:
+    """The member's profile; None when they have none (also when only their language is remembered)."""
     member = await get_member(session, guild_id, user_id)
-    return to_profile(member) if member is not None else None
+    return to_profile(member) if member is not None and not is_bare(member) else None
 
 
 async def set_profile(

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 import discord
 
 from bot.i18n import t
-from bot.services.challenges import ChallengeView, Fit, Listed, SkillReason
+from bot.services.challenges.fit import Fit, Listed, SkillReason
+from bot.services.challenges.records import ChallengeView
 from bot.ui import safe
 from cogs.introductions.render import who_line
 
@@ -22,6 +23,8 @@ EMBED_MAX = 6000
 # The post shows this much of the description; longer ones continue in the thread.
 PREVIEW_MAX = 1000
 REASONS_SHOWN = 3
+# In the list, a challenge's skills take at most this much room (the rest: "and N more").
+LIST_SKILLS_MAX = 300
 
 
 def status_label(locale: str, status: str) -> str:
@@ -82,17 +85,17 @@ def _preview(locale: str, view: ChallengeView) -> str:
     return cut(text, PREVIEW_MAX) + "\n\n" + pointer
 
 
-def _joined_within(items: Sequence[str], limit: int, more: str) -> str:
-    """Items joined by commas; what does not fit within ``limit`` becomes "and N more"."""
+def _joined_within(items: Sequence[str], limit: int, more: str, separator: str = ", ") -> str:
+    """Items joined by ``separator``; what does not fit within ``limit`` becomes "and N more"."""
     shown: list[str] = []
     for item in items:
         remaining = len(items) - len(shown) - 1
         suffix = " " + more.format(count=remaining) if remaining else ""
-        if len(", ".join([*shown, item])) + len(suffix) > limit:
+        if len(separator.join([*shown, item])) + len(suffix) > limit:
             break
         shown.append(item)
     remaining = len(items) - len(shown)
-    return (", ".join(shown) + (" " + more.format(count=remaining) if remaining else "")).strip()
+    return (separator.join(shown) + (" " + more.format(count=remaining) if remaining else "")).strip()
 
 
 def skills_text(skills: Sequence[str]) -> str:
@@ -107,8 +110,13 @@ def event_text(locale: str, view: ChallengeView) -> str | None:
     return t(locale, "challenge.post.event_value", event=named, when=f"<t:{int(view.event.starts_at.timestamp())}:f>")
 
 
-def post_embed(locale: str, view: ChallengeView) -> discord.Embed:
-    """The public post: title, description (or its start), skills, details, status and team."""
+def post_embed(locale: str, view: ChallengeView, *, join: str | None = None) -> discord.Embed:
+    """The public post: title, description (or its start), skills, details, status and team.
+
+    ``join`` is the join command as a Discord command mention (``</challenge join:ID>``), which
+    every reader sees clickable and in their own language; a footer cannot show one, so it goes
+    in a field of its own while the team is open.
+    """
     colour = discord.Colour.dark_grey() if view.finished else discord.Colour.teal()
     embed = discord.Embed(title=safe(view.title)[:256], description=_preview(locale, view), colour=colour)
     embed.add_field(name=t(locale, "challenge.post.skills"), value=skills_text(view.skills), inline=False)
@@ -128,6 +136,12 @@ def post_embed(locale: str, view: ChallengeView) -> discord.Embed:
         else t(locale, "challenge.post.team_empty" if not view.finished else "challenge.post.team_none")
     )
     embed.add_field(name=t(locale, "challenge.post.team", count=len(view.team)), value=team, inline=False)
+    if join and not view.finished:
+        embed.add_field(
+            name=t(locale, "challenge.post.join"),
+            value=t(locale, "challenge.post.join_how", command=join, id=view.id)[:FIELD_MAX],
+            inline=False,
+        )
     embed.set_footer(text=t(locale, "challenge.post.footer", id=view.id))
     # Everything above is bounded well below 6000; this keeps it so whatever the texts.
     while len(embed) > EMBED_MAX and embed.description:
@@ -185,27 +199,42 @@ def invitation_embed(
     return embed
 
 
+def _list_field(locale: str, item: Listed) -> tuple[str, str]:
+    view = item.challenge
+    details = [status_label(locale, view.status), t(locale, "challenge.list.team", count=len(view.team))]
+    if view.deadline is not None:
+        details.append(t(locale, "challenge.list.deadline", date=f"<t:{int(view.deadline.timestamp())}:D>"))
+    skills = _joined_within(
+        [f"**{safe(s)}**" for s in view.skills], LIST_SKILLS_MAX, t(locale, "challenge.list.skills_more"), " · "
+    )
+    lines = [" · ".join(details), t(locale, "challenge.list.skills", skills=skills)]
+    event = event_text(locale, view)
+    if event:
+        lines.append(event)
+    if item.reasons:
+        lines.append(t(locale, "challenge.list.fits"))
+        lines.append(reason_lines(locale, item.reasons))
+    url = message_url(view)
+    if url:
+        lines.append(t(locale, "challenge.list.open", url=url))
+    return f"#{view.id} {safe(view.title)}"[:256], cut("\n".join(lines), FIELD_MAX)
+
+
 def list_embed(locale: str, listed: Sequence[Listed], *, shown: int = 10) -> discord.Embed:
-    """The member's private list: challenges their offers fit first."""
+    """The member's private list: challenges their offers fit first.
+
+    At most ``shown`` challenges, and only as many as fit in one embed (6,000 characters);
+    the footer counts the rest ("and N more").
+    """
     embed = discord.Embed(title=t(locale, "challenge.list.title", count=len(listed)), colour=discord.Colour.teal())
     embed.description = t(locale, "challenge.list.intro")
-    for item in listed[:shown]:
-        view = item.challenge
-        details = [status_label(locale, view.status), t(locale, "challenge.list.team", count=len(view.team))]
-        if view.deadline is not None:
-            details.append(t(locale, "challenge.list.deadline", date=f"<t:{int(view.deadline.timestamp())}:D>"))
-        lines = [" · ".join(details), t(locale, "challenge.list.skills", skills=skills_text(view.skills))]
-        event = event_text(locale, view)
-        if event:
-            lines.append(event)
-        if item.reasons:
-            lines.append(t(locale, "challenge.list.fits"))
-            lines.append(reason_lines(locale, item.reasons))
-        url = message_url(view)
-        if url:
-            lines.append(t(locale, "challenge.list.open", url=url))
-        name = f"#{view.id} {safe(view.title)}"[:256]
-        embed.add_field(name=name, value=cut("\n".join(lines), FIELD_MAX), inline=False)
-    if len(listed) > shown:
-        embed.set_footer(text=t(locale, "challenge.list.more", count=len(listed) - shown))
+    for number, item in enumerate(listed[:shown]):
+        name, value = _list_field(locale, item)
+        footer = t(locale, "challenge.list.more", count=len(listed) - number)
+        if len(embed) + len(name) + len(value) + len(footer) > EMBED_MAX:
+            break
+        embed.add_field(name=name, value=value, inline=False)
+    hidden = len(listed) - len(embed.fields)
+    if hidden:
+        embed.set_footer(text=t(locale, "challenge.list.more", count=hidden))
     return embed

@@ -1,30 +1,27 @@
-"""Events: /event, /expert and /ask; announcements with RSVP buttons, reminders, questions, the agenda.
+"""/event: hackathons, ask-the-expert sessions and meetups; announcements with RSVP buttons,
+reminders, questions for the experts, the weekly agenda.
 
-``refresh_announcement(bot, event_id)`` re-renders an event's announcement from the database
-(RSVP counts, experts, slots, linked challenges); other features call it after changing what
-it shows, e.g. after linking a challenge to an event.
+Inside, imports run one way: ``commands`` (the Cog) → ``notify`` (sending without an
+interaction) → ``buttons`` (buttons, menus, forms and the announcement they sit on) →
+``native`` / ``render`` → ``bot.services``. Other features do not import this package: they
+``bot.dispatch("hackathon_challenges_changed", event_id)`` and the Cog refreshes that announcement.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cogs.events.announce import refresh_announcement
-from cogs.events.cog import EventsCog
-from cogs.events.experts import ExpertsCog
-from cogs.events.views import DYNAMIC_ITEMS
+from cogs.events.buttons import DYNAMIC_ITEMS
+from cogs.events.commands import EventsCog
 
 if TYPE_CHECKING:
     from bot.app import Bot
-
-__all__ = ["refresh_announcement", "setup", "teardown"]
 
 
 async def setup(bot: Bot) -> None:
     # Registered on every start, so buttons on old announcements keep working after a restart.
     bot.add_dynamic_items(*DYNAMIC_ITEMS)
     await bot.add_cog(EventsCog(bot))
-    await bot.add_cog(ExpertsCog(bot))
 
 
 async def teardown(bot: Bot) -> None:

@@ -1,6 +1,6 @@
-"""Texts and embeds of events, in the reader's language. Times are Discord timestamps
-(every reader sees their own time zone), except in select menus and autocomplete, which
-show plain text in the server's time zone."""
+"""Texts and embeds of events, in the reader's language, within Discord's limits. Times are
+Discord timestamps (every reader sees their own time zone), except in select menus and
+autocomplete, which show plain text in the server's time zone."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import discord
 
 from bot.i18n import t
-from bot.services.events import Counts
+from bot.services.events.records import Counts
 from bot.ui import safe
 from models import Event, EventKind, EventStatus
 
@@ -21,6 +21,9 @@ COLOURS = {
     EventKind.MEETUP.value: discord.Colour.green(),
 }
 MESSAGE_MAX = 2000
+DESCRIPTION_LIMIT = 4096
+EMBED_LIMIT = 6000
+FIELDS_MAX = 25
 
 
 def ts(moment: datetime, style: str = "F") -> str:
@@ -59,7 +62,7 @@ def topics_of(event: Event) -> list[str]:
 def going_text(locale: str, event: Event, counts: Counts) -> str:
     if event.capacity is None:
         return str(counts.going)
-    return t(locale, "event.going_of", going=counts.going, capacity=event.capacity)
+    return t(locale, "event.going_of", going=counts.going, count=event.capacity)
 
 
 def announcement_embed(
@@ -70,13 +73,19 @@ def announcement_embed(
     challenges: Sequence[tuple[int, str]] = (),
     slots: tuple[int, int] | None = None,
     experts: Sequence[int] = (),
+    now: datetime | None = None,
 ) -> discord.Embed:
     cancelled = event.status == EventStatus.CANCELLED.value
-    title = t(locale, "event.cancelled_title", title=event.title) if cancelled else event.title
+    over = not cancelled and now is not None and event.ends_at <= now
+    title = event.title
+    if cancelled:
+        title = t(locale, "event.cancelled_title", title=event.title)
+    elif over:
+        title = t(locale, "event.over_title", title=event.title)
     embed = discord.Embed(
         title=safe(title)[:256],
         description=safe(event.description)[:4000] or None,
-        colour=discord.Colour.light_grey() if cancelled else COLOURS.get(event.kind),
+        colour=discord.Colour.light_grey() if cancelled or over else COLOURS.get(event.kind),
     )
     embed.add_field(
         name=t(locale, "event.field.when"), value=f"{when(event)}\n({ts(event.starts_at, 'R')})", inline=False
@@ -98,13 +107,13 @@ def announcement_embed(
         booked, total = slots
         embed.add_field(
             name=t(locale, "event.field.slots"),
-            value=t(locale, "event.slots_value", booked=booked, total=total, minutes=event.slot_minutes),
+            value=t(locale, "event.slots_value", booked=booked, count=total, minutes=event.slot_minutes),
             inline=False,
         )
     if challenges:
         lines = "\n".join(f"• #{cid} {safe(title)}" for cid, title in challenges)
         embed.add_field(name=t(locale, "event.field.challenges"), value=lines[:1024], inline=False)
-    footer = "event.footer_cancelled" if cancelled else "event.footer"
+    footer = "event.footer_cancelled" if cancelled else "event.footer_over" if over else "event.footer"
     embed.set_footer(text=t(locale, footer, kind=kind_label(locale, event.kind)))
     return embed
 
@@ -114,8 +123,11 @@ def status_label(locale: str, status: str) -> str:
 
 
 def list_embed(locale: str, events: Sequence[Event], counts: dict[int, Counts], mine: dict[int, str]) -> discord.Embed:
+    """One field per event, soonest first; what does not fit in one message ends in "and N more"."""
     embed = discord.Embed(title=t(locale, "event.list.title"))
-    for event in events[:25]:
+    # Room for the footer that says how many more there are.
+    budget = EMBED_LIMIT - len(t(locale, "event.list.more", count=len(events)))
+    for index, event in enumerate(events):
         c = counts[event.id]
         value = t(
             locale,
@@ -132,11 +144,16 @@ def list_embed(locale: str, events: Sequence[Event], counts: dict[int, Counts], 
             value += t(locale, "event.list.mine", status=status_label(locale, mine[event.id]))
         if link(event):
             value += f"\n{link(event)}"
-        embed.add_field(name=safe(event.title)[:256], value=value[:1024], inline=False)
+        name, value = safe(event.title)[:256], value[:1024]
+        if len(embed.fields) == FIELDS_MAX or len(embed) + len(name) + len(value) > budget:
+            embed.set_footer(text=t(locale, "event.list.more", count=len(events) - index))
+            break
+        embed.add_field(name=name, value=value, inline=False)
     return embed
 
 
-def agenda_embed(locale: str, events: Sequence[Event], counts: dict[int, Counts]) -> discord.Embed:
+def agenda_embeds(locale: str, events: Sequence[Event], counts: dict[int, Counts]) -> list[discord.Embed]:
+    """The agenda, split over as many messages (one embed each) as it needs; nothing is cut."""
     lines = []
     for event in events:
         line = t(
@@ -150,7 +167,27 @@ def agenda_embed(locale: str, events: Sequence[Event], counts: dict[int, Counts]
         if link(event):
             line += f" · {link(event)}"
         lines.append(line)
-    return discord.Embed(title=t(locale, "agenda.title"), description="\n".join(lines)[:4000])
+    parts = chunks("", lines, DESCRIPTION_LIMIT)
+    title = t(locale, "agenda.title")
+    return [
+        discord.Embed(title=title if n == 1 else t(locale, "agenda.title_more", title=title, part=n), description=part)
+        for n, part in enumerate(parts, start=1)
+    ]
+
+
+def promoted_dm(locale: str, event: Event) -> str:
+    return t(locale, "event.promoted", title=safe(event.title), when=ts(event.starts_at), link=link(event))
+
+
+def expert_dm(locale: str, event: Event) -> str:
+    return t(
+        locale,
+        "event.expert_dm",
+        title=safe(event.title),
+        when=ts(event.starts_at),
+        topics=safe(", ".join(topics_of(event))),
+        link=link(event),
+    )
 
 
 def chunks(header: str, lines: Sequence[str], limit: int = MESSAGE_MAX) -> list[str]:
@@ -166,17 +203,42 @@ def chunks(header: str, lines: Sequence[str], limit: int = MESSAGE_MAX) -> list[
     return messages
 
 
-def questions_messages(locale: str, event: Event, questions: Sequence[tuple[int, str]]) -> list[str]:
+def questions_messages(
+    locale: str, event: Event, questions: Sequence[tuple[int, str]], slots: Sequence[tuple[datetime, int]] = ()
+) -> list[str]:
+    """The questions for the experts and, for a session with slots, who holds which slot."""
     if not questions:
-        return [t(locale, "event.questions.none", title=safe(event.title), when=ts(event.starts_at))]
-    header = t(
-        locale, "event.questions.header", title=safe(event.title), when=ts(event.starts_at), count=len(questions)
-    )
-    lines = [f"{n}. {safe(text)} (<@{user}>)" for n, (user, text) in enumerate(questions, start=1)]
-    return chunks(header, lines)
+        lines = [t(locale, "event.questions.none", title=safe(event.title), when=ts(event.starts_at))]
+    else:
+        lines = [
+            t(locale, "event.questions.header", title=safe(event.title), when=ts(event.starts_at), count=len(questions))
+        ]
+        lines += [f"{n}. {safe(text)} (<@{user}>)" for n, (user, text) in enumerate(questions, start=1)]
+    if event.slot_minutes:
+        if slots:
+            lines.append(t(locale, "event.questions.slots", count=len(slots)))
+            end = timedelta(minutes=event.slot_minutes)
+            lines += [f"• {ts(at, 't')}–{ts(at + end, 't')}: <@{user}>" for at, user in sorted(slots)]
+        else:
+            lines.append(t(locale, "event.questions.no_slots"))
+    return chunks(lines[0], lines[1:])
 
 
 def slot_label(at: datetime, minutes: int, tz: ZoneInfo) -> str:
+    """Plain text (a select menu shows no Discord timestamps), so it names the time zone."""
     start = at.astimezone(tz)
     end = (at + timedelta(minutes=minutes)).astimezone(tz)
-    return f"{start:%d-%m-%Y %H:%M}–{end:%H:%M}"
+    return f"{start:%d-%m-%Y %H:%M}–{end:%H:%M} ({tz.key})"[:100]
+
+
+def slot_reminder(locale: str, event: Event, at: datetime, tz: ZoneInfo) -> str:
+    return t(
+        locale,
+        "slot.reminder",
+        title=safe(event.title),
+        relative=ts(at, "R"),
+        when=ts(at),
+        slot=slot_label(at, event.slot_minutes or 0, tz),
+        where=where(event),
+        link=link(event),
+    ).strip()

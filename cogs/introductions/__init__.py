@@ -1,11 +1,14 @@
-"""Introductions: /intro, /match, consent-first proposals, the weekly round and follow-ups."""
+"""Introductions: /intro, /match, consent-first proposals, the weekly round and follow-ups.
+
+Inside, imports run one way: commands → notify → buttons → render → services.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cogs.introductions.cog import IntroductionsCog
-from cogs.introductions.views import DYNAMIC_ITEMS
+from cogs.introductions.buttons import DYNAMIC_ITEMS
+from cogs.introductions.commands import IntroductionsCog
 
 if TYPE_CHECKING:
     from bot.app import Bot

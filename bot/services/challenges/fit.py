@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -190,6 +190,13 @@ async def invite(
     return Invitation(await _view_of(session, challenge), user_id, member.name, member.locale, reasons)
 
 
+async def withdraw_invite(session: AsyncSession, challenge_id: int, user_id: int) -> None:
+    """Forget an invitation that could not be delivered, so it can be tried again."""
+    await session.execute(
+        delete(ChallengeInvite).where(ChallengeInvite.challenge_id == challenge_id, ChallengeInvite.user_id == user_id)
+    )
+
+
 # --- the list for members ------------------------------------------------------------------------
 
 
@@ -230,6 +237,16 @@ async def for_member(
     # Stable: among equals (no fit at all, typically) the newest stays first.
     listed.sort(key=lambda item: -item.score)
     return listed
+
+
+async def unfinished_count(session: AsyncSession, guild_id: int) -> int:
+    """How many challenges of the server are not finished (open, team formed or in progress)."""
+    return int(
+        await session.scalar(
+            select(func.count()).where(Challenge.guild_id == guild_id, Challenge.status.in_(list(ACTIVE_VALUES)))
+        )
+        or 0
+    )
 
 
 async def skill_choices(session: AsyncSession, guild_id: int, current: str) -> list[str]:

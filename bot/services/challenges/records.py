@@ -209,7 +209,7 @@ async def prepare(
 
 
 async def create(session: AsyncSession, draft: Draft, description: str, *, created_by: int, now: datetime) -> Challenge:
-    """Insert the challenge (not committed: the caller posts it, then commits, or rolls back)."""
+    """Insert the challenge, still without its post (the caller posts it, then :func:`set_post`, or :func:`discard`)."""
     text = parse_description(description)
     if draft.event_id is not None:
         # The event may have been cancelled while the moderator was typing.
@@ -242,6 +242,14 @@ async def set_post(
     assert challenge is not None
     challenge.channel_id, challenge.message_id, challenge.thread_id = channel_id, message_id, thread_id
     await session.flush()
+
+
+async def discard(session: AsyncSession, challenge_id: int) -> None:
+    """Remove a challenge whose post failed, so no challenge stays without its post."""
+    challenge = await session.get(Challenge, challenge_id)
+    if challenge is not None:
+        await session.delete(challenge)
+        await session.flush()
 
 
 async def _invited(session: AsyncSession, challenge_id: int, user_id: int) -> bool:

@@ -1,8 +1,13 @@
 """Events (hackathons, ask-the-expert sessions, meetups): validation, RSVPs and scheduled notices.
 
-No discord here: the cog creates the native Discord event and posts messages; this module
+No discord here: the cog creates the native Discord event and posts messages; this package
 decides what is valid, what is stored and what is due. Every input is validated before any
-write, so a refused request changes nothing.
+write, so a refused request changes nothing. Import the module that holds the code:
+
+* ``rules``: limits and parsing (times in the server's zone, durations, reminders, topics);
+* ``records``: drafts, inserting and reading events, counts, recipients;
+* ``rsvps``: answers with a waitlist, edits, cancelling, the events' settings;
+* ``notices``: what is due when (reminders, questions, the weekly agenda), each claimed once.
 
 Times are stored in UTC. Members type them in the server's time zone; a local time that
 does not exist (the hour skipped when clocks go forward) is refused, one that happens twice
@@ -12,143 +17,3 @@ Exactly once: every scheduled message of an event (its announcement, each remind
 questions for the experts) is an ``EventNotice`` row, unique per event and kind, inserted
 before the message is sent. A second attempt finds the row and sends nothing.
 """
-
-from bot.services.events.notices import (
-    Claimed,
-    Planned,
-    agenda_due,
-    agenda_time,
-    claim_agenda,
-    claim_due_notices,
-    due_instant,
-    notice_plan,
-    reset_notices,
-    set_agenda_message,
-    skip_passed_notices,
-)
-from bot.services.events.records import (
-    Counts,
-    Draft,
-    Recipient,
-    choice_label,
-    counts,
-    get_event,
-    insert_event,
-    linked_challenges,
-    member_locales,
-    recipients,
-    reminder_leads,
-    search_upcoming,
-    servers_with_events_channel,
-    statuses_of,
-    upcoming,
-    upcoming_hackathons,
-    validate_draft,
-)
-from bot.services.events.rsvps import (
-    Edit,
-    RsvpResult,
-    apply_edit,
-    cancel,
-    configure,
-    ensure_editable,
-    promote,
-    rsvp,
-    validate_edit,
-    waitlist_position,
-)
-from bot.services.events.rules import (
-    AGENDA_SPAN,
-    ANNOUNCE,
-    CAPACITY_MAX,
-    DESCRIPTION_MAX,
-    DURATION_MAX,
-    DURATION_MIN,
-    LOCATION_MAX,
-    LOOK_BACK,
-    QUESTIONS,
-    QUESTIONS_LEAD,
-    REMIND_PREFIX,
-    REMINDER_MAX,
-    REMINDER_MIN,
-    REMINDERS_MAX,
-    SLOT_MINUTES,
-    SLOTS_MAX,
-    TITLE_MAX,
-    TOPIC_MAX,
-    TOPICS_MAX,
-    Lead,
-    clean_description,
-    format_reminders,
-    parse_duration,
-    parse_reminders,
-    parse_start,
-    parse_topics,
-)
-
-__all__ = [
-    "AGENDA_SPAN",
-    "ANNOUNCE",
-    "CAPACITY_MAX",
-    "Claimed",
-    "Counts",
-    "DESCRIPTION_MAX",
-    "DURATION_MAX",
-    "DURATION_MIN",
-    "Draft",
-    "Edit",
-    "LOCATION_MAX",
-    "LOOK_BACK",
-    "Lead",
-    "Planned",
-    "QUESTIONS",
-    "QUESTIONS_LEAD",
-    "REMINDERS_MAX",
-    "REMINDER_MAX",
-    "REMINDER_MIN",
-    "REMIND_PREFIX",
-    "Recipient",
-    "RsvpResult",
-    "SLOTS_MAX",
-    "SLOT_MINUTES",
-    "TITLE_MAX",
-    "TOPICS_MAX",
-    "TOPIC_MAX",
-    "agenda_due",
-    "agenda_time",
-    "apply_edit",
-    "cancel",
-    "choice_label",
-    "claim_agenda",
-    "claim_due_notices",
-    "clean_description",
-    "configure",
-    "counts",
-    "due_instant",
-    "ensure_editable",
-    "format_reminders",
-    "get_event",
-    "insert_event",
-    "linked_challenges",
-    "member_locales",
-    "notice_plan",
-    "parse_duration",
-    "parse_reminders",
-    "parse_start",
-    "parse_topics",
-    "promote",
-    "recipients",
-    "reminder_leads",
-    "reset_notices",
-    "rsvp",
-    "search_upcoming",
-    "servers_with_events_channel",
-    "set_agenda_message",
-    "skip_passed_notices",
-    "statuses_of",
-    "upcoming",
-    "upcoming_hackathons",
-    "validate_draft",
-    "validate_edit",
-    "waitlist_position",
-]

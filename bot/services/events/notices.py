@@ -15,9 +15,13 @@ from bot.services import guilds
 from bot.services.events.rules import (
     ANNOUNCE,
     LOOK_BACK,
+    OVER,
+    OVER_LOOK_BACK,
     QUESTIONS,
     QUESTIONS_LEAD,
     REMINDER_MAX,
+    SLOT_LEAD,
+    SLOT_PREFIX,
     Lead,
     parse_reminders,
 )
@@ -27,6 +31,7 @@ from models import (
     Event,
     EventKind,
     EventNotice,
+    EventSlot,
     EventStatus,
     GuildSettings,
 )
@@ -139,6 +144,67 @@ async def claim_due_notices(session: AsyncSession, now: datetime, default_tz: st
                 claimed.append(Claimed(event.id, event.guild_id, planned.kind))
     await session.flush()
     return claimed
+
+
+async def claim_finished(session: AsyncSession, now: datetime) -> list[int]:
+    """Events that ended (and were not cancelled): each recorded once as ``over``; their ids.
+
+    The caller then shows on the announcement that the event is over (no more buttons).
+    """
+    ended = (
+        await session.execute(
+            select(Event.id)
+            .where(
+                Event.status == EventStatus.SCHEDULED.value,
+                Event.ends_at <= now,
+                Event.ends_at > now - OVER_LOOK_BACK,
+                ~select(EventNotice.id).where(EventNotice.event_id == Event.id, EventNotice.kind == OVER).exists(),
+            )
+            .order_by(Event.id)
+        )
+    ).scalars()
+    return [event_id for event_id in list(ended) if await _record(session, event_id, OVER, now, now)]
+
+
+@dataclass(frozen=True, slots=True)
+class SlotDue:
+    event_id: int
+    user_id: int
+    starts_at: datetime
+
+
+def slot_kind(starts_at: datetime) -> str:
+    return f"{SLOT_PREFIX}{int(starts_at.timestamp())}"
+
+
+async def claim_slot_reminders(session: AsyncSession, now: datetime) -> list[SlotDue]:
+    """Booked slots starting within ``SLOT_LEAD``: each recorded once per event and slot time.
+
+    A slot booked when it was already that close was recorded as skipped when it was booked
+    (:func:`skip_slot_reminder`): its booking reply said when it is. A slot that started while the
+    bot was down is not reminded late.
+    """
+    rows = await session.execute(
+        select(EventSlot.event_id, EventSlot.user_id, EventSlot.starts_at)
+        .join(Event, Event.id == EventSlot.event_id)
+        .where(
+            Event.status == EventStatus.SCHEDULED.value,
+            EventSlot.starts_at > now,
+            EventSlot.starts_at <= now + SLOT_LEAD,
+        )
+        .order_by(EventSlot.starts_at, EventSlot.id)
+    )
+    due = []
+    for event_id, user_id, starts_at in list(rows):
+        if await _record(session, event_id, slot_kind(starts_at), starts_at - SLOT_LEAD, now):
+            due.append(SlotDue(event_id, user_id, starts_at))
+    return due
+
+
+async def skip_slot_reminder(session: AsyncSession, event_id: int, starts_at: datetime, now: datetime) -> None:
+    """A slot booked less than ``SLOT_LEAD`` before it starts gets no reminder (recorded as skipped)."""
+    if starts_at - now <= SLOT_LEAD:
+        await _record(session, event_id, slot_kind(starts_at), starts_at - SLOT_LEAD, None)
 
 
 async def reset_notices(session: AsyncSession, event: Event, now: datetime, tz: ZoneInfo) -> None:

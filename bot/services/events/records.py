@@ -234,18 +234,22 @@ async def statuses_of(session: AsyncSession, event_ids: list[int], user_id: int)
 @dataclass(frozen=True, slots=True)
 class Recipient:
     user_id: int
-    locale: str | None
-    joined: bool  # consent to DMs (Member.intro_joined)
+    locale: str | None  # the member's remembered language, None when never seen
 
 
 async def recipients(session: AsyncSession, event: Event, statuses: tuple[str, ...]) -> list[Recipient]:
+    """Members whose answer to this event is one of ``statuses``, in the order they answered.
+
+    Answering Going or Maybe (or waiting for a place) is consent to this event's notices by DM,
+    whether or not the member joined introductions; "Can't go" withdraws it.
+    """
     rows = await session.execute(
-        select(EventRsvp.user_id, Member.locale, Member.intro_joined)
+        select(EventRsvp.user_id, Member.locale)
         .outerjoin(Member, (Member.guild_id == event.guild_id) & (Member.user_id == EventRsvp.user_id))
         .where(EventRsvp.event_id == event.id, EventRsvp.status.in_(statuses))
         .order_by(EventRsvp.id)
     )
-    return [Recipient(user_id, locale, bool(joined)) for user_id, locale, joined in rows]
+    return [Recipient(user_id, locale) for user_id, locale in rows]
 
 
 async def member_locales(session: AsyncSession, guild_id: int, user_ids: Sequence[int]) -> dict[int, str]:
@@ -262,7 +266,7 @@ async def linked_challenges(session: AsyncSession, event_id: int) -> list[tuple[
         .where(Challenge.event_id == event_id, Challenge.status != ChallengeStatus.CLOSED.value)
         .order_by(Challenge.id)
     )
-    return [tuple(row) for row in rows]
+    return [(challenge_id, title) for challenge_id, title in rows]
 
 
 async def upcoming_hackathons(session: AsyncSession, guild_id: int, now: datetime) -> list[tuple[int, str, datetime]]:
@@ -277,7 +281,7 @@ async def upcoming_hackathons(session: AsyncSession, guild_id: int, now: datetim
         )
         .order_by(Event.starts_at, Event.id)
     )
-    return [tuple(row) for row in rows]
+    return [(event_id, title, starts_at) for event_id, title, starts_at in rows]
 
 
 async def servers_with_events_channel(session: AsyncSession) -> list[GuildSettings]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -136,6 +136,61 @@ async def rsvp(
     return RsvpResult(status, True, position, promoted)
 
 
+async def native_interest(
+    session: AsyncSession, guild_id: int, native_event_id: int, user_id: int, *, interested: bool, now: datetime
+) -> int | None:
+    """ "Interested" on the event's native Discord event counts as Maybe.
+
+    Marking interest gives a member without an answer (or with "Can't go") a Maybe; Going and the
+    waitlist stay as they are. Taking the interest back takes back a Maybe. Returns the event's id
+    when an answer changed, else None (unknown native event, started, cancelled, nothing to do).
+    """
+    event = (
+        await session.execute(select(Event).where(Event.guild_id == guild_id, Event.native_event_id == native_event_id))
+    ).scalar_one_or_none()
+    if event is None or event.status != EventStatus.SCHEDULED.value or event.starts_at <= now:
+        return None
+    row = (
+        await session.execute(select(EventRsvp).where(EventRsvp.event_id == event.id, EventRsvp.user_id == user_id))
+    ).scalar_one_or_none()
+    if interested:
+        if row is None:
+            session.add(EventRsvp(event_id=event.id, user_id=user_id, status=RsvpStatus.MAYBE.value))
+        elif row.status == RsvpStatus.NOT_GOING.value:
+            row.status = RsvpStatus.MAYBE.value
+        else:
+            return None
+    elif row is not None and row.status == RsvpStatus.MAYBE.value:
+        await session.delete(row)
+    else:
+        return None
+    await session.flush()
+    return event.id
+
+
+async def add_interested(session: AsyncSession, event_id: int, user_ids: set[int], now: datetime) -> bool:
+    """Members interested in the native event who have not answered get a Maybe; True when any did.
+
+    Catches interest the bot did not hear about as it happened (offline, or a member it never saw).
+    An existing answer, "Can't go" included, is never overwritten here.
+    """
+    event = await session.get(Event, event_id)
+    if event is None or event.status != EventStatus.SCHEDULED.value or event.starts_at <= now or not user_ids:
+        return False
+    answered = set(
+        (
+            await session.execute(
+                select(EventRsvp.user_id).where(EventRsvp.event_id == event_id, EventRsvp.user_id.in_(user_ids))
+            )
+        ).scalars()
+    )
+    new = sorted(user_ids - answered)
+    for user_id in new:
+        session.add(EventRsvp(event_id=event_id, user_id=user_id, status=RsvpStatus.MAYBE.value))
+    await session.flush()
+    return bool(new)
+
+
 # --- editing and cancelling ---------------------------------------------------------------------
 
 
@@ -153,6 +208,7 @@ class Edit:
     capacity: int | None = None
     topics: list[str] | None = None
     description: str | None = None
+    expert_ids: list[int] = field(default_factory=list)  # experts to add to the session
 
     @property
     def time_changed(self) -> bool:
@@ -167,6 +223,7 @@ class Edit:
             or self.capacity
             or self.topics is not None
             or self.description is not None
+            or self.expert_ids
         )
 
 
@@ -188,6 +245,7 @@ def validate_edit(
     capacity: int | None,
     topics: str | None,
     description: str | None = None,
+    expert_ids: list[int] | None = None,
     tz: ZoneInfo,
     now: datetime,
 ) -> Edit:
@@ -217,6 +275,10 @@ def validate_edit(
             raise UserError("event.topics_missing")
     if description is not None:
         edit.description = clean_description(description)
+    if expert_ids:
+        if event.kind != EventKind.EXPERT_SESSION:
+            raise UserError("event.session_only")
+        edit.expert_ids = list(dict.fromkeys(expert_ids))
     return edit
 
 

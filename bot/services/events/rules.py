@@ -24,12 +24,18 @@ REMINDERS_MAX = 5
 REMINDER_MIN = timedelta(minutes=5)
 REMINDER_MAX = timedelta(days=30)
 QUESTIONS_LEAD = timedelta(hours=1)
+# A member who booked a slot of an expert session is reminded this long before it.
+SLOT_LEAD = timedelta(minutes=30)
+# Events that ended up to this long ago still get their announcement marked as over.
+OVER_LOOK_BACK = timedelta(days=30)
 AGENDA_SPAN = timedelta(days=14)
 # Events that started less than this long ago still get their missed notices recorded (as skipped).
 LOOK_BACK = timedelta(days=1)
 
 ANNOUNCE = "announce"
 QUESTIONS = "questions"
+OVER = "over"
+SLOT_PREFIX = "slot_"
 REMIND_PREFIX = "remind_"
 
 _TOPIC_SPLIT = re.compile(r"[|,;\n]")
@@ -116,8 +122,20 @@ class Lead:
         return self.delta % timedelta(days=1) == timedelta(0)
 
 
+QUOTE_MAX = 60
+
+
+def quote(text: str | None, limit: int = QUOTE_MAX) -> str:
+    """What the member typed, whole, for an error message; clipped with "…" only when very long."""
+    cleaned = clean(text)
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
+
+
 def parse_reminders(text: str | None) -> list[Lead]:
-    """``7d,1d,1h`` → leads, longest first. ``none``, ``geen``, ``off`` or ``-`` → no reminders."""
+    """``7d,1d,1h`` → leads, longest first. ``none``, ``geen``, ``off`` or ``-`` → no reminders.
+
+    An error quotes the whole input and names the part that is wrong.
+    """
     cleaned = (text or "").strip().lower()
     if cleaned in ("", "none", "geen", "off", "uit", "-", "0"):
         return []
@@ -127,13 +145,13 @@ def parse_reminders(text: str | None) -> list[Lead]:
             continue
         found = _LEAD.match(raw)
         if found is None:
-            raise UserError("event.bad_reminders", value=raw[:20])
+            raise UserError("event.bad_reminders", value=quote(text), part=quote(raw, 20))
         n, unit = int(found["n"]), found["unit"]
         delta = {"d": timedelta(days=n), "h": timedelta(hours=n), "u": timedelta(hours=n), "m": timedelta(minutes=n)}[
             unit
         ]
         if not REMINDER_MIN <= delta <= REMINDER_MAX:
-            raise UserError("event.bad_reminders", value=raw[:20])
+            raise UserError("event.bad_reminders", value=quote(text), part=quote(raw, 20))
         leads[delta] = Lead(delta)
     if len(leads) > REMINDERS_MAX:
         raise UserError("event.too_many_reminders", max=REMINDERS_MAX)

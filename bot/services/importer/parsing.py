@@ -77,6 +77,8 @@ class MemberRow:
     offers: tuple[Item, ...] = ()
     needs: tuple[Item, ...] = ()
     columns: frozenset[str] = frozenset(COLUMNS)
+    # Imported anyway, with a default in place of what the warning names.
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def imported(self) -> int:
@@ -183,7 +186,8 @@ def parse_sector(raw: str) -> str | None:
         return None
     value = _SECTORS.get(_sector_key(raw))
     if value is None:
-        choices = ", ".join(s.value for s in Sector)
+        dutch = {sector: label for label, sector in DUTCH_SECTOR_LABELS.items()}
+        choices = ", ".join(f"{s.value} ({dutch[s]})" for s in Sector)
         guess = process.extractOne(_sector_key(raw), list(_SECTORS), score_cutoff=80)
         hint = f" (did you mean '{_SECTORS[guess[0]]}'?)" if guess else ""
         raise _Problem(f"sector {_quote(raw)} is not one of {choices}{hint}")
@@ -203,13 +207,17 @@ def _limited(column: str) -> Callable[[str], str | None]:
     return parse
 
 
+class _Fallback(Exception):
+    """A value the row can do without: the row is imported with the default and a warning."""
+
+
 def parse_locale(raw: str) -> str | None:
     value = clean(raw).lower()
     if not value:
         return None
     code = re.split(r"[-_]", value, maxsplit=1)[0]
     if code not in LOCALES:
-        raise _Problem(f"locale {_quote(raw)} is not nl or en")
+        raise _Fallback(f"locale {_quote(raw)} is not nl or en; the default language is used")
     return code
 
 
@@ -371,12 +379,16 @@ def _validate(
             problems.append(f"discord_id {user_id} is already on line {first}")
 
     values: dict[str, Any] = {}
+    warnings: list[str] = []
     for column, parse in _FIELD_PARSERS.items():
         if column in columns:
             try:
                 values[column] = parse(cell(column))
             except _Problem as exc:
                 problems.append(str(exc))
+            except _Fallback as exc:
+                values[column] = None
+                warnings.append(str(exc))
     for column in ("offers", "needs"):
         if column in columns:
             values[column] = parse_items(cell(column), column, problems)
@@ -384,4 +396,4 @@ def _validate(
     if problems:
         return RowError(line, "; ".join(problems))
     assert user_id is not None
-    return MemberRow(line=line, user_id=user_id, columns=columns, **values)
+    return MemberRow(line=line, user_id=user_id, columns=columns, warnings=tuple(warnings), **values)

@@ -87,6 +87,7 @@ async def import_members(
             report.rejected.append((row.line, f"discord_id {row.user_id} appears twice"))
             continue
         seen.add(row.user_id)
+        report.warnings.extend((row.line, warning) for warning in row.warnings)
         chunk.append(row)
         if len(chunk) >= chunk_size:
             await _write_chunk(engine, guild_id, chunk, default_locale, report)

@@ -1,9 +1,15 @@
 """Text analysis: short Dutch/English offers and needs become comparable features.
 
 Pipeline per text: fold (case, accents) → tokens → drop stop words → per token: light stemming,
-Dutch compound splitting against known words, typo correction against known words → concept
-mapping against the vocabulary. The result, :class:`Features`, holds a normalized string (sorted
-unique stems, for rapidfuzz) and the concept ids with a weight each.
+Dutch compound splitting against known words, typo correction against known words → the *head*
+(what is asked or offered: the words before the first preposition that starts a modifier, once
+the head names something; "hulp bij", "iemand om", "contact met" leave it open) and the
+*modifiers* (for whom, where, when, for which occasion) → concept mapping against the vocabulary,
+weighted by role and position (see ``_concepts``). The result, :class:`Features`, holds a
+normalized string (sorted unique stems, for rapidfuzz), the head's stems, and the concept ids
+with a weight each: topics in the head 1.0, their broader concepts 0.6, topics among the
+modifiers 0.3, context concepts 0.2, languages and service markers 0.2 (see ``scoring`` for how
+they are compared).
 """
 
 from __future__ import annotations
@@ -15,16 +21,46 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.services.matching.vocabulary import Vocabulary
+from bot.services.matching.vocabulary import CONTEXT, LANGUAGE, SERVICE, SPECIFIC, TOPIC, Vocabulary
 from bot.text import fold
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _VOWELS = frozenset("aeiouy")
 
-# Prepositions that start a qualifier: in "werkruimte voor reparaties" the need is a workspace,
-# "reparaties" only says what for. They are stop words too.
+# Prepositions that start a modifier: in "werkruimte voor reparaties" the need is a workspace,
+# "reparaties" only says what for; in "EHBO op evenementen" the offer is first aid, the events
+# are the occasion. They are stop words too. A text's head is what comes before the first of
+# them, once the head names something (see ``HEAD_OPEN``).
 QUALIFIER_PREPOSITIONS = frozenset(
-    ["voor", "aan", "met", "bij", "over", "om", "op", "tegen", "naar", "for", "to", "with", "about", "on", "at"]
+    [
+        "voor",
+        "aan",
+        "met",
+        "bij",
+        "over",
+        "om",
+        "op",
+        "tegen",
+        "naar",
+        "in",
+        "van",
+        "uit",
+        "tijdens",
+        "rond",
+        "rondom",
+        "door",
+        "for",
+        "to",
+        "with",
+        "about",
+        "on",
+        "at",
+        "during",
+        "from",
+        "around",
+        "near",
+        "by",
+    ]
 )
 STOPWORDS = QUALIFIER_PREPOSITIONS | frozenset(
     [
@@ -92,6 +128,10 @@ STOPWORDS = QUALIFIER_PREPOSITIONS | frozenset(
         "willen",
         "zoek",
         "zoeken",
+        "werken",
+        "werkt",
+        "werkte",
+        "werkten",
         "zoekt",
         "gezocht",
         "nodig",
@@ -201,11 +241,62 @@ GENERIC_WORDS = frozenset(
         "someone",
     ]
 )
-QUALIFIER_WEIGHT = 0.5  # concept weight of words after a qualifier preposition
-BROADER_WEIGHT = 0.8  # a concept implies its broader concepts at this weight
+# Words that leave the head open: "hulp bij de boekhouding", "iemand om de tuin te doen",
+# "contact met de wethouder", "volunteers to visit seniors" are about what follows them.
+HEAD_OPEN = GENERIC_WORDS | frozenset(
+    [
+        "persoon",
+        "personen",
+        "person",
+        "persons",
+        "vrijwilliger",
+        "vrijwilligers",
+        "volunteer",
+        "volunteers",
+        "helper",
+        "helpers",
+        "handen",
+        "hands",
+        "krachten",
+        "contact",
+        "contacten",
+        "gesprek",
+        "gesprekken",
+        "ingang",
+        "toegang",
+        "access",
+        "begeleiding",
+        "begeleiden",
+        "coaching",
+        "plek",
+        "plekje",
+        "plaats",
+        "place",
+        "spot",
+        "team",
+        "ploeg",
+    ]
+)
+HEAD_WEIGHT = 1.0  # a topic in the head: what is asked or offered
+IMPLIED_WEIGHT = 0.6  # a broader concept of a head topic
+MODIFIER_WEIGHT = 0.3  # a topic among the modifiers: ranks only
+CONTEXT_WEIGHT = 0.2  # a context concept (audience, place, occasion, organisation form): ranks only, less
+MARKER_WEIGHT = 0.2  # languages and the service marker: never make a match, only veto one
 _LINKERS = ("", "s", "e", "en")  # Dutch linking sounds: beleid-s-advies, fondsen-werving
 CACHE_LIMIT = 400_000  # token and unit-set entries kept before the analysis caches are reset
 _STOP, _QUALIFIER = -1, -2  # token ids of stop words and of qualifier prepositions
+_FACETS = (LANGUAGE, SPECIFIC)  # never swallowed by a longer term: "Engels" in "vertaling naar het Engels"
+# A head word the vocabulary does not know ("praktijkvragen", "placements") is itself a topic, named
+# by ``WORD_PREFIX`` + its stem at ``HEAD_WEIGHT``, when the head names no known topic: two texts
+# asking for the same unknown thing agree on it. For typos, a long word also carries its first and
+# last ``WORD_AFFIX`` letters (``WORD_START`` / ``WORD_END`` + letters) at ``WORD_AFFIX_WEIGHT``: one
+# edit leaves one of them intact, so the two texts meet in the index, and ``scoring`` compares the
+# whole words.
+WORD_PREFIX, WORD_START, WORD_END = "~", "~<", "~>"
+WORD_MIN = 5  # shorter unknown words are no topic ("xl", "diy"): too easy to share by chance
+WORD_AFFIX = 4
+WORD_AFFIX_MIN = 7  # words this long carry their affixes (a typo spares one of them, mostly)
+WORD_AFFIX_WEIGHT = 0.5
 
 
 @lru_cache(maxsize=65536)
@@ -274,6 +365,7 @@ class Features:
     norm: str  # sorted unique stems, space separated: the rapidfuzz input
     tokens: frozenset[str]  # the stems in ``norm``
     concepts: tuple[tuple[str, float], ...]  # (concept id, weight), sorted by id
+    head: frozenset[str] = frozenset()  # the stems of the head: what is asked or offered
 
     @property
     def concept_ids(self) -> frozenset[str]:
@@ -300,7 +392,11 @@ class Analyzer:
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
         self.weights = {g.id: g.weight for g in vocabulary.groups}
+        self.roles = {g.id: g.role for g in vocabulary.groups}
+        self.yields = frozenset(g.id for g in vocabulary.groups if g.yields)
+        self.served_as = {g.id: g.served_as for g in vocabulary.groups if g.served_as}
         self._generic = frozenset(stem(w) for w in GENERIC_WORDS)
+        self._open = frozenset(stem(w) for w in HEAD_OPEN) | frozenset(HEAD_OPEN)
         self.broader = {g.id: g.broader for g in vocabulary.groups if g.broader}
         words = set(vocabulary.words)
         for group in vocabulary.groups:
@@ -310,7 +406,7 @@ class Analyzer:
         self.known_stems = frozenset(stem(w) for w in words)
         # Compound parts: a known word, its stem, or either followed by a linking sound.
         self._parts: dict[str, str] = {}
-        for w in sorted(words, key=len):
+        for w in sorted(words, key=lambda w: (len(w), w)):  # deterministic: not in set order
             if len(w) >= 3:
                 for form in (w, stem(w)):
                     for linker in _LINKERS:
@@ -349,12 +445,17 @@ class Analyzer:
                 frequency[stem_] = frequency.get(stem_, 0) + 1
         self._by_whole: dict[str, list[_Term]] = {}
         self._by_split: dict[str, list[_Term]] = {}
+        self._by_single: dict[str, list[_Term]] = {}  # one-word terms, found in compound heads
+        self._term_words = frozenset(next(iter(t.whole)) for t in terms if len(t.whole) == 1)
         for term in terms:
             key = min(term.whole, key=lambda x: (frequency[x], x))
             self._by_whole.setdefault(key, []).append(term)
-            if len(term.split) > 1:
+            if len(term.whole) > 1:  # several words: may match a compound's parts
                 key = min(term.split, key=lambda x: (frequency[x], x))
                 self._by_split.setdefault(key, []).append(term)
+            elif len(term.split) == 1:
+                (only,) = term.split
+                self._by_single.setdefault(only, []).append(term)
 
     # -- tokens ------------------------------------------------------------------------------
 
@@ -424,19 +525,26 @@ class Analyzer:
         token_ids = self._token_ids
         key: list[int] = []  # 2 * unit id + (1 in the head part of the text, else 0)
         head = 1
-        for token in _TOKEN.findall(fast_fold(text)):
+        named = False  # the head names something (more than "hulp", "iemand", "contact", ...)
+        units = self._units
+        found_tokens = _TOKEN.findall(fast_fold(text))
+        last = len(found_tokens) - 1
+        for i, token in enumerate(found_tokens):
             uid = token_ids.get(token)
             if uid is None:
                 uid = self._token_id(token)
             if uid < 0:
-                if uid == _QUALIFIER and key:
+                # "op te slaan", "aan te vragen": a verb particle, not a preposition.
+                if uid == _QUALIFIER and named and (i == last or found_tokens[i + 1] != "te"):
                     head = 0
                 continue
+            if head and not named and units[uid].whole not in self._open:
+                named = True
             key.append(2 * uid + head)
-        units = frozenset(key)
-        features = self._by_units.get(units)
+        found = frozenset(key)
+        features = self._by_units.get(found)
         if features is None:
-            features = self._by_units[units] = self._features(units)
+            features = self._by_units[found] = self._features(found)
         return features
 
     def _token_id(self, token: str) -> int:
@@ -461,43 +569,146 @@ class Analyzer:
         norm_stems = sorted(
             {p for u, _ in units for p in (u.parts if u.parts and not u.known else (u.whole,))} - self._generic
         )
-        return Features(" ".join(norm_stems), frozenset(norm_stems), self._concepts(units))
+        # An unknown compound stands for its parts, but one ending in a generic part ("praktijkvragen",
+        # "klusjeshulp") also for itself: the last part alone says nothing.
+        head = (
+            frozenset(
+                p
+                for u, h in units
+                if h
+                for p in (
+                    (u.whole,)
+                    if not u.parts or u.known
+                    else (*u.parts, u.whole)
+                    if u.parts[-1] in self._open
+                    else u.parts
+                )
+            )
+            - self._open
+        )
+        return Features(" ".join(norm_stems), frozenset(norm_stems), self._concepts(units), head)
 
     def _concepts(self, units: list[tuple[_Unit, bool]]) -> tuple[tuple[str, float], ...]:
+        """Concept weights of a text from its units (and whether each is in the head).
+
+        A term matches when all its stems occur: whole words (and the parts of compounds not known
+        as a whole), or, for terms of several words, the parts of compounds ("subsidie aanvraag"
+        in "subsidieaanvraag"). The first parts of a compound only modify its last ("computer" in
+        "computerles" is what the lesson is about; "jongeren" in "jongerenwerk" is no audience
+        here), unless the last part says nothing of its own ("huiswerkhulp"). A term inside a
+        longer matched term of another concept does not count ("opslag" in "opslag in de cloud").
+        Topics in the head weigh ``HEAD_WEIGHT`` and imply their broader concepts at
+        ``IMPLIED_WEIGHT``; topics among the modifiers and context concepts weigh
+        ``MODIFIER_WEIGHT``; languages and the service marker ``MARKER_WEIGHT``. A text whose head
+        names no topic has its modifier topics counted as head ("bezoekjes aan eenzame ouderen").
+        """
         if not units:
             return ()
         # stem -> True when it occurs in the head part
         loose: dict[str, bool] = {}
         split: dict[str, bool] = {}
+        single: set[str] = set()  # stems that may match a one-word term through ``split``
         for unit, head in units:
             loose[unit.whole] = loose.get(unit.whole, False) or head
-            for p in unit.parts if not unit.known else ():
-                loose[p] = loose.get(p, False) or head  # parts of unknown compounds count alone
-            for p in unit.parts or (unit.whole,):
-                split[p] = split.get(p, False) or head
-        matched: dict[str, bool] = {}  # concept -> some matching term touches the head
+            single.add(unit.whole)
+            parts = unit.parts
+            if parts and unit.whole not in self._term_words:  # a term as a whole says what it means
+                # The part that carries the meaning: the last, unless it is generic.
+                main = len(parts) - 1
+                if main > 0 and parts[main] in self._open:
+                    main -= 1
+                for i, p in enumerate(parts):
+                    in_head = head and i >= main
+                    split[p] = split.get(p, False) or in_head
+                    if not unit.known:
+                        loose[p] = loose.get(p, False) or in_head  # parts of unknown compounds count alone
+                    if i >= main:
+                        single.add(p)
+            else:
+                split[unit.whole] = split.get(unit.whole, False) or head
+        found: dict[tuple[str, frozenset[str]], bool] = {}  # (concept, stems matched) -> touches the head
         for s in loose:
             for term in self._by_whole.get(s, ()):
                 if term.whole <= loose.keys():
-                    in_head = any(loose[x] for x in term.whole)
-                    matched[term.concept] = matched.get(term.concept, False) or in_head
+                    key = (term.concept, term.whole)
+                    found[key] = found.get(key, False) or any(loose[x] for x in term.whole)
         for s in split:
             for term in self._by_split.get(s, ()):
                 if term.split <= split.keys():
-                    in_head = any(split[x] for x in term.split)
-                    matched[term.concept] = matched.get(term.concept, False) or in_head
-        # Qualifiers only count less when the head names a real topic ("hulp bij X" keeps X whole).
-        demote = any(h and self.weights[c] >= 1 for c, h in matched.items())
-        weights = {c: self.weights[c] * (1.0 if h or not demote else QUALIFIER_WEIGHT) for c, h in matched.items()}
-        for concept, weight in list(weights.items()):
-            self._expand(concept, weight, weights, depth=3)
+                    key = (term.concept, term.split)
+                    found[key] = found.get(key, False) or any(split[x] for x in term.split)
+        for s in single & split.keys():
+            for term in self._by_single.get(s, ()):
+                key = (term.concept, term.split)
+                found[key] = found.get(key, False) or split[s]
+        matched: dict[str, bool] = {}  # concept -> some matching term touches the head
+        roles = self.roles
+        longer = [(c, stems) for c, stems in found if len(stems) > 1]
+        for (concept, stems), in_head in found.items():
+            if longer and roles[concept] not in _FACETS and any(c != concept and stems < other for c, other in longer):
+                continue  # part of a longer term of another concept
+            matched[concept] = matched.get(concept, False) or in_head
+        head_topics = {c for c, h in matched.items() if h and roles[c] == TOPIC}
+        # A head without a topic lets the modifiers' topics stand in ("bezoekjes aan eenzame
+        # ouderen"), unless it holds words the vocabulary does not know: then what is asked is
+        # unknown, and the modifiers must not pretend to be it ("microfoon voor een barbecue").
+        named = bool(head_topics) or any(
+            h and not u.known and u.whole.isalpha() and u.whole not in self._open for u, h in units
+        )
+        # "vrijwilligers", "coaching": who, not what, when the head names something else too.
+        yielding = self.yields if head_topics - self.yields else frozenset()
+        weights: dict[str, float] = {}
+        for concept, in_head in sorted(matched.items()):
+            role = roles[concept]
+            if role == TOPIC:
+                if concept in yielding and in_head:
+                    # "vrijwilligers voor de voedselbank": still volunteers, as a plain offer of
+                    # volunteers sees it (a possible match), but no longer what the head is about.
+                    level = IMPLIED_WEIGHT
+                else:
+                    level = HEAD_WEIGHT if in_head or not named else MODIFIER_WEIGHT
+            elif role == CONTEXT:
+                level = CONTEXT_WEIGHT
+            elif role == SERVICE:
+                if not in_head:
+                    continue  # "a space to hold workshops" is about a space
+                level = MARKER_WEIGHT
+            else:
+                level = MARKER_WEIGHT
+            weights[concept] = round(level * self.weights[concept], 3)
+        if any(roles[c] == SERVICE for c in weights):
+            # A thing plus lessons or help about it: "gsm-les", "help with smartphones".
+            for concept, weight in sorted(weights.items()):
+                served = self.served_as.get(concept)
+                if served is not None and weight >= HEAD_WEIGHT * self.weights[concept]:
+                    weights[served] = max(weights.get(served, 0.0), round(HEAD_WEIGHT * self.weights[served], 3))
+        for concept, weight in sorted(weights.items()):
+            if weight >= HEAD_WEIGHT * self.weights[concept] and roles[concept] == TOPIC:
+                self._expand(concept, weights, depth=1)
+        if not head_topics:
+            for word in self._unknown_head_words(units):
+                weights[WORD_PREFIX + word] = HEAD_WEIGHT
+                if len(word) >= WORD_AFFIX_MIN:
+                    weights[WORD_START + word[:WORD_AFFIX]] = WORD_AFFIX_WEIGHT
+                    weights[WORD_END + word[-WORD_AFFIX:]] = WORD_AFFIX_WEIGHT
         return tuple(sorted((c, round(w, 3)) for c, w in weights.items()))
 
-    def _expand(self, concept: str, weight: float, weights: dict[str, float], depth: int) -> None:
+    def _unknown_head_words(self, units: list[tuple[_Unit, bool]]) -> list[str]:
+        """The head words the vocabulary does not know (stems), for a head that names no known
+        topic: an unknown word, or an unknown compound (a known word as a whole is no topic here)."""
+        return sorted(
+            {
+                u.whole
+                for u, h in units
+                if h and not u.known and len(u.whole) >= WORD_MIN and u.whole.isalpha() and u.whole not in self._open
+            }
+        )
+
+    def _expand(self, concept: str, weights: dict[str, float], depth: int) -> None:
         if depth == 0:
             return
         for wider in self.broader.get(concept, ()):
-            w = weight * BROADER_WEIGHT * self.weights[wider]
+            w = round(IMPLIED_WEIGHT * self.weights[wider], 3)
             if w > weights.get(wider, 0.0):
                 weights[wider] = w
-                self._expand(wider, w, weights, depth - 1)
+                self._expand(wider, weights, depth - 1)

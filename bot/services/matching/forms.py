@@ -23,6 +23,7 @@ process does its share.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import marshal
 import os
@@ -41,11 +42,10 @@ from bot.services.matching.scoring import (
     CONCEPT_OVERLAP,
     STRING_SCORER,
     Scorer,
-    concept_score,
 )
 
 try:
-    from collections import _count_elements  # C helper behind Counter.update
+    from collections import _count_elements  # type: ignore[attr-defined]  # C helper behind Counter.update
 except ImportError:  # pragma: no cover - other Python implementations
 
     def _count_elements(mapping: dict[int, int], iterable: Iterable[int]) -> None:
@@ -72,6 +72,11 @@ _RANK = itemgetter(0, 1)  # (-score, key) of an entry
 
 def _affixes(tokens: frozenset[str]) -> frozenset[str]:
     return frozenset(k for t in tokens if len(t) > AFFIX for k in ("<" + t[:AFFIX], t[-AFFIX:] + ">"))
+
+
+def _stable_key(text: str) -> int:
+    """A 62-bit key from a string, the same in every process (unlike ``hash``)."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big") >> 2
 
 
 def _cores() -> int:
@@ -184,8 +189,10 @@ class FormTable:
         self.threshold = scorer.threshold
         self._form_of_text: dict[str, int] = {}
         self.known_text = self._form_of_text.get  # the form of a text seen before, else None
-        self._form_of_features: dict[tuple[str, tuple[tuple[str, float], ...]], int] = {}
+        self._form_of_features: dict[tuple[str, tuple[tuple[str, float], ...], frozenset[str]], int] = {}
         self.norm: list[str] = []
+        self.heads: list[frozenset[str]] = []  # the stems of each form's head
+        self._strings_ok: dict[int, bool] = {}  # (need form, offer form) -> string score may count
         self.tokens: list[frozenset[str]] = []
         self._affixes: list[frozenset[str]] = []
         self.sig: list[int] = []
@@ -204,13 +211,14 @@ class FormTable:
         self._keys: list[frozenset[str]] = []
         self._strong: list[frozenset[str]] = []
         self._mass: list[float] = []
-        self._weak_mass: list[float] = []
-        self._max_weak: list[float] = []
-        self._weak_only_bound: list[float] = []  # best concept score possible without a strong overlap
         self.match_keys_of_sig: list[frozenset[str]] = []  # see match_keys()
         self._self_score: list[float] = []
         self._estimates: list[tuple[tuple[int, float], ...]] = []  # (concept number, estimate)
         self._concept_no: dict[str, int] = {}
+        # Entry keys (see entries()) come from content, not from the order forms and concepts were
+        # first seen, so tie-breaks do not depend on the order members were loaded in.
+        self._concept_key: list[int] = []
+        self._form_key: list[int] = []
         self._cache: dict[int, float] = {}
         self._pending: list[tuple[int, int]] = []  # (role, form) whose string matches are owed
         self._bulk = False  # a bulk load is under way: concept_holders are counted at flush()
@@ -226,12 +234,15 @@ class FormTable:
         form = self._form_of_text.get(key)
         if form is None:
             features = self.scorer.analyzer.analyze(text)
-            fkey = (features.norm, features.concepts)
+            fkey = (features.norm, features.concepts, features.head)
             form = self._form_of_features.get(fkey)
             if form is None:
                 form = len(self.norm)
                 self._form_of_features[fkey] = form
                 self.norm.append(features.norm)
+                self.heads.append(features.head)
+                content = (features.norm, features.concepts, sorted(features.head))  # no set order
+                self._form_key.append(_stable_key(repr(content)) << 1 | 1)
                 self.tokens.append(features.tokens)
                 self._affixes.append(_affixes(features.tokens))
                 self.sig.append(self._signature(features.concepts))
@@ -251,23 +262,19 @@ class FormTable:
         self._keys.append(frozenset(weights))
         self._strong.append(frozenset(c for c, w in weights.items() if w >= STRONG))
         self._mass.append(mass)
-        weak = [w for w in weights.values() if w < STRONG]
-        self._weak_mass.append(sum(weak))
-        self._max_weak.append(max(weak, default=0.0))
-        self._weak_only_bound.append(
-            CONCEPT_BASE
-            + CONCEPT_BEST * max(weak, default=0.0)
-            + CONCEPT_OVERLAP * 2 * sum(weak) / (mass + sum(weak) or 1.0)
-        )
-        strong = self._strong[sig]
-        self.match_keys_of_sig.append(strong if self._weak_only_bound[sig] < self.threshold else self._keys[sig])
-        self._self_score.append(concept_score(weights, weights) if weights else 0.0)
+        # A concept match needs a shared head topic (see scoring), so only strong concepts find one.
+        self.match_keys_of_sig.append(self._strong[sig])
+        self._self_score.append(self.scorer.concept_score(weights, weights) if weights else 0.0)
         # How good a partner holding only this concept would be: orders candidate lists.
         estimates = []
         for c, w in weights.items():
             if w >= INDEX_MIN:
                 e = CONCEPT_BASE + CONCEPT_BEST * w + CONCEPT_OVERLAP * 2 * w / (mass + w)
-                estimates.append((self._concept_no.setdefault(c, len(self._concept_no)), round(e, 2)))
+                number = self._concept_no.get(c)
+                if number is None:
+                    number = self._concept_no[c] = len(self._concept_no)
+                    self._concept_key.append(_stable_key(c) << 1)
+                estimates.append((number, round(e, 2)))
         self._estimates.append(tuple(estimates))
         return sig
 
@@ -287,24 +294,13 @@ class FormTable:
         if self._keys[a].isdisjoint(self._keys[b]):
             return 0.0
         if self._strong[a].isdisjoint(self._strong[b]):
-            # Only qualifiers can be shared: best <= the smaller top qualifier weight, overlap <=
-            # the smaller qualifier mass.
-            bound = (
-                CONCEPT_BASE
-                + CONCEPT_BEST * min(self._max_weak[a], self._max_weak[b])
-                + CONCEPT_OVERLAP
-                * 2
-                * min(self._weak_mass[a], self._weak_mass[b])
-                / (self._mass[a] + self._mass[b] or 1.0)
-            )
-            if bound < self.threshold:
-                return 0.0
+            return 0.0  # only modifiers can be shared: they never make a match
         key = (a << 32 | b) if a < b else (b << 32 | a)
         score = self._cache.get(key)
         if score is None:
             if len(self._cache) >= CACHE_LIMIT:
                 self._cache.clear()
-            score = concept_score(self.sig_concepts[a], self.sig_concepts[b])
+            score = self.scorer.concept_score(self.sig_concepts[a], self.sig_concepts[b])
             score = self._cache[key] = score if score >= self.threshold else 0.0
         return score
 
@@ -533,8 +529,25 @@ class FormTable:
 
     # -- scores --------------------------------------------------------------------------------
 
+    def strings_allowed(self, need: int, offer: int) -> bool:
+        """Whether the string score of two forms may make a reason (see ``Scorer.strings_allowed``)."""
+        key = need << 32 | offer
+        ok = self._strings_ok.get(key)
+        if ok is None:
+            if len(self._strings_ok) >= CACHE_LIMIT:
+                self._strings_ok.clear()
+            ok = self._strings_ok[key] = need == offer or self.scorer.strings_allowed(
+                self.sig_concepts[self.sig[need]],
+                self.sig_concepts[self.sig[offer]],
+                self.heads[need],
+                self.heads[offer],
+            )
+        return ok
+
     def text_score(self, need: int, offer: int) -> float:
-        """Score of two forms: the better of string and concept score (0 below the threshold)."""
+        """Score of two forms: the better of string and concept score (0 below the threshold).
+        Unlike a reason (``MatchIndex``), this does not ask :meth:`strings_allowed`: it is the
+        text-level relation the benchmark compares with brute force."""
         if need == offer:
             return 100.0 if self.norm[need] else self.concept_between(self.sig[need], self.sig[need])
         s = self.concept_between(self.sig[need], self.sig[offer])
@@ -548,8 +561,8 @@ class FormTable:
     def entries(self, form: int, partner_role: int) -> Iterator[tuple[float, int, set[int] | dict[int, int]]]:
         """(score, key, holders) for who may match ``form`` in the partner role, to be ranked.
 
-        String matches carry their exact score (key ``2 * form + 1``); concept entries (key
-        ``2 * concept``) an estimate: the score against a text with only that concept. Entries
+        String matches carry their exact score (odd key, from the form's content); concept entries (key
+        from the concept) an estimate: the score against a text with only that concept. Entries
         whose estimate is far below the threshold (generic qualifiers) are left out.
         """
         by_concept = self.concept_holders[partner_role]
@@ -557,13 +570,13 @@ class FormTable:
         for concept, estimate in self._estimates[self.sig[form]]:
             held = by_concept.get(concept)
             if held and estimate >= floor:
-                yield estimate, 2 * concept, held
+                yield estimate, self._concept_key[concept], held
         rel = self.str_rel.get(self.norm[form])
         if rel:
             form_holders, norm_forms = self.holders[partner_role], self._norm_forms[partner_role]
             for other_norm, score in rel.items():
                 for other in norm_forms.get(other_norm, ()):
-                    yield score, 2 * other + 1, form_holders[other]
+                    yield score, self._form_key[other], form_holders[other]
 
     def ranked_entries(self, form: int, partner_role: int) -> Iterator[tuple[float, int, set[int] | dict[int, int]]]:
         """:meth:`entries` as (-score, key, holders), best first (ties by key), produced lazily:
@@ -575,7 +588,7 @@ class FormTable:
             if estimate >= floor:
                 held = by_concept.get(concept)
                 if held:
-                    concepts.append((-estimate, 2 * concept, held))
+                    concepts.append((-estimate, self._concept_key[concept], held))
         concepts.sort(key=_RANK)
         rel = self.str_rel.get(self.norm[form])
         if not rel:
@@ -591,7 +604,7 @@ class FormTable:
             group = []
             while i < n and items[i][1] == score:
                 for other in norm_forms.get(items[i][0], ()):
-                    group.append((-score, 2 * other + 1, form_holders[other]))
+                    group.append((-score, self._form_key[other], form_holders[other]))
                 i += 1
             group.sort(key=_RANK)
             yield from group

@@ -211,7 +211,7 @@ class MatchIndex:
             forms.sig_concepts,
         )
         seen: dict[int, str] = {}
-        for text in texts:
+        for text in sorted(texts):  # independent of the order the texts were stored in
             form = known(text)
             if form is None:
                 form = form_of(text)
@@ -248,7 +248,7 @@ class MatchIndex:
                     s = 0.0 if kn.isdisjoint(ko) else between(sn, sig[offer_form])
                     if rel is not None:
                         t = rel.get(offer_norm, 0.0)
-                        if t > s:
+                        if t > s and forms.strings_allowed(need_form, offer_form):
                             s = t
                 if s > best:
                     best, best_offer, best_form = s, offer, offer_form
@@ -270,8 +270,14 @@ class MatchIndex:
             strings = None if rel is None else rel.keys() & offer_norms
             if need_form in offer_forms:
                 best = forms.text_score(need_form, need_form)
-            elif strings:
-                best = max(rel[n] for n in strings)
+            elif strings and rel is not None:
+                allowed = forms.strings_allowed
+                best = max(
+                    [rel[n] for f, _o, _k, n in offer_of.offer_info if n in strings and allowed(need_form, f)],
+                    default=0.0,
+                )
+                if not best and kn.isdisjoint(offer_keys):
+                    continue
             elif kn.isdisjoint(offer_keys):
                 continue  # nothing of this offerer's can answer this need
             else:
@@ -338,7 +344,7 @@ class MatchIndex:
             return []
         is_excluded = pair_filter(excluded_pairs)
         want = max(SUGGEST_POOL, 8 * limit)
-        entries = []
+        entries: list[tuple[float, int, set[int] | dict[int, int]]] = []
         for items, partner_role in ((member.needs, OFFER), (member.offers, NEED)):
             for form, _text in items:
                 entries.extend(self.forms.entries(form, partner_role))

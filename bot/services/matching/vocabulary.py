@@ -21,21 +21,48 @@ CUSTOM_PREFIX = "custom."
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
+# What a concept says about a text (see ``analysis``):
+TOPIC = "topic"  # what is asked or offered: the only role that can make a reason
+CONTEXT = "context"  # for whom, where, when, for which occasion, by which kind of organisation: ranks only
+LANGUAGE = "language"  # a language: two texts that both name languages must share one
+SPECIFIC = "specific"  # another specific (a school subject): like languages, they must agree
+SERVICE = "service"  # marks teaching, help or advice *about* something, as opposed to the thing itself
+ROLES = (TOPIC, CONTEXT, LANGUAGE, SPECIFIC, SERVICE)
+
+
 @dataclass(frozen=True, slots=True)
 class ConceptGroup:
-    """One concept. ``weight`` < 1 marks a qualifier (an audience, an organisation form) that adds
-    to a match but should not make one on its own; ``broader`` names wider concepts."""
+    """One concept. ``role`` says what it does in a match (``TOPIC`` by default); ``object``
+    marks a topic that is a thing (laptops, furniture): a text asking for the thing does not match
+    one offering lessons or help about it, and ``served_as`` names the topic that the thing plus
+    lessons or help amounts to ("gsm-les" is digital inclusion). ``learning`` marks a topic that is
+    itself learning (digital skills, a language), where lessons and help both fit; for other topics
+    lessons do not answer the service itself (a first-aid course is no first aider at an event).
+    ``yields`` marks a topic that says who rather than what ("vrijwilligers", "coaching"): it steps
+    back to a modifier when the head names another topic. ``family`` marks a wider concept whose
+    narrower ones can stand in for each other (a meeting room for a workspace): they match as a
+    possible match, where siblings otherwise do not. ``weight`` < 1 lowers a concept further;
+    ``broader`` names wider concepts, implied at a lower weight (they rank, and match a text naming
+    the wider concept itself, but two siblings do not match through their parent)."""
 
     id: str
     terms: tuple[str, ...]
     weight: float = 1.0
     broader: tuple[str, ...] = ()
+    role: str = TOPIC
+    object: bool = False
+    learning: bool = False
+    yields: bool = False
+    served_as: str | None = None
+    family: bool = False
 
     def __post_init__(self) -> None:
         if not self.id or not self.terms:
             raise ValueError("a concept group needs an id and at least one term")
         if not 0 < self.weight <= 1:
             raise ValueError(f"{self.id}: weight must be in (0, 1]")
+        if self.role not in ROLES:
+            raise ValueError(f"{self.id}: role must be one of {ROLES}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +78,10 @@ class Vocabulary:
         known = set(ids)
         for group in self.groups:
             missing = [b for b in group.broader if b not in known]
+            if group.served_as is not None and group.served_as not in known:
+                missing.append(group.served_as)
             if missing:
-                raise ValueError(f"{group.id}: unknown broader concept(s) {missing}")
+                raise ValueError(f"{group.id}: unknown broader or served_as concept(s) {missing}")
 
     def __len__(self) -> int:
         return len(self.groups)
@@ -83,7 +112,18 @@ class Vocabulary:
                 groups[gid] = ConceptGroup(gid, cleaned)
             else:
                 added = tuple(t for t in cleaned if fold(t) not in {fold(o) for o in old.terms})
-                groups[gid] = ConceptGroup(gid, old.terms + added, old.weight, old.broader)
+                groups[gid] = ConceptGroup(
+                    gid,
+                    old.terms + added,
+                    old.weight,
+                    old.broader,
+                    old.role,
+                    old.object,
+                    old.learning,
+                    old.yields,
+                    old.served_as,
+                    old.family,
+                )
         return Vocabulary(tuple(groups.values()), self.words)
 
 
@@ -105,6 +145,12 @@ def parse_vocabulary(document: Mapping[str, object]) -> Vocabulary:
             terms=tuple(str(t) for t in g["terms"]),
             weight=float(g.get("weight", 1.0)),
             broader=tuple(str(b) for b in g.get("broader", ())),
+            role=str(g.get("role", TOPIC)),
+            object=bool(g.get("object", False)),
+            learning=bool(g.get("learning", False)),
+            yields=bool(g.get("yields", False)),
+            served_as=str(g["served_as"]) if g.get("served_as") else None,
+            family=bool(g.get("family", False)),
         )
         for g in raw_groups
     )

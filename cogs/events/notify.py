@@ -1,0 +1,200 @@
+"""Sending without an interaction: the minute tick's reminders, questions for the experts and
+weekly agenda, and the news of a cancelled event.
+
+The database is the source of truth, so there are no per-event jobs to rebuild after a restart:
+each tick works out from the events table what is due. Every message is recorded (an
+``EventNotice`` or an ``AgendaPost`` row, unique) before it is sent, so it goes out at most once,
+also with two processes or a restart in between; see ``notices.claim_due_notices`` for what a
+restart catches up and what it skips.
+
+Who is told how: reminders and cancellations go by DM to members who answered (Going or Maybe;
+for a cancellation also the waitlist): answering is consent to that event's notices, whether or
+not the member joined introductions. A post in the events channel (in the server's language)
+tells everyone else; it mentions nobody except those members whose DMs turned out to be closed,
+so they are still reached. Experts get the questions by DM, or in a private thread of the events
+channel with only them; a member who booked a slot is reminded of it by DM. An event that ended
+has its announcement marked as over (no more buttons). Nothing ever pings @everyone or a role.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot import messaging
+from bot.i18n import t
+from bot.services import experts, guilds
+from bot.services.events import notices, records, rules
+from bot.ui import NO_PINGS, safe
+from cogs.events import render
+from cogs.events.buttons import dm_answered, post, refresh_announcement, sync_interest
+from models import Event, RsvpStatus
+
+if TYPE_CHECKING:
+    from bot.app import Bot
+
+log = logging.getLogger(__name__)
+
+
+async def run_due_work(bot: Bot) -> None:
+    now = bot.clock()
+    async with bot.db.session() as session:
+        claimed = await notices.claim_due_notices(session, now, bot.settings.timezone)
+        slots = await notices.claim_slot_reminders(session, now)
+        ended = await notices.claim_finished(session, now)
+    for event_id in ended:
+        try:
+            await refresh_announcement(bot, event_id)
+        except Exception:
+            log.exception("marking event %s as over failed", event_id)
+    for slot in slots:
+        try:
+            await send_slot_reminder(bot, slot)
+        except Exception:
+            log.exception("slot reminder of event %s failed", slot.event_id)
+    for notice in claimed:
+        try:
+            if notice.kind == rules.QUESTIONS:
+                await send_questions(bot, notice.event_id)
+            else:
+                await send_reminder(bot, notice.event_id)
+        except Exception:
+            log.exception("%s of event %s failed", notice.kind, notice.event_id)
+    async with bot.db.session() as session:
+        servers = await records.servers_with_events_channel(session)
+    for settings in servers:
+        try:
+            await post_agenda_if_due(bot, settings.guild_id)
+        except Exception:
+            log.exception("weekly agenda of guild %s failed", settings.guild_id)
+
+
+async def send_reminder(bot: Bot, event_id: int) -> None:
+    """By DM to members who said Going or Maybe; one post in the events channel for everyone,
+    which mentions only those of them whose DMs are closed."""
+    await sync_interest(bot, event_id)
+    async with bot.db.session() as session:
+        event = await session.get(Event, event_id)
+        if event is None:
+            return
+        settings = await guilds.get_settings(session, event.guild_id)
+        counts = (await records.counts(session, [event_id]))[event_id]
+        going = await records.recipients(session, event, (RsvpStatus.GOING.value, RsvpStatus.MAYBE.value))
+
+    def text(key: str, locale: str) -> str:
+        return t(
+            locale,
+            key,
+            title=safe(event.title),
+            relative=render.ts(event.starts_at, "R"),
+            when=render.when(event),
+            where=render.where(event),
+            going=render.going_text(locale, event, counts),
+            link=render.link(event),
+        ).strip()
+
+    default = guilds.language(settings, bot.settings.default_locale)
+    _reached, closed = await dm_answered(bot, going, lambda lang: text("event.reminder.dm", lang), default)
+    await post(bot, settings.events_channel_id, text("event.reminder.post", default), mention=closed)
+
+
+async def send_questions(bot: Bot, event_id: int) -> None:
+    """The session's questions to each of its experts: by DM, or in a private thread with only them."""
+    async with bot.db.session() as session:
+        event = await session.get(Event, event_id)
+        if event is None:
+            return
+        settings = await guilds.get_settings(session, event.guild_id)
+        asked = await experts.questions(session, event_id)
+        holders = sorted((await experts.booked(session, event_id)).items())
+        expert_ids = await experts.session_experts(session, event_id)
+        locales = await records.member_locales(session, event.guild_id, expert_ids)
+        public = guilds.language(settings, bot.settings.default_locale)
+    if not expert_ids:
+        log.info("expert session %s has no experts to send %d questions to", event_id, len(asked))
+        return
+    for user_id in expert_ids:
+        locale = locales.get(user_id) or public
+        messages = render.questions_messages(locale, event, asked, holders)
+        first = await messaging.send_dm(bot, user_id, content=messages[0])
+        if first is not None:
+            for message in messages[1:]:
+                await messaging.send_dm(bot, user_id, content=message)
+            continue
+        channel = await messaging.text_channel(bot, settings.events_channel_id)
+        if channel is None:
+            log.warning("no events channel to reach expert %s of event %s", user_id, event_id)
+            continue
+        try:
+            thread = await messaging.private_thread(
+                channel, t(locale, "event.questions.thread", title=event.title), [user_id]
+            )
+            await thread.send(
+                t(locale, "event.questions.thread_hello", mention=f"<@{user_id}>"),
+                allowed_mentions=messaging.pings([user_id]),
+            )
+            for message in messages:
+                await thread.send(message, allowed_mentions=NO_PINGS)
+        except discord.HTTPException:
+            log.exception("could not give expert %s the questions of event %s", user_id, event_id)
+
+
+async def post_agenda_if_due(bot: Bot, guild_id: int) -> None:
+    """Once per ISO week: the events of the next two weeks (nothing is posted for an empty agenda)."""
+    now = bot.clock()
+    async with bot.db.session() as session:
+        settings = await guilds.get_settings(session, guild_id)
+        due = notices.agenda_due(settings, now, bot.settings.timezone)
+        if due is None:
+            return
+        week = due[0]
+        if not await notices.claim_agenda(session, guild_id, week):
+            return
+        found = await records.upcoming(session, guild_id, now, until=now + rules.AGENDA_SPAN)
+        counts = await records.counts(session, [e.id for e in found])
+    if not found:
+        return
+    locale = guilds.language(settings, bot.settings.default_locale)
+    # A long agenda goes out in several messages rather than being cut.
+    first = None
+    for embed in render.agenda_embeds(locale, found, counts):
+        message = await post(bot, settings.events_channel_id, None, embed=embed)
+        if message is None:
+            break
+        first = first or message
+    if first is not None:
+        async with bot.db.session() as session:
+            await notices.set_agenda_message(session, guild_id, week, first.id)
+
+
+async def tell_cancelled(bot: Bot, event: Event, people: list[records.Recipient], reason: str) -> int:
+    """By DM to those who answered and consented; one post for everyone. Returns how many got a DM."""
+    async with bot.db.session() as session:
+        settings = await guilds.get_settings(session, event.guild_id)
+
+    def text(key: str, lang: str) -> str:
+        because = t(lang, "event.cancel.reason", reason=safe(reason)) if reason else ""
+        return t(lang, key, title=safe(event.title), when=render.ts(event.starts_at), reason=because).strip()
+
+    default = guilds.language(settings, bot.settings.default_locale)
+    reached, closed = await dm_answered(bot, people, lambda lang: text("event.cancel.dm", lang), default)
+    await post(bot, settings.events_channel_id, text("event.cancel.post", default), mention=closed)
+    return len(reached)
+
+
+async def send_slot_reminder(bot: Bot, slot: notices.SlotDue) -> None:
+    """By DM to the member who booked the slot (booking it asked for it); nothing public."""
+    async with bot.db.session() as session:
+        event = await session.get(Event, slot.event_id)
+        if event is None:
+            return
+        settings = await guilds.get_settings(session, event.guild_id)
+        tz = guilds.zone(settings, bot.settings.timezone)
+        locale = (await records.member_locales(session, event.guild_id, [slot.user_id])).get(slot.user_id)
+        session.expunge(event)
+    locale = locale or guilds.language(settings, bot.settings.default_locale)
+    text = render.slot_reminder(locale, event, slot.starts_at, tz)
+    if await messaging.send_dm(bot, slot.user_id, content=text) is None:
+        log.info("slot reminder for %s of event %s not delivered (DMs closed)", slot.user_id, slot.event_id)
