@@ -1,7 +1,7 @@
 """operations: the serving lease, the outbox
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0009
 Create Date: 2026-12-03 12:10:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | None = "0003"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
