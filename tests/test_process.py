@@ -148,10 +148,14 @@ async def test_a_second_run_on_the_same_database_exits_naming_the_first(tmp_path
         assert f"pid {first.pid}" in lines[0]
         assert fake.identifies == 1  # the second never connected to Discord
         # The other commands never take the lease: they work beside the serving process.
-        commands = (("status",), ("db", "upgrade"), ("match", "--guild", "1"))
-        others = [await start(tmp_path, db_url, fake, *argv[1:], command=argv[0]) for argv in commands]
-        codes = await asyncio.gather(*(other.finish(START_WITHIN_S) for other in others))
-        assert codes == [0, 0, 0], [other.stderr for other in others]
+        sample = str(ROOT / "bot" / "data" / "members-sample.csv")
+        for commands in (
+            (("status",), ("db", "upgrade"), ("import-members", sample, "--guild", "1")),
+            (("match", "--guild", "1"), ("suggest", "--guild", "1", "--limit", "1")),
+        ):
+            others = [await start(tmp_path, db_url, fake, *argv[1:], command=argv[0]) for argv in commands]
+            codes = await asyncio.gather(*(other.finish(START_WITHIN_S) for other in others))
+            assert codes == [0] * len(commands), [other.stderr for other in others]
         assert (await holder(db_url)).pid == first.pid  # type: ignore[union-attr]
     finally:
         first.proc.send_signal(signal.SIGTERM)
