@@ -8,8 +8,10 @@ import secrets
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import discord
+from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
 from discord.ext import commands
@@ -43,6 +45,21 @@ EXTENSIONS: tuple[str, ...] = (
 
 Clock = Callable[[], datetime]
 
+# On close a running scheduled job gets this long to finish before it is cancelled.
+JOB_GRACE_S = 4.0
+
+
+class DrainingExecutor(AsyncIOExecutor):
+    """APScheduler's asyncio executor, plus waiting for the jobs it is running (on close)."""
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for running jobs; True when none is left running."""
+        running = [f for f in self._pending_futures if not f.done()]
+        if not running:
+            return True
+        _, left = await asyncio.wait(running, timeout=timeout)
+        return not left
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -68,6 +85,7 @@ class Bot(commands.Bot):
         database: Database | None = None,
         matcher: Matchmaker | None = None,
         clock: Clock = utcnow,
+        **options: Any,
     ) -> None:
         intents = discord.Intents.default()
         # Server Members (privileged): the bot hears who leaves, so a leaver is never proposed (README "Privacy").
@@ -79,12 +97,14 @@ class Bot(commands.Bot):
             # Nobody is pinged unless a message names them deliberately.
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=VerbinderTree,
+            **options,
         )
         self.settings = settings
         self.clock: Clock = clock
         self.matcher: Matchmaker = matcher or Matchmaker()
         self._db = database
         self.scheduler: AsyncIOScheduler | None = None
+        self._executor = DrainingExecutor()
         # Named locks shared by features (e.g. one per event while its seats are counted).
         self.locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._command_ids: dict[int | None, dict[str, int]] = {}
@@ -103,7 +123,7 @@ class Bot(commands.Bot):
     async def setup_hook(self) -> None:
         if self._db is not None:
             await self._db.upgrade()
-            self.scheduler = AsyncIOScheduler(timezone=UTC)
+            self.scheduler = AsyncIOScheduler(timezone=UTC, executors={"default": self._executor})
             self.scheduler.start()
         await self.tree.set_translator(VerbinderTranslator())
         for extension in EXTENSIONS:
@@ -143,8 +163,12 @@ class Bot(commands.Bot):
         return f"/{name}"
 
     async def close(self) -> None:
-        # Scheduled work stops first, so no job runs against a closing connection or database.
+        # Scheduled work stops first, so no job runs against a closing connection or database:
+        # no new runs, a running job gets JOB_GRACE_S to finish, then it is cancelled.
         if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.pause()
+            if not await self._executor.drain(JOB_GRACE_S):
+                log.warning("a scheduled job was still running after %s s; cancelled", JOB_GRACE_S)
             self.scheduler.shutdown(wait=False)
         try:
             await super().close()
@@ -177,6 +201,14 @@ class Bot(commands.Bot):
             log.warning("could not tell the member about an error", exc_info=True)
 
 
+class ShardedBot(Bot, commands.AutoShardedBot):
+    """The same bot over several gateway connections (shards), all in this one process.
+
+    Discord requires shards from 2,500 servers on; set SHARD_COUNT=auto (Discord's recommended
+    count) or a number. All shards run in the process that holds the serving lease.
+    """
+
+
 def create_bot(
     settings: Settings,
     *,
@@ -191,4 +223,10 @@ def create_bot(
     if database is None:
         ensure_sqlite_dir(settings.database_url)
         database = Database(settings.database_url)
-    return Bot(settings, database=database, matcher=matcher or Matchmaker(), clock=clock or utcnow)
+    cls: type[Bot] = Bot
+    options: dict[str, Any] = {}
+    if settings.shard_count is not None:
+        cls = ShardedBot
+        if settings.shard_count != "auto":
+            options["shard_count"] = settings.shard_count
+    return cls(settings, database=database, matcher=matcher or Matchmaker(), clock=clock or utcnow, **options)

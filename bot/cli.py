@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from bot.config import Settings, load_settings
+from bot.diagnose import Problem
 
 
 def _settings() -> Settings:
@@ -26,43 +27,62 @@ def _settings() -> Settings:
 
 
 def _configure_logging(settings: Settings) -> None:
+    from bot.db import quiet_alembic
+
     logging.basicConfig(
         level=settings.log_level,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
+    quiet_alembic()
+
+
+def _token(settings: Settings) -> str | None:
+    if settings.discord_token is None:
+        return None
+    return settings.discord_token.get_secret_value().strip() or None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
-    if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
+    token = _token(settings)
+    if token is None:
         print(
             "verbinder: DISCORD_TOKEN is not set. Put it in .env or the environment (see .env.example).",
             file=sys.stderr,
         )
         return 2
     _configure_logging(settings)
-    from bot import create_bot
+    from bot.serve import serve
 
-    bot = create_bot(settings)
-    # log_handler=None: logging is configured above, once.
-    bot.run(settings.discord_token.get_secret_value(), log_handler=None)
-    return 0
+    # The database is checked (and migrated) and the serving lease taken before logging in.
+    return asyncio.run(serve(settings, token, standby=args.standby))
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
     settings = _settings()
-    if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
+    token = _token(settings)
+    if token is None:
         print("verbinder: DISCORD_TOKEN is not set; syncing commands needs the bot's token.", file=sys.stderr)
         return 2
     _configure_logging(settings)
     from bot.app import Bot
+    from bot.diagnose import discord_problem
+    from bot.serve import use_discord_api
+
+    use_discord_api(settings.discord_api_base)
 
     async def sync() -> int:
         # Only the commands: no database, no migration, no scheduler, so it runs beside a serving bot.
         bot = Bot(settings)
-        async with bot:
-            await bot.login(settings.discord_token.get_secret_value())
-            synced = await bot.sync_commands(args.guild)
+        try:
+            async with bot:
+                await bot.login(token)
+                synced = await bot.sync_commands(args.guild)
+        except Exception as exc:
+            problem = discord_problem(exc)
+            if problem is None:
+                raise
+            raise Problem(problem) from None
         where = f"server {args.guild}" if args.guild else "all servers (may take up to an hour to show)"
         print(f"Synced {len(synced)} commands to {where}.")
         return 0
@@ -73,23 +93,25 @@ def cmd_sync(args: argparse.Namespace) -> int:
 def cmd_db(args: argparse.Namespace) -> int:
     from alembic.util import CommandError
 
-    from bot.db import Database, ensure_sqlite_dir
+    from bot.db import quiet_alembic
+    from bot.serve import guarded, open_database
 
     settings = _settings()
+    url = settings.database_url
+    quiet_alembic()
 
     async def go() -> int:
-        ensure_sqlite_dir(settings.database_url)
-        db = Database(settings.database_url)
+        db = open_database(url)
         try:
             if args.action == "upgrade":
-                await db.upgrade(args.revision)
+                await guarded(url, db.upgrade(args.revision))
                 print(f"Database is at revision {args.revision}.")
             elif args.action == "downgrade":
-                await db.downgrade(args.revision)
+                await guarded(url, db.downgrade(args.revision))
                 print(f"Database is at revision {args.revision}.")
             else:
                 try:
-                    await db.check()
+                    await guarded(url, db.check())
                 except CommandError as exc:
                     print(f"verbinder: {exc}", file=sys.stderr)
                     return 1
@@ -101,8 +123,20 @@ def cmd_db(args: argparse.Namespace) -> int:
     return asyncio.run(go())
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from bot.status import collect, render
+
+    settings = _settings()
+    report = asyncio.run(collect(settings))
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print(render(report))
+    return 0 if report.healthy else 1
+
+
 def cmd_import_members(args: argparse.Namespace) -> int:
-    from bot.db import Database, ensure_sqlite_dir
+    from bot.serve import guarded, open_database
     from bot.services.importer import (
         BIGINT_MAX,
         ImportFileError,
@@ -125,11 +159,12 @@ def cmd_import_members(args: argparse.Namespace) -> int:
         print(f"verbinder: ignoring unknown columns: {', '.join(members_file.ignored_columns)}", file=sys.stderr)
 
     async def go() -> ImportReport:
-        ensure_sqlite_dir(settings.database_url)
-        db = Database(settings.database_url)
+        db = open_database(settings.database_url)
         try:
-            await db.upgrade()  # a fresh database works too
-            return await import_members(db, args.guild, members_file.rows, settings.default_locale)
+            await guarded(settings.database_url, db.upgrade())  # a fresh database works too
+            return await guarded(
+                settings.database_url, import_members(db, args.guild, members_file.rows, settings.default_locale)
+            )
         finally:
             await db.dispose()
 
@@ -264,19 +299,20 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
     from sqlalchemy import select
 
-    from bot.db import Database
+    from bot.serve import guarded, open_database
     from bot.services import guilds, matchmaking, rounds
     from models import Member
 
     settings = _settings()
 
     async def go() -> dict:
-        db = Database(settings.database_url)
+        db = open_database(settings.database_url)
         try:
-            await db.upgrade()
+            await guarded(settings.database_url, db.upgrade())
             now = datetime.now(UTC)
             matcher = matchmaking.Matchmaker()
-            async with db.session() as session:
+            # Only reads: never holds the write lock a serving bot needs (SQLite).
+            async with db.read() as session:
                 server = await guilds.get_settings(session, args.guild)
                 if args.member is not None:
                     members = [args.member]
@@ -311,18 +347,18 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 def cmd_match(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime, time
 
-    from bot.db import Database
+    from bot.serve import guarded, open_database
     from bot.services import guilds, matchmaking, rounds
     from bot.services.schedule import next_round
 
     settings = _settings()
 
     async def go() -> tuple[dict, datetime]:
-        db = Database(settings.database_url)
+        db = open_database(settings.database_url)
         try:
-            await db.upgrade()
+            await guarded(settings.database_url, db.upgrade())
             now = datetime.now(UTC)
-            async with db.session() as session:
+            async with db.read() as session:
                 server = await guilds.get_settings(session, args.guild)
                 tz = guilds.zone(server, settings.timezone)
                 due = next_round(now, server.intro_weekday, time(server.intro_hour, server.intro_minute), tz)
@@ -478,7 +514,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="connect to Discord and run the bot (needs DISCORD_TOKEN)")
+    run.add_argument(
+        "--standby",
+        action="store_true",
+        help="when another process serves this database, wait and take over once its lease is free",
+    )
     run.set_defaults(func=cmd_run)
+
+    status = sub.add_parser("status", help="health check: database, serving process, rounds, pending work")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(func=cmd_status)
 
     sync = sub.add_parser("sync", help="register the slash commands with Discord (after an install or upgrade)")
     sync.add_argument("--guild", type=int, help="sync to this server only (instant); default: globally")
@@ -541,7 +586,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except Problem as problem:
+        # Something the operator can fix: one line, no traceback.
+        print(f"verbinder: {problem}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

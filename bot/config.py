@@ -30,11 +30,28 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         default=30, ge=1, le=3650, description="Days a member's or server's data is kept after they left."
     )
+    shard_count: int | Literal["auto"] | None = Field(
+        default=None,
+        description="Gateway shards, all in this process: empty for one connection (up to 2,500 servers), "
+        "'auto' for Discord's recommended count, or a number.",
+    )
+    discord_api_base: str | None = Field(
+        default=None,
+        description="Only for tests: the API base URL of a fake Discord (e.g. http://127.0.0.1:8080/api/v10); "
+        "its gateway is expected at /gateway/ on the same host. Leave unset.",
+    )
 
-    @field_validator("dev_guild_id", mode="before")
+    @field_validator("dev_guild_id", "discord_api_base", "shard_count", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("shard_count")
+    @classmethod
+    def _positive_shards(cls, value: int | str | None) -> int | str | None:
+        if isinstance(value, int) and value < 1:
+            raise ValueError("SHARD_COUNT must be 'auto' or at least 1")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,7 +10,9 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -31,16 +34,50 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Execution option that marks the connections of :meth:`Database.read` sessions.
+READ_ONLY = "verbinder_read_only"
+
+
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A deferred transaction that reads first and writes later cannot upgrade its lock once
+    # another connection wrote in between: SQLite fails at once with "database is locked",
+    # whatever the busy timeout. Write transactions therefore take the write lock when they
+    # begin (waiting up to the busy timeout for it); read-only sessions stay deferred so they
+    # never wait for a writer (WAL lets them read beside it).
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+PG_CONNECT_TIMEOUT_S = 10
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    if make_url(url).get_backend_name() == "postgresql":
+        # An unreachable server fails within seconds (asyncpg waits a minute by default);
+        # connections the server dropped (a restart, a failover) are replaced, not used.
+        kwargs.setdefault("pool_pre_ping", True)
+        if make_url(url).get_driver_name() == "asyncpg":
+            kwargs["connect_args"] = {"timeout": PG_CONNECT_TIMEOUT_S, **kwargs.get("connect_args", {})}
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
+
+
+def quiet_alembic() -> None:
+    """Keep Alembic's set-up chatter (plugins, context) out of INFO logs; migrations still show."""
+
+    class _Chatter(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            return not record.getMessage().startswith(("Context impl", "Will assume"))
+
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    migration = logging.getLogger("alembic.runtime.migration")
+    if not any(isinstance(f, _Chatter) for f in migration.filters):
+        migration.addFilter(_Chatter())
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -76,6 +113,9 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Same pool; its transactions begin deferred on SQLite (see _sqlite_begin).
+        self.read_engine = self.engine.execution_options(**{READ_ONLY: True})
+        self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -86,6 +126,34 @@ class Database:
         """One unit of work: commits on success, rolls back on any error."""
         async with self.sessionmaker() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session that only reads: never blocks or waits for a writer; rolled back at the end.
+
+        On SQLite it begins deferred (see ``_sqlite_begin``); a write in it may fail with
+        "database is locked", so anything that writes uses :meth:`session`.
+        """
+        async with self.read_sessionmaker() as session:
+            yield session  # closing the session rolls its transaction back
+
+    async def ping(self) -> None:
+        """Connect once: raises when the database cannot be reached or opened."""
+        async with self.read_engine.connect() as conn:
+            await conn.exec_driver_sql("SELECT 1")
+
+    async def has_table(self, name: str) -> bool:
+        async with self.read_engine.connect() as conn:
+            return bool(await conn.run_sync(lambda c: inspect(c).has_table(name)))
+
+    async def revision(self) -> str | None:
+        """The schema revision the database is at (None: not migrated yet)."""
+        async with self.read_engine.connect() as conn:
+            return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+
+    @staticmethod
+    def head() -> str | None:
+        return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
     async def upgrade(self, revision: str = "head") -> None:
         async with self.engine.begin() as conn:

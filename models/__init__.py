@@ -19,6 +19,7 @@ from models.guild import GuildSettings
 from models.introduction import Answer, Introduction, IntroParty, IntroRound, IntroStatus, Met
 from models.learning import LearnedLink
 from models.member import ItemKind, Member, MemberItem, Sector, Visibility
+from models.operations import OutboxMessage, ServiceLease
 from models.privacy import Consent, ConsentVia, Erasure, ErasureVia, GuildDeparture, MemberDeparture, Purpose
 from models.synonym import SynonymGroup
 from models.value import Thanks, ThanksDaily, ThanksKind, ValueCelebration, ValueSettings, ValueSharing
@@ -58,7 +59,9 @@ __all__ = [
     "Member",
     "MemberItem",
     "Met",
+    "OutboxMessage",
     "Sector",
+    "ServiceLease",
     "SynonymGroup",
     "Thanks",
     "ThanksDaily",

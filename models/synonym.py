@@ -15,7 +15,7 @@ class SynonymGroup(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(BigInteger, index=True)
     # The folded, sorted terms: the same group twice is one group.
-    key: Mapped[str] = mapped_column(String(600))
+    key: Mapped[str] = mapped_column(String(700))
     # Terms as the moderator wrote them, separated by "|".
-    terms: Mapped[str] = mapped_column(String(600))
+    terms: Mapped[str] = mapped_column(String(700))
     created_by: Mapped[int] = mapped_column(BigInteger)

@@ -30,11 +30,16 @@ async def test_alembic_check_is_clean(db):
     await db.check()
 
 
-async def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(db):
+async def test_connections_are_set_up_for_the_dialect(db, dialect):
+    """SQLite: WAL, foreign keys and a busy timeout per connection; PostgreSQL: read committed."""
+    assert db.dialect == dialect
     async with db.engine.connect() as conn:
-        assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar_one() == 1
-        assert (await conn.execute(text("PRAGMA journal_mode"))).scalar_one() == "wal"
-        assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar_one() >= 5000
+        if dialect == "sqlite":
+            assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar_one() == 1
+            assert (await conn.execute(text("PRAGMA journal_mode"))).scalar_one() == "wal"
+            assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar_one() >= 5000
+        else:
+            assert (await conn.execute(text("SHOW transaction_isolation"))).scalar_one() == "read committed"
 
 
 async def test_deleting_a_member_deletes_their_items(db):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
@@ -311,24 +311,23 @@ async def record_prompt(
 async def claim_undelivered(session: AsyncSession, guild_id: int, now: datetime) -> list[tuple[int, int]]:
     """Mark pending, unsent proposals as sent and return them as (introduction id, user id).
 
-    Marking before sending is what makes delivery at most once: a crash right after this
-    commit loses a message rather than sending it twice.
+    One conditional ``UPDATE ... WHERE notified_at IS NULL ... RETURNING``: of two schedulers
+    claiming at the same moment each row goes to exactly one (PostgreSQL re-checks the condition
+    after waiting for the other's row lock; SQLite write transactions begin IMMEDIATE).
+    Marking before sending makes delivery at most once: a crash right after this commit loses
+    a message rather than sending it twice.
     """
-    stmt = (
-        select(IntroParty)
-        .join(Introduction)
-        .where(
-            Introduction.guild_id == guild_id,
-            Introduction.status == IntroStatus.PENDING.value,
-            IntroParty.notified_at.is_(None),
-        )
-        .order_by(IntroParty.introduction_id, IntroParty.id)
+    pending = select(Introduction.id).where(
+        Introduction.guild_id == guild_id, Introduction.status == IntroStatus.PENDING.value
     )
-    parties = list((await session.execute(stmt)).scalars())
-    for party in parties:
-        party.notified_at = now
-    await session.flush()
-    return [(p.introduction_id, p.user_id) for p in parties]
+    stmt = (
+        update(IntroParty)
+        .where(IntroParty.notified_at.is_(None), IntroParty.introduction_id.in_(pending.scalar_subquery()))
+        .values(notified_at=now)
+        .returning(IntroParty.introduction_id, IntroParty.user_id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted((intro_id, user_id) for intro_id, user_id in (await session.execute(stmt)).all())
 
 
 async def expire_due(session: AsyncSession, now: datetime) -> list[Introduction]:
@@ -345,21 +344,33 @@ async def expire_due(session: AsyncSession, now: datetime) -> list[Introduction]
 
 
 async def claim_followups(session: AsyncSession, now: datetime) -> list[Introduction]:
-    """Connected introductions a week old whose "did you meet?" was not sent yet; marked as sent."""
-    stmt = (
-        select(Introduction)
+    """Connected introductions a week old whose "did you meet?" was not sent yet; marked as sent.
+
+    Claimed by one conditional ``UPDATE ... RETURNING`` (see :func:`claim_undelivered`), so two
+    schedulers never both send it.
+    """
+    claim = (
+        update(Introduction)
         .where(
             Introduction.status == IntroStatus.CONNECTED.value,
             Introduction.followup_sent_at.is_(None),
             Introduction.connected_at <= now - FOLLOWUP_AFTER,
         )
-        .options(selectinload(Introduction.parties).selectinload(IntroParty.member))
+        .values(followup_sent_at=now)
+        .returning(Introduction.id)
+        .execution_options(synchronize_session=False)
     )
-    due = list((await session.execute(stmt)).scalars())
-    for intro in due:
-        intro.followup_sent_at = now
-    await session.flush()
-    return due
+    claimed = sorted((await session.execute(claim)).scalars())
+    if not claimed:
+        return []
+    stmt = (
+        select(Introduction)
+        .where(Introduction.id.in_(claimed))
+        .order_by(Introduction.id)
+        .options(selectinload(Introduction.parties).selectinload(IntroParty.member))
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.execute(stmt)).scalars())
 
 
 async def record_met(session: AsyncSession, intro_id: int, user_id: int, met: Met) -> None:

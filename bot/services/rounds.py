@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Integer, cast, func, select
+from sqlalchemy import Integer, cast, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -82,31 +82,33 @@ async def record_round(
 
 
 async def claim_summaries(session: AsyncSession, guild_id: int, now: datetime) -> list[Summary]:
-    """Rounds whose summary is not posted yet, marked complete so it is posted once."""
-    pending = list(
-        (
-            await session.execute(
-                select(IntroRound).where(IntroRound.guild_id == guild_id, IntroRound.completed_at.is_(None))
-            )
-        ).scalars()
+    """Rounds whose summary is not posted yet, marked complete so it is posted once.
+
+    One conditional ``UPDATE ... WHERE completed_at IS NULL ... RETURNING``: of two schedulers
+    claiming at the same moment, each round goes to exactly one.
+    """
+    claim = (
+        update(IntroRound)
+        .where(IntroRound.guild_id == guild_id, IntroRound.completed_at.is_(None))
+        .values(completed_at=now)
+        .returning(IntroRound.id)
+        .execution_options(synchronize_session=False)
     )
     summaries = []
-    for record in pending:
+    for round_id in sorted((await session.execute(claim)).scalars()):
         pairs, chance = (
             await session.execute(
                 select(func.count(), func.coalesce(func.sum(cast(Introduction.chance, Integer)), 0)).where(
-                    Introduction.round_id == record.id
+                    Introduction.round_id == round_id
                 )
             )
         ).one()
         members = await session.scalar(
             select(func.count(func.distinct(IntroParty.user_id)))
             .join(Introduction)
-            .where(Introduction.round_id == record.id)
+            .where(Introduction.round_id == round_id)
         )
-        record.completed_at = now
-        summaries.append(Summary(record.id, int(pairs), int(chance), int(members or 0)))
-    await session.flush()
+        summaries.append(Summary(round_id, int(pairs), int(chance), int(members or 0)))
     return summaries
 
 
