@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -14,12 +15,17 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 import migrations
 
 MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# How often a unit of work is tried when SQLite refuses it because another one wrote meanwhile.
+SQLITE_ATTEMPTS = 5
+
+T = TypeVar("T")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -154,6 +160,25 @@ class Database:
     @staticmethod
     def head() -> str | None:
         return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+    async def run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run ``work`` as one unit of work; on SQLite, try it again when another unit wrote meanwhile.
+
+        A SQLite transaction that read before it writes cannot take the write lock once another
+        connection has written since its first read: SQLite answers "database is locked" at once,
+        without waiting (the busy timeout does not apply). The whole unit is rolled back and tried
+        afresh. ``work`` must only touch the database (no Discord calls), so running it again is safe.
+        Use this for work that must not be lost, such as recording that a member left.
+        """
+        for attempt in range(1, SQLITE_ATTEMPTS + 1):
+            try:
+                async with self.session() as session:
+                    return await work(session)
+            except OperationalError as exc:
+                if self.dialect != "sqlite" or "locked" not in str(exc.orig) or attempt == SQLITE_ATTEMPTS:
+                    raise
+            await asyncio.sleep(0.05 * attempt)
+        raise AssertionError("unreachable")
 
     async def upgrade(self, revision: str = "head") -> None:
         async with self.engine.begin() as conn:

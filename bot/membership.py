@@ -47,8 +47,8 @@ async def still_member(bot: Bot, guild_id: int, user_id: int) -> bool:
     here = await _on_discord(bot, guild_id, user_id)
     if here is not False:
         return True
-    async with bot.db.session() as session:
-        marked = await privacy.mark_left(session, guild_id, user_id, now=bot.clock())
+    now = bot.clock()
+    marked = await bot.db.run(lambda session: privacy.mark_left(session, guild_id, user_id, now=now))
     if marked:
         log.info("member %s was found gone from server %s before a delivery", user_id, guild_id)
         bot.dispatch("member_left", guild_id, user_id)

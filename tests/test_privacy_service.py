@@ -39,6 +39,11 @@ from models import (
     MemberItem,
     Purpose,
     SynonymGroup,
+    Thanks,
+    ThanksDaily,
+    ValueCelebration,
+    ValueSettings,
+    ValueSharing,
 )
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -130,6 +135,34 @@ async def fill(db) -> None:
                 ChallengeInvite(challenge_id=challenge.id, user_id=ANNA),
             ]
         )
+        # Value flows: Anna thanked Ben and was thanked by him; Ben thanked Cara; the counts name nobody.
+        s.add_all(
+            [
+                ValueSettings(guild_id=GUILD, channel_id=7, celebrate=True, time_credits=True),
+                ValueSharing(guild_id=GUILD, user_id=ANNA, share_thanks=True),
+                ValueSharing(guild_id=GUILD, user_id=CARA, share_thanks=True),
+                Thanks(guild_id=GUILD, thanker_id=ANNA, helper_id=BEN, kind="knowledge", text="Uitleg", quarters=4),
+                Thanks(
+                    guild_id=GUILD,
+                    thanker_id=BEN,
+                    helper_id=ANNA,
+                    kind="space",
+                    text="Een zaal",
+                    challenge_id=challenge.id,
+                ),
+                Thanks(guild_id=GUILD, thanker_id=BEN, helper_id=CARA, kind="time", text="Hulp", event_id=event.id),
+                ThanksDaily(
+                    guild_id=GUILD,
+                    day="2026-12-01",
+                    kind="knowledge",
+                    helper_sector="unknown",
+                    thanker_sector="unknown",
+                    count=3,
+                    quarters=4,
+                ),
+                ValueCelebration(guild_id=GUILD, month="2026-12", message_id=8),
+            ]
+        )
 
 
 async def all_cells(db) -> dict[str, list[tuple]]:
@@ -210,6 +243,8 @@ async def test_export_holds_every_row_that_names_the_member_and_nothing_of_anoth
         "synonym_groups",
         "consents",
         "member_departures",
+        "value_thanks",
+        "value_sharing",
     }
     assert [m["name"] for m in tables["members"]] == ["Anna"]
     assert tables["members"][0]["user_id"] == str(ANNA) and tables["members"][0]["guild_id"] == str(GUILD)
@@ -220,6 +255,9 @@ async def test_export_holds_every_row_that_names_the_member_and_nothing_of_anoth
     assert "declined" not in json.dumps(data)
     assert [q["text"] for q in tables["event_questions"]] == ["Hoe werkt subsidie?"]
     assert {c["user_id"] for c in tables["challenge_members"]} == {str(ANNA)}
+    # Her thanks, given and received; not the one between Ben and Cara.
+    assert sorted(t["text"] for t in tables["value_thanks"]) == ["Een zaal", "Uitleg"]
+    assert [v["user_id"] for v in tables["value_sharing"]] == [str(ANNA)]
 
 
 async def test_export_of_a_stranger_is_empty(db):
@@ -257,6 +295,11 @@ async def test_erasure_leaves_no_cell_holding_the_member_and_keeps_others_intact
         assert (await s.execute(select(Event.created_by))).scalars().all() == [privacy.ERASED]
         assert (await s.execute(select(Challenge.created_by))).scalars().all() == [privacy.ERASED]
         assert (await s.execute(select(ChallengeMember.user_id))).scalars().all() == [BEN]
+        # Thanks she gave or received go; Ben's thanks to Cara, the server's counts and posts stay.
+        assert (await s.execute(select(Thanks.text))).scalars().all() == ["Hulp"]
+        assert (await s.execute(select(ValueSharing.user_id))).scalars().all() == [CARA]
+        assert await s.scalar(select(ThanksDaily.count)) == 3
+        assert await s.scalar(select(func.count()).select_from(ValueCelebration)) == 1
         # The trace of the erasure holds a hash, no id.
         assert len(await privacy.was_erased(s, GUILD, ANNA)) == 1
         assert await privacy.was_erased(s, GUILD, BEN) == []
@@ -462,3 +505,36 @@ def test_a_listed_column_that_is_gone_is_reported_but_tables_of_other_branches_a
     monkeypatch.setitem(privacy.MEMBER_COLUMNS, "members.gone_column", privacy.Action.ROW)
     monkeypatch.setitem(privacy.MEMBER_COLUMNS, "future_feature.user_id", privacy.Action.ROW)
     assert privacy.schema_gaps().stale == ["members.gone_column"]
+
+
+async def test_a_leave_is_recorded_even_when_another_unit_of_work_writes_meanwhile(db):
+    # SQLite refuses a transaction that read before another one wrote ("database is locked", at
+    # once); the leave listener's unit of work is tried again instead of being lost.
+    import asyncio
+
+    await fill(db)
+    read, written = asyncio.Event(), asyncio.Event()
+    attempts = 0
+
+    async def leave(session):
+        nonlocal attempts
+        attempts += 1
+        known = await privacy.knows_member(session, GUILD, CARA)  # reads first
+        read.set()
+        await written.wait()
+        assert known
+        return await privacy.mark_left(session, GUILD, CARA, now=NOW)
+
+    async def other_work():
+        await read.wait()
+        async with db.session() as s:
+            await privacy.give_consent(s, GUILD, CARA, Purpose.EXPERT_INVITATIONS, via=ConsentVia.COMMAND, now=NOW)
+        written.set()
+
+    marked, _ = await asyncio.gather(db.run(leave), other_work())
+    assert marked
+    async with db.session() as s:
+        assert CARA in await privacy.departed(s, GUILD)
+        assert await privacy.has_consent(s, GUILD, CARA, Purpose.EXPERT_INVITATIONS)
+    if db.dialect == "sqlite":
+        assert attempts == 2  # the first try was refused and rolled back

@@ -14,6 +14,7 @@ import discord
 import pytest
 from sqlalchemy import func, select
 
+from bot.services import intros, privacy
 from bot.simulation import member_locales, run_jobs
 from models import Member, Thanks, ValueCelebration
 from tests.sim import over_discord_limits, pings_nobody, restart, sent_messages, synced_guild, take_user_errors
@@ -34,8 +35,11 @@ class World:
 
 
 async def add_member(env: Any, guild: Any, user_id: int, name: str, sector: str, *, dms: bool) -> None:
+    """A profile; with ``dms`` the member joined introductions, the privacy service's consent to DMs."""
     async with env.bot.db.session() as session:
-        session.add(Member(guild_id=guild.id, user_id=user_id, name=name, sector=sector, locale="nl", intro_joined=dms))
+        session.add(Member(guild_id=guild.id, user_id=user_id, name=name, sector=sector, locale="nl"))
+        if dms:
+            await intros.join(session, guild.id, user_id, chance=False, name=None, locale=None, now=env.bot.clock())
 
 
 @pytest.fixture
@@ -313,6 +317,9 @@ async def test_the_celebration_never_names_a_member_who_left(world, clock):
     assert "🙏 Bedankjes: 2" in text
     assert "Hulp bij de flyer" in text and w.carol.mention in text
     assert "subsidieregels" not in text and str(w.bram.id) not in text
+    # The leave was recorded although the celebration wrote at the same moment.
+    async with w.env.bot.db.session() as session:
+        assert w.bram.id in await privacy.departed(session, w.guild.id)
 
 
 async def test_dutch_members_get_dutch_answers_and_can_stop_sharing(world):
@@ -340,8 +347,8 @@ async def test_profile_show_tells_new_thanks_and_shows_value_only_with_consent(w
     w = world
     await setup(w, time_credits=True)
     async with w.env.bot.db.session() as session:
-        bram = (await session.execute(select(Member).where(Member.user_id == w.bram.id))).scalar_one()
-        bram.intro_joined = False  # no DMs from the bot: he hears of thanks in his profile
+        # No consent to DMs from the bot (he left introductions): he hears of thanks in his profile.
+        await intros.leave(session, w.guild.id, w.bram.id)
     await w.anouk.slash(w.general, "thanks", member=w.bram, what="Hielp met de begroting", kind="time", hours=2)
     assert w.bram.user.dm_channel is None or w.bram.user.dm_channel.last_message is None
 
@@ -352,6 +359,9 @@ async def test_profile_show_tells_new_thanks_and_shows_value_only_with_consent(w
     again = await w.bram.slash(w.general, "profile show")
     assert "New thanks for you" not in {f.name for f in again.response.embeds[0].fields}
 
+    # Others see a profile only of a member who joined introductions (privacy); Bram joins again.
+    async with w.env.bot.db.session() as session:
+        await intros.join(session, w.guild.id, w.bram.id, chance=False, name=None, locale=None, now=w.env.bot.clock())
     # Anouk sees Bram's value only once he lets thanks to him be shown.
     seen = await w.anouk.slash(w.general, "profile show", member=w.bram)
     assert "Value" not in {f.name for f in seen.response.embeds[0].fields}

@@ -108,6 +108,26 @@ async def test_refused_thanks_change_nothing(db, change, key):
         assert (await session.execute(select(Thanks))).first() is None
 
 
+async def test_dms_follow_the_privacy_consent_and_a_member_who_left_is_refused(db):
+    from bot.services import intros, privacy
+
+    # Joined introductions (intro_joined) is no consent by itself: the recorded consent decides.
+    await members(db, ann="company", bob="government")
+    assert not (await prepare(db)).helper_dms
+    async with db.session() as session:
+        await intros.join(session, GUILD, BOB, chance=False, name=None, locale=None, now=NOW)
+    assert (await prepare(db)).helper_dms
+    async with db.session() as session:
+        await intros.leave(session, GUILD, BOB)
+    assert not (await prepare(db)).helper_dms
+    # Privacy recorded that Bob left (Discord may not have told yet): refused, nothing stored.
+    async with db.session() as session:
+        assert await privacy.mark_left(session, GUILD, BOB, now=NOW)
+    with pytest.raises(UserError) as caught:
+        await prepare(db)
+    assert caught.value.key == "thanks.not_member"
+
+
 async def test_at_most_twenty_thanks_a_day_by_one_member(db):
     for i in range(20):
         await give(db, now=NOW + timedelta(minutes=i))

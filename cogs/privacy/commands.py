@@ -104,8 +104,9 @@ class PrivacyCog(commands.Cog, name="Privacy"):
     # --- members and servers that leave and come back ------------------------------------------
 
     async def member_left(self, guild_id: int, user_id: int) -> None:
-        async with self.bot.db.session() as session:
-            marked = await privacy.mark_left(session, guild_id, user_id, now=self.bot.clock())
+        now = self.bot.clock()
+        # A leave is heard once: recorded even when another unit of work wrote at the same moment.
+        marked = await self.bot.db.run(lambda session: privacy.mark_left(session, guild_id, user_id, now=now))
         if marked:
             log.info("member %s left server %s", user_id, guild_id)
             self.bot.dispatch("member_left", guild_id, user_id)

@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
+from bot.membership import still_member
 from bot.messaging import post_then_store
 from bot.services import guilds, profiles
 from bot.services.value import thanks
@@ -59,6 +60,9 @@ class ThanksCog(commands.Cog, name="Thanks"):
         # One thanks at a time per member, so the daily limit holds under double clicks.
         async with bot.locks[f"thanks:{guild_id}:{user_id}"]:
             now = bot.clock()
+            # A member who left (Discord's answer and privacy's record of departures) is refused.
+            # Asked before the unit of work: no session is open during a Discord call.
+            here = isinstance(member, discord.Member) and await still_member(bot, guild_id, member.id)
             async with bot.db.session() as session:
                 await profiles.remember_locale(session, guild_id, user_id, locale)
                 draft = await thanks.prepare(
@@ -67,8 +71,7 @@ class ThanksCog(commands.Cog, name="Thanks"):
                     user_id,
                     member.id,
                     helper_is_bot=member.bot,
-                    # A member who left resolves to a plain user, not a member of this server.
-                    helper_in_server=isinstance(member, discord.Member),
+                    helper_in_server=here,
                     kind=kind.value if kind else "other",
                     text=what,
                     hours=hours,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.membership import still_member
 from bot.messaging import send_dm, text_channel
 from bot.services.value.thanks import Draft
 from bot.ui import NO_PINGS
@@ -40,8 +41,9 @@ async def undo(message: discord.Message | None) -> None:
 
 
 async def tell(bot: Bot, draft: Draft, thanker_name: str, server: str) -> bool:
-    """DM the thanked member when they accept DMs from the bot; False when they were not reached."""
-    if not draft.helper_dms:
+    """DM the thanked member when they consented to DMs from the bot (and are still in the server);
+    False when they were not reached."""
+    if not draft.helper_dms or not await still_member(bot, draft.guild_id, draft.helper_id):
         return False
     locale = draft.helper_locale or bot.settings.default_locale
     share = await bot.command_mention(draft.guild_id, "value share")

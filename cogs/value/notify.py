@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.membership import still_member
 from bot.messaging import text_channel
 from bot.services import guilds
 from bot.services.value import celebrate
@@ -15,6 +16,8 @@ from bot.ui import NO_PINGS
 from cogs.value.render import celebration_embed
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from bot.app import Bot
 
 log = logging.getLogger(__name__)
@@ -31,33 +34,24 @@ async def celebrate_due(bot: Bot) -> None:
             log.exception("monthly celebration of guild %s failed", guild_id)
 
 
-async def is_member(bot: Bot, guild_id: int, user_id: int, known: dict[int, bool]) -> bool:
-    """Whether the user is in the server now (asked once per user and post)."""
-    if user_id not in known:
-        guild = bot.get_guild(guild_id)
-        if guild is None:
-            known[user_id] = False
-        elif guild.get_member(user_id) is not None:
-            known[user_id] = True
-        else:
-            try:
-                await guild.fetch_member(user_id)
-                known[user_id] = True
-            except discord.NotFound:
-                known[user_id] = False
-    return known[user_id]
-
-
 async def still_members(bot: Bot, guild_id: int, stories: list[celebrate.Story]) -> list[celebrate.Story]:
-    """The stories whose two members are both still in the server: a member who left is never named."""
+    """The stories whose two members are both still in the server: a member who left is never named.
+
+    The stored departures were applied when the stories were read; this asks Discord right before
+    the post (``bot.membership``, which records a leave it finds). No session is open meanwhile.
+    """
     known: dict[int, bool] = {}
+
+    async def here(user_id: int) -> bool:
+        if user_id not in known:
+            known[user_id] = await still_member(bot, guild_id, user_id)
+        return known[user_id]
+
     kept: list[celebrate.Story] = []
     for story in stories:
         if len(kept) == celebrate.STORIES:
             break
-        if await is_member(bot, guild_id, story.helper_id, known) and await is_member(
-            bot, guild_id, story.thanker_id, known
-        ):
+        if await here(story.helper_id) and await here(story.thanker_id):
             kept.append(story)
     return kept
 
@@ -67,18 +61,24 @@ async def celebrate_server(bot: Bot, guild_id: int) -> bool:
         # The bot is no longer in that server: nothing to celebrate there.
         return False
     now = bot.clock()
-    async with bot.db.session() as session:
+
+    async def claim(session: AsyncSession) -> tuple[str, str, int] | None:
+        """(language, month, channel) when this tick claimed the month's post."""
         server = await guilds.get_settings(session, guild_id)
         tz = guilds.zone(server, bot.settings.timezone)
-        locale = guilds.language(server, bot.settings.default_locale)
         month = celebrate.due_month(now, tz)
         if month is None:
-            return False
-        settings = await get_settings(session, guild_id)
-        channel_id = settings.channel_id
+            return None
+        channel_id = (await get_settings(session, guild_id)).channel_id
         # The claim is committed before anything is sent: whoever claims first posts.
         if channel_id is None or not await celebrate.claim(session, guild_id, month):
-            return False
+            return None
+        return guilds.language(server, bot.settings.default_locale), month, channel_id
+
+    claimed = await bot.db.run(claim)
+    if claimed is None:
+        return False
+    locale, month, channel_id = claimed
     async with bot.db.session() as session:
         found = await celebrate.highlights(session, guild_id, month)
     found.stories = await still_members(bot, guild_id, found.stories)

@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import privacy
 from bot.services.value.impact import Impact, impact
 from models import Thanks, ValueCelebration, ValueSettings, ValueSharing
 
@@ -125,7 +126,14 @@ async def highlights(session: AsyncSession, guild_id: int, month: str) -> Highli
             & (ValueSharing.user_id == Thanks.helper_id)
             & ValueSharing.share_thanks,
         )
-        .where(Thanks.guild_id == guild_id, Thanks.created_at >= since, Thanks.created_at < until)
+        .where(
+            Thanks.guild_id == guild_id,
+            Thanks.created_at >= since,
+            Thanks.created_at < until,
+            # A member who left is never named.
+            privacy.still_here(Thanks.guild_id, Thanks.helper_id),
+            privacy.still_here(Thanks.guild_id, Thanks.thanker_id),
+        )
         .order_by(func.length(Thanks.text).desc(), Thanks.id)
         .limit(STORY_CANDIDATES)
     )

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.errors import UserError
+from bot.services import privacy
 from bot.text import clean
 from models import (
     Challenge,
@@ -32,6 +33,7 @@ from models import (
     IntroParty,
     IntroStatus,
     Member,
+    Purpose,
     RsvpStatus,
     Thanks,
     ThanksDaily,
@@ -127,7 +129,8 @@ class Draft:
     challenge_id: int | None
     # The value channel when the helper allows sharing, else None (counted anonymously).
     share_channel_id: int | None
-    # The helper accepted DMs from the bot (joined introductions) and the language to write in.
+    # The helper consented to DMs from the bot (the privacy service's consent to introductions by DM,
+    # recorded by /intro join or the operator's import) and the language to write in.
     helper_dms: bool
     helper_locale: str | None
 
@@ -224,7 +227,8 @@ async def prepare(
         raise UserError("thanks.self")
     if helper_is_bot:
         raise UserError("thanks.bot")
-    if not helper_in_server:
+    # Discord's answer (``helper_in_server``) and the recorded departures: a member who left is refused.
+    if not helper_in_server or not await privacy.is_present(session, guild_id, helper_id):
         raise UserError("thanks.not_member")
     kind = validate_kind(kind)
     cleaned = validate_text(text)
@@ -238,6 +242,7 @@ async def prepare(
     thanker, helper = await _member(session, guild_id, thanker_id), await _member(session, guild_id, helper_id)
     shares = settings.channel_id is not None and await allows_sharing(session, guild_id, helper_id)
     introduction_id, event_id, challenge_id = await shared_context(session, guild_id, thanker_id, helper_id)
+    dms = helper_id in await privacy.consenting(session, guild_id, [helper_id], Purpose.INTRODUCTIONS)
     return Draft(
         guild_id=guild_id,
         thanker_id=thanker_id,
@@ -252,7 +257,7 @@ async def prepare(
         event_id=event_id,
         challenge_id=challenge_id,
         share_channel_id=settings.channel_id if shares else None,
-        helper_dms=bool(helper and helper.intro_joined),
+        helper_dms=dms,
         helper_locale=helper.locale if helper else None,
     )
 
