@@ -168,7 +168,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         try:
             await db.upgrade()
             now = datetime.now(UTC)
-            matcher = matchmaking.Matchmaker()
+            matcher = matchmaking.Matchmaker(settings.match_cache_mib)
             async with db.session() as session:
                 server = await guilds.get_settings(session, args.guild)
                 if args.member is not None:
@@ -226,6 +226,7 @@ def cmd_match(args: argparse.Namespace) -> int:
                     per_member=server.intro_per_member,
                     history=rounds.history(server),
                     seed=f"{year:04d}-W{week:02d}",
+                    cache=False,  # one round, then exit: keep no index
                 )
             # Chance meetings are the pairs without reasons.
             return {

@@ -23,13 +23,14 @@ process does its share.
 
 from __future__ import annotations
 
+import collections
 import heapq
 import marshal
 import os
 import subprocess
 import sys
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
 
 from rapidfuzz import process
@@ -44,13 +45,14 @@ from bot.services.matching.scoring import (
     concept_score,
 )
 
-try:
-    from collections import _count_elements  # C helper behind Counter.update
-except ImportError:  # pragma: no cover - other Python implementations
+def _count_slowly(mapping: dict[int, int], iterable: Iterable[int]) -> None:
+    for element in iterable:
+        mapping[element] = mapping.get(element, 0) + 1
 
-    def _count_elements(mapping: dict[int, int], iterable: Iterable[int]) -> None:
-        for element in iterable:
-            mapping[element] = mapping.get(element, 0) + 1
+
+# The C helper behind Counter.update (private, hence looked up; other Python implementations
+# may lack it).
+_count_elements: Callable[[dict[int, int], Iterable[int]], None] = getattr(collections, "_count_elements", _count_slowly)
 
 
 NEED, OFFER = 0, 1

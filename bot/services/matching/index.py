@@ -148,10 +148,20 @@ class MatchIndex:
             scorer = Scorer(vocab.extended(extra) if extra else vocab, threshold=threshold)
         index = cls(scorer)
         with gc_paused():
-            for member in members:
-                index._add(member, defer=True)
-            index.forms.flush()
+            index.add_bulk(members)
+            index.finish_bulk()
         return index
+
+    def add_bulk(self, members: Iterable[MemberData]) -> None:
+        """Add members as part of a bulk load (a build fed in parts, e.g. while reading the
+        database): string matches and concept counts wait for :meth:`finish_bulk`, which must
+        follow before the index is asked anything. Wrap the load in :func:`gc_paused`."""
+        add = self._add
+        for member in members:
+            add(member, defer=True)
+
+    def finish_bulk(self) -> None:
+        self.forms.flush()
 
     # -- membership ----------------------------------------------------------------------------
 
@@ -270,7 +280,7 @@ class MatchIndex:
             strings = None if rel is None else rel.keys() & offer_norms
             if need_form in offer_forms:
                 best = forms.text_score(need_form, need_form)
-            elif strings:
+            elif strings and rel is not None:
                 best = max(rel[n] for n in strings)
             elif kn.isdisjoint(offer_keys):
                 continue  # nothing of this offerer's can answer this need
@@ -338,7 +348,7 @@ class MatchIndex:
             return []
         is_excluded = pair_filter(excluded_pairs)
         want = max(SUGGEST_POOL, 8 * limit)
-        entries = []
+        entries: list[tuple[float, int, set[int] | dict[int, int]]] = []
         for items, partner_role in ((member.needs, OFFER), (member.offers, NEED)):
             for form, _text in items:
                 entries.extend(self.forms.entries(form, partner_role))
@@ -440,6 +450,17 @@ class MatchIndex:
 
     def stats(self) -> dict[str, int]:
         return {"members": len(self._members), **self.forms.stats()}
+
+    def approx_bytes(self) -> int:
+        """A rough estimate of the memory this index holds (for a cache budget): per member,
+        per distinct text form and per string relation, calibrated on synthetic communities."""
+        forms = self.forms
+        return (
+            64_000
+            + 1_400 * len(self._members)
+            + 900 * len(forms.norm)
+            + 170 * sum(len(r) for r in forms.str_rel.values())
+        )
 
 
 def _cross_sector(a: _Member, b: _Member) -> bool:
