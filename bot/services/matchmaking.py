@@ -56,6 +56,7 @@ OVERLAP = timedelta(seconds=30)
 # Above this share of changed members a fresh build is cheaper than replacing them one by one.
 REBUILD_SHARE = 0.3
 READ_BATCH = 20_000
+HELPER_MIN_MEMBERS = 2_000  # a build this large starts its helper process before reading items
 _NEED = ItemKind.NEED.value
 
 
@@ -291,6 +292,8 @@ class Matchmaker:
             await session.execute(select(*_MEMBER_COLUMNS).where(Member.guild_id == guild_id).order_by(Member.user_id))
         ).all()
         index = MatchIndex(scorer)
+        if len(rows) >= HELPER_MIN_MEMBERS:
+            index.forms.start_helper()  # it starts up while the items are read
         server = _Server(index, synonyms, {}, set(), {}, None)
         with gc_paused():
             items = await _items_of(session, MemberItem.guild_id == guild_id)

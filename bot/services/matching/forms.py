@@ -29,9 +29,11 @@ import marshal
 import os
 import subprocess
 import sys
+import threading
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import itemgetter
+from typing import Any, BinaryIO
 
 from rapidfuzz import process
 
@@ -66,6 +68,10 @@ CACHE_LIMIT = 1_000_000  # concept scores kept between signature pairs before th
 # two cores are usable (set to None to never start one). The helper takes this share.
 HELPER_MIN_QUERIES: int | None = 4_000
 HELPER_SHARE = 0.5
+# A bulk build with at least this many new texts has a helper analyse a share of them (this
+# process also numbers the forms, so the helper takes more than half).
+HELPER_MIN_TEXTS: int | None = 8_000
+HELPER_SHARE_TEXTS = 0.55
 
 
 AFFIX = 4
@@ -142,10 +148,24 @@ def _unpack(data: bytes, queries: int) -> tuple[array, ...] | None:
     return tuple(parts)
 
 
-def _helper_main() -> None:
-    """The helper process of :meth:`FormTable._match_shared`: queries in (marshal, stdin),
-    string numbers and scores out (stdout)."""
-    threshold, strings, postings_by_role, commons, queries = marshal.loads(sys.stdin.buffer.read())
+def _read_frame(stream: BinaryIO) -> bytes | None:
+    head = stream.read(8)
+    if len(head) < 8:
+        return None
+    size = int.from_bytes(head, "little")
+    data = stream.read(size)
+    return data if len(data) == size else None
+
+
+def _write_frame(stream: BinaryIO, data: bytes) -> None:
+    stream.write(len(data).to_bytes(8, "little"))
+    stream.write(data)
+    stream.flush()
+
+
+def _helper_match(payload: tuple[Any, ...]) -> bytes:
+    """String matches of the queries in ``payload`` (see :meth:`FormTable._match_shared`)."""
+    threshold, strings, postings_by_role, commons, queries = payload
     postings = {
         role: {token: {strings[i] for i in numbers} for token, numbers in by_token.items()}
         for role, by_token in postings_by_role.items()
@@ -173,11 +193,97 @@ def _helper_main() -> None:
         sizes.append(len(qs))
         back_ids.extend(qs)
         back_scores.extend(ss)
-    out = sys.stdout.buffer
-    out.write(array("q", [len(counts), len(found_ids), len(others)]).tobytes())
-    for part in (counts, found_ids, scores, others, sizes, back_ids, back_scores):
-        out.write(part.tobytes())
-    out.flush()
+    parts = [array("q", [len(counts), len(found_ids), len(others)])]
+    parts += [counts, found_ids, scores, others, sizes, back_ids, back_scores]
+    return b"".join(part.tobytes() for part in parts)
+
+
+def _helper_analyse(payload: tuple[Any, ...]) -> bytes:
+    """Features (normalized string, concepts) of the texts in ``payload``, analysed with the
+    vocabulary sent along (see :meth:`FormTable.prepare`)."""
+    from bot.services.matching.analysis import Analyzer
+    from bot.services.matching.vocabulary import ConceptGroup, Vocabulary
+
+    groups, words, texts = payload
+    vocabulary = Vocabulary(tuple(ConceptGroup(*g) for g in groups), frozenset(words))
+    analyze = Analyzer(vocabulary).analyze
+    return marshal.dumps([(f.norm, f.concepts) for f in map(analyze, texts)])
+
+
+def _helper_main() -> None:
+    """The helper process of :class:`_Helper`: framed requests in (marshal, stdin), framed
+    answers out (stdout), until stdin closes."""
+    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        data = _read_frame(source)
+        if data is None:
+            return
+        kind, payload = marshal.loads(data)
+        del data
+        _write_frame(sink, _helper_match(payload) if kind == "match" else _helper_analyse(payload))
+
+
+class _Helper:
+    """A helper process (a fresh interpreter: nothing is shared or forked) that takes a share of
+    a bulk build's work. Requests are written by a thread, so this process goes on with its own
+    share at once. Any failure makes :meth:`receive` return None: the caller then does the work."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+        self._writer: threading.Thread | None = None
+
+    @classmethod
+    def start(cls) -> _Helper | None:
+        path = [os.getcwd() if p == "" else p for p in sys.path]
+        code = (
+            f"import sys; sys.path[:0] = {path!r}; from bot.services.matching.forms import _helper_main; _helper_main()"
+        )
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            )
+        except OSError:
+            return None
+        return cls(proc)
+
+    def send(self, kind: str, payload: object) -> None:
+        data = marshal.dumps((kind, payload))
+        stdin = self.process.stdin
+        assert stdin is not None
+
+        def write() -> None:
+            try:
+                _write_frame(stdin, data)
+            except (OSError, ValueError):
+                pass  # the helper died: receive() says so
+
+        self._writer = threading.Thread(target=write, daemon=True)
+        self._writer.start()
+
+    def receive(self) -> bytes | None:
+        if self._writer is not None:
+            self._writer.join()
+            self._writer = None
+        assert self.process.stdout is not None
+        try:
+            return _read_frame(self.process.stdout)
+        except OSError:
+            return None
+
+    def close(self) -> None:
+        proc = self.process
+        try:
+            if proc.stdin is not None:
+                proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 class FormTable:
@@ -216,6 +322,7 @@ class FormTable:
         self._cache: dict[int, float] = {}
         self._pending: list[tuple[int, int]] = []  # (role, form) whose string matches are owed
         self._bulk = False  # a bulk load is under way: concept_holders are counted at flush()
+        self._helper: _Helper | None = None  # of a bulk build, see start_helper()
 
     # -- forms and signatures ------------------------------------------------------------------
 
@@ -228,18 +335,85 @@ class FormTable:
         form = self._form_of_text.get(key)
         if form is None:
             features = self.scorer.analyzer.analyze(text)
-            fkey = (features.norm, features.concepts)
-            form = self._form_of_features.get(fkey)
-            if form is None:
-                form = len(self.norm)
-                self._form_of_features[fkey] = form
-                self.norm.append(features.norm)
-                self.tokens.append(features.tokens)
-                self._affixes.append(_affixes(features.tokens))
-                self.sig.append(self._signature(features.concepts))
-            self._form_of_text[key] = form
+            form = self._form_of_text[key] = self._register(features.norm, features.concepts)
         self._form_of_text[text] = form
         return form
+
+    def _register(self, norm: str, concepts: tuple[tuple[str, float], ...]) -> int:
+        fkey = (norm, concepts)
+        form = self._form_of_features.get(fkey)
+        if form is None:
+            form = len(self.norm)
+            self._form_of_features[fkey] = form
+            self.norm.append(norm)
+            tokens = frozenset(norm.split())
+            self.tokens.append(tokens)
+            self._affixes.append(_affixes(tokens))
+            self.sig.append(self._signature(concepts))
+        return form
+
+    def start_helper(self) -> None:
+        """Start the helper process of a bulk build now (if two cores are usable), so that it is
+        ready when :meth:`prepare` or :meth:`flush` have work for it. Closed by :meth:`flush`."""
+        if self._helper is None and HELPER_MIN_QUERIES is not None and _cores() >= 2:
+            self._helper = _Helper.start()
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Analyse the new texts among ``texts`` (a bulk build's, in the order it will see
+        them). From ``HELPER_MIN_TEXTS`` new texts on, a helper process analyses a share while
+        this process does the rest; forms are numbered in the order of ``texts`` either way, so
+        the index is the same as when :meth:`form` meets the texts one by one."""
+        known, first = self._form_of_text, {}
+        for text in texts:
+            if text not in known:
+                key = fast_fold(text)
+                if key not in known and key not in first:
+                    first[key] = text
+        if HELPER_MIN_TEXTS is None or len(first) < HELPER_MIN_TEXTS:
+            return  # form() analyses them as they come
+        self.start_helper()
+        helper = self._helper
+        if helper is None:
+            return
+        keys = list(first)
+        cut = int(len(keys) * (1 - HELPER_SHARE_TEXTS))
+        vocabulary = self.scorer.vocabulary
+        helper.send(
+            "analyse",
+            (
+                [(g.id, g.terms, g.weight, g.broader) for g in vocabulary.groups],
+                sorted(vocabulary.words),
+                [first[k] for k in keys[cut:]],
+            ),
+        )
+        analyze = self.scorer.analyzer.analyze
+        features: dict[str, tuple[str, tuple[tuple[str, float], ...]]] = {}
+        for key in keys[:cut]:
+            f = analyze(first[key])
+            features[key] = (f.norm, f.concepts)
+        data = helper.receive()
+        theirs = None
+        if data is not None:
+            try:
+                theirs = marshal.loads(data)
+            except (EOFError, ValueError, TypeError):
+                theirs = None
+        if not isinstance(theirs, list) or len(theirs) != len(keys) - cut:
+            self._close_helper()  # it failed: the rest is analysed here, as texts come
+            theirs = []
+        for key, (norm, concepts) in zip(keys[cut:], theirs, strict=False):
+            features[key] = (norm, tuple(concepts))
+        del data, theirs
+        register = self._register
+        for key in keys:
+            found = features.get(key)
+            if found is not None:
+                known[key] = register(*found)
+
+    def _close_helper(self) -> None:
+        if self._helper is not None:
+            self._helper.close()
+            self._helper = None
 
     def _signature(self, concepts: tuple[tuple[str, float], ...]) -> int:
         sig = self._sig_of_concepts.get(concepts)
@@ -409,11 +583,15 @@ class FormTable:
             if key[1] in self._norm_forms[role] and key not in done:
                 done.add(key)
                 owed.append((role, form))
-        shared = HELPER_MIN_QUERIES is not None and len(owed) >= HELPER_MIN_QUERIES and _cores() >= 2
-        if shared and self._match_shared(owed):
-            return
-        for role, form in owed:
-            self._match(form, role)
+        try:
+            if HELPER_MIN_QUERIES is not None and len(owed) >= HELPER_MIN_QUERIES:
+                self.start_helper()
+                if self._helper is not None and self._match_shared(owed, self._helper):
+                    return
+            for role, form in owed:
+                self._match(form, role)
+        finally:
+            self._close_helper()
 
     def _match(self, form: int, role: int) -> None:
         """String matches of a form's normalized string (new in ``role``) against the strings
@@ -435,54 +613,31 @@ class FormTable:
                 theirs = str_rel[other] = {}
             theirs[query] = score
 
-    def _match_shared(self, owed: list[tuple[int, int]]) -> bool:
-        """:meth:`_match` for every (role, form) in ``owed``, with a share of the queries run by a
-        helper process (a fresh interpreter, fed the strings and postings it needs) while this one
-        runs the rest. The helper sends back string numbers and scores; this process stores them.
-        The results are those of matching here. False (nothing done) if the helper cannot start."""
-        path = [os.getcwd() if p == "" else p for p in sys.path]
-        code = (
-            f"import sys; sys.path[:0] = {path!r}; from bot.services.matching.forms import _helper_main; _helper_main()"
+    def _match_shared(self, owed: list[tuple[int, int]], helper: _Helper) -> bool:
+        """:meth:`_match` for every (role, form) in ``owed``, with a share of the queries run by
+        the helper process (fed the strings and postings it needs) while this one runs the rest.
+        The helper sends back string numbers and scores; this process stores them. The results
+        are those of matching here."""
+        cut = int(len(owed) * HELPER_SHARE)
+        theirs, ours = owed[:cut], owed[cut:]
+        strings = list({*self._norm_forms[NEED], *self._norm_forms[OFFER]})
+        number = {string: i for i, string in enumerate(strings)}
+        roles = {1 - role for role, _form in theirs}
+        helper.send(
+            "match",
+            (
+                self.threshold,
+                strings,
+                {r: {t: [number[s] for s in norms] for t, norms in self._postings[r].items()} for r in roles},
+                {r: self._common(r) for r in roles},
+                [(1 - role, self.norm[f], tuple(self.tokens[f]), tuple(self._affixes[f])) for role, f in theirs],
+            ),
         )
-        try:
-            helper = subprocess.Popen(
-                [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-            )
-        except OSError:
-            return False
-        data = b""
-        try:
-            # Prepared while the helper starts.
-            cut = int(len(owed) * HELPER_SHARE)
-            theirs, ours = owed[:cut], owed[cut:]
-            strings = list({*self._norm_forms[NEED], *self._norm_forms[OFFER]})
-            number = {string: i for i, string in enumerate(strings)}
-            roles = {1 - role for role, _form in theirs}
-            payload = marshal.dumps(
-                (
-                    self.threshold,
-                    strings,
-                    {r: {t: [number[s] for s in norms] for t, norms in self._postings[r].items()} for r in roles},
-                    {r: self._common(r) for r in roles},
-                    [(1 - role, self.norm[f], tuple(self.tokens[f]), tuple(self._affixes[f])) for role, f in theirs],
-                )
-            )
-            assert helper.stdin is not None and helper.stdout is not None
-            try:
-                helper.stdin.write(payload)
-                helper.stdin.close()
-            except OSError:
-                pass  # the helper died: its share is done here below
-            del payload
-            for role, form in ours:
-                self._match(form, role)
-            data = helper.stdout.read()
-        finally:
-            if helper.poll() is None and not data:
-                helper.kill()
-            helper.wait()
-            helper.stdout.close()  # type: ignore[union-attr]
-        parts = _unpack(data, len(theirs)) if helper.returncode == 0 else None
+        del number
+        for role, form in ours:
+            self._match(form, role)
+        data = helper.receive()
+        parts = None if data is None else _unpack(data, len(theirs))
         del data
         if parts is None:
             for role, form in theirs:  # the helper failed: do its share here

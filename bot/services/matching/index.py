@@ -156,6 +156,9 @@ class MatchIndex:
         """Add members as part of a bulk load (a build fed in parts, e.g. while reading the
         database): string matches and concept counts wait for :meth:`finish_bulk`, which must
         follow before the index is asked anything. Wrap the load in :func:`gc_paused`."""
+        members = list(members)
+        # Texts in the order _add meets them: needs, then offers, member by member.
+        self.forms.prepare([t for m in members for texts in (m.needs, m.offers) for t in texts])
         add = self._add
         for member in members:
             add(member, defer=True)
