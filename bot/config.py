@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     match_cache_mib: int = Field(
         default=768,
         ge=16,
-        description="Memory (MiB, estimated) for the per-server matching indexes; least recently used servers go first.",
+        description="Memory (MiB, estimated) for per-server matching indexes; least recently used go first.",
     )
 
     @field_validator("dev_guild_id", mode="before")

@@ -127,8 +127,7 @@ def _touch_members(session: Session, _context: object, _instances: object) -> No
             obj.updated_at = now
     if touched:
         # Items whose member object is not loaded here: stamp the rows directly (Core).
-        table = Member.__table__
-        session.connection().execute(update(table).where(table.c.id.in_(touched)).values(updated_at=now))
+        session.connection().execute(update(Member).where(Member.id.in_(touched)).values(updated_at=now))
 
 
 _hooked = False
@@ -227,7 +226,7 @@ async def _items_of(session: AsyncSession, where: ColumnElement[bool]) -> dict[i
     return found
 
 
-def _member_data(row: Row[Any], items: tuple[list[str], list[str]] | None) -> MemberData | None:
+def _member_data(row: Row[Any] | Any, items: tuple[list[str], list[str]] | None) -> MemberData | None:
     if not items:
         return None
     return MemberData(member_id=row.user_id, sector=row.sector, needs=items[0], offers=items[1])
@@ -259,16 +258,17 @@ class Matchmaker:
     async def _server(self, session: AsyncSession, guild_id: int) -> _Server:
         synonyms = await _synonym_version(session, guild_id)
         server = self._cache.get(guild_id)
-        if server is None or server.synonyms != synonyms:
+        if server is None or server.synonyms != synonyms or not await self._refresh(session, guild_id, server):
             self._cache.pop(guild_id, None)
             server = await self._build(session, guild_id, synonyms)
-        elif not await self._refresh(session, guild_id, server):
-            self._cache.pop(guild_id, None)
-            server = await self._build(session, guild_id, synonyms)
+        self._store(guild_id, server)
+        return server
+
+    def _store(self, guild_id: int, server: _Server) -> None:
+        """Keep ``server`` as the most recently used; drop the least recently used over budget."""
         self._cache[guild_id] = server
         self._cache.move_to_end(guild_id)
         self._evict(keep=guild_id)
-        return server
 
     def _evict(self, keep: int) -> None:
         total = self.cached_bytes()

@@ -24,6 +24,7 @@ process does its share.
 from __future__ import annotations
 
 import collections
+import contextlib
 import heapq
 import marshal
 import os
@@ -33,7 +34,7 @@ import threading
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import itemgetter
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from rapidfuzz import process
 
@@ -47,6 +48,7 @@ from bot.services.matching.scoring import (
     concept_score,
 )
 
+
 def _count_slowly(mapping: dict[int, int], iterable: Iterable[int]) -> None:
     for element in iterable:
         mapping[element] = mapping.get(element, 0) + 1
@@ -54,7 +56,8 @@ def _count_slowly(mapping: dict[int, int], iterable: Iterable[int]) -> None:
 
 # The C helper behind Counter.update (private, hence looked up; other Python implementations
 # may lack it).
-_count_elements: Callable[[dict[int, int], Iterable[int]], None] = getattr(collections, "_count_elements", _count_slowly)
+_Counter = Callable[[dict[int, int], Iterable[int]], None]
+_count_elements: _Counter = getattr(collections, "_count_elements", _count_slowly)
 
 
 NEED, OFFER = 0, 1
@@ -148,7 +151,7 @@ def _unpack(data: bytes, queries: int) -> tuple[array, ...] | None:
     return tuple(parts)
 
 
-def _read_frame(stream: BinaryIO) -> bytes | None:
+def _read_frame(stream: IO[bytes]) -> bytes | None:
     head = stream.read(8)
     if len(head) < 8:
         return None
@@ -157,7 +160,7 @@ def _read_frame(stream: BinaryIO) -> bytes | None:
     return data if len(data) == size else None
 
 
-def _write_frame(stream: BinaryIO, data: bytes) -> None:
+def _write_frame(stream: IO[bytes], data: bytes) -> None:
     stream.write(len(data).to_bytes(8, "little"))
     stream.write(data)
     stream.flush()
@@ -193,7 +196,7 @@ def _helper_match(payload: tuple[Any, ...]) -> bytes:
         sizes.append(len(qs))
         back_ids.extend(qs)
         back_scores.extend(ss)
-    parts = [array("q", [len(counts), len(found_ids), len(others)])]
+    parts: list[array[Any]] = [array("q", [len(counts), len(found_ids), len(others)])]
     parts += [counts, found_ids, scores, others, sizes, back_ids, back_scores]
     return b"".join(part.tobytes() for part in parts)
 
@@ -246,16 +249,14 @@ class _Helper:
             return None
         return cls(proc)
 
-    def send(self, kind: str, payload: object) -> None:
+    def send(self, kind: str, payload: Any) -> None:
         data = marshal.dumps((kind, payload))
         stdin = self.process.stdin
         assert stdin is not None
 
         def write() -> None:
-            try:
+            with contextlib.suppress(OSError, ValueError):  # the helper died: receive() says so
                 _write_frame(stdin, data)
-            except (OSError, ValueError):
-                pass  # the helper died: receive() says so
 
         self._writer = threading.Thread(target=write, daemon=True)
         self._writer.start()
@@ -757,6 +758,10 @@ class FormTable:
         a, b = self.sig_concepts[self.sig[need]], self.sig_concepts[self.sig[offer]]
         both = [(-min(w, b[c]), c) for c, w in a.items() if c in b]
         return tuple(c for _, c in sorted(both))
+
+    def texts_known(self) -> int:
+        """Texts (as written and folded) with a form."""
+        return len(self._form_of_text)
 
     def stats(self) -> dict[str, int]:
         return {

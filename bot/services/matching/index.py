@@ -456,14 +456,12 @@ class MatchIndex:
 
     def approx_bytes(self) -> int:
         """A rough estimate of the memory this index holds (for a cache budget): per member,
-        per distinct text form and per string relation, calibrated on synthetic communities."""
+        per known text and per string relation. Calibrated on synthetic communities of 500 to
+        10,000 members (resident memory grown by a second build: 9.9, 28 and 103 MiB), where it
+        errs 0 to 15 % high."""
         forms = self.forms
-        return (
-            64_000
-            + 1_400 * len(self._members)
-            + 900 * len(forms.norm)
-            + 170 * sum(len(r) for r in forms.str_rel.values())
-        )
+        relations = sum(map(len, forms.str_rel.values()))
+        return 64_000 + 1_000 * len(self._members) + 2_000 * forms.texts_known() + 50 * relations
 
 
 def _cross_sector(a: _Member, b: _Member) -> bool:
