@@ -16,9 +16,9 @@ marks a member changed:
   member count that differs from what the cache expects: then the server's member ids are
   read and the missing ones dropped.
 
-Rows stamped up to ``OVERLAP`` before the newest stamp seen are read again on the next request
-(a transaction may commit a little after it stamped its rows, and processes' clocks differ a
-little); re-reading a member that did not change is harmless. A change to the server's synonym
+Each request reads the rows stamped after ``OVERLAP`` before the previous request began (a
+transaction may commit a little after it stamped its rows, and processes' clocks differ a
+little); a member read again with the stamp already applied costs nothing more. A change to the server's synonym
 groups changes the vocabulary every text is analysed with: that rebuilds the server's index
 (seconds at 100,000 members, not milliseconds).
 
@@ -30,7 +30,8 @@ Who takes part in introductions (joined, pause) is kept with the index from the 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,7 +52,7 @@ from models import Introduction, IntroParty, ItemKind, Member, MemberItem, Synon
 
 DEFAULT_HISTORY = timedelta(weeks=12)
 DEFAULT_CACHE_MIB = 768
-# Rows stamped this long before the newest stamp seen are read again on the next request.
+# Rows stamped this long before the previous request began are read again (see the docstring).
 OVERLAP = timedelta(seconds=30)
 # Above this share of changed members a fresh build is cheaper than replacing them one by one.
 REBUILD_SHARE = 0.3
@@ -158,16 +159,21 @@ async def synonym_groups(session: AsyncSession, guild_id: int) -> list[list[str]
     return [terms.split("|") for terms in rows]
 
 
-async def _synonym_version(session: AsyncSession, guild_id: int) -> tuple[Any, ...]:
-    return tuple(
-        (
-            await session.execute(
-                select(func.count(SynonymGroup.id), func.max(SynonymGroup.id), func.max(SynonymGroup.updated_at)).where(
-                    SynonymGroup.guild_id == guild_id
-                )
+async def _versions(session: AsyncSession, guild_id: int) -> tuple[tuple[Any, ...], int]:
+    """The server's synonym groups' version (count, newest id and stamp) and its member count, in
+    one query."""
+    groups = SynonymGroup.guild_id == guild_id
+    row = (
+        await session.execute(
+            select(
+                select(func.count(SynonymGroup.id)).where(groups).scalar_subquery(),
+                select(func.max(SynonymGroup.id)).where(groups).scalar_subquery(),
+                select(func.max(SynonymGroup.updated_at)).where(groups).scalar_subquery(),
+                select(func.count(Member.id)).where(Member.guild_id == guild_id).scalar_subquery(),
             )
-        ).one()
-    )
+        )
+    ).one()
+    return tuple(row[:3]), int(row[3])
 
 
 _MEMBER_COLUMNS = (
@@ -189,9 +195,15 @@ class _Server:
     user_of: dict[int, int]  # members.id -> user id, every member of the server
     joined: set[int]  # user ids who joined introductions
     paused: dict[int, datetime]  # user id -> paused until (joined members only)
-    stamp: datetime | None  # newest updated_at seen
+    read_at: datetime  # this process's clock when the rows were last read
     recent: dict[int, datetime] = field(default_factory=dict)  # user id -> stamp applied, within OVERLAP
     size: int = 0
+
+    def is_available(self, user_id: int, now: datetime) -> bool:
+        if user_id not in self.joined:
+            return False
+        until = self.paused.get(user_id)
+        return until is None or until <= now
 
     def available(self, now: datetime) -> set[int]:
         return self.joined - {u for u, until in self.paused.items() if until > now}
@@ -206,6 +218,23 @@ class _Server:
             self.paused[user_id] = paused_until
         else:
             self.paused.pop(user_id, None)
+
+
+class _Unavailable(AbstractSet[int]):
+    """Members of the index who do not take part at ``now`` (not joined, paused), as a
+    collection that answers ``in`` without listing them."""
+
+    def __init__(self, server: _Server, now: datetime) -> None:
+        self.server, self.now = server, now
+
+    def __contains__(self, user_id: object) -> bool:
+        return isinstance(user_id, int) and not self.server.is_available(user_id, self.now)
+
+    def __iter__(self) -> Iterator[int]:
+        return (m for m in self.server.index.member_ids() if m in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _m in self)
 
 
 async def _items_of(session: AsyncSession, where: ColumnElement[bool]) -> dict[int, tuple[list[str], list[str]]]:
@@ -256,9 +285,9 @@ class Matchmaker:
         return (await self._server(session, guild_id)).index
 
     async def _server(self, session: AsyncSession, guild_id: int) -> _Server:
-        synonyms = await _synonym_version(session, guild_id)
+        synonyms, count = await _versions(session, guild_id)
         server = self._cache.get(guild_id)
-        if server is None or server.synonyms != synonyms or not await self._refresh(session, guild_id, server):
+        if server is None or server.synonyms != synonyms or not await self._refresh(session, guild_id, server, count):
             self._cache.pop(guild_id, None)
             server = await self._build(session, guild_id, synonyms)
         self._store(guild_id, server)
@@ -287,6 +316,7 @@ class Matchmaker:
     async def _build(self, session: AsyncSession, guild_id: int, synonyms: tuple[Any, ...]) -> _Server:
         """A fresh index of the server, read in bulk (Core rows, no ORM objects)."""
         self.full_builds += 1
+        read_at = utcnow()
         scorer = await self._scorer(session, guild_id)
         rows = (
             await session.execute(select(*_MEMBER_COLUMNS).where(Member.guild_id == guild_id).order_by(Member.user_id))
@@ -294,29 +324,24 @@ class Matchmaker:
         index = MatchIndex(scorer)
         if len(rows) >= HELPER_MIN_MEMBERS:
             index.forms.start_helper()  # it starts up while the items are read
-        server = _Server(index, synonyms, {}, set(), {}, None)
+        server = _Server(index, synonyms, {}, set(), {}, read_at)
         with gc_paused():
             items = await _items_of(session, MemberItem.guild_id == guild_id)
-            stamp = None
             for row in rows:
                 server.note(row.user_id, row.id, row.intro_joined, row.intro_paused_until)
-                if stamp is None or row.updated_at > stamp:
-                    stamp = row.updated_at
             index.add_bulk(m for m in (_member_data(row, items.pop(row.id, None)) for row in rows) if m is not None)
             del items
             index.finish_bulk()
-        server.stamp = stamp
-        if stamp is not None:
-            server.recent = {r.user_id: r.updated_at for r in rows if r.updated_at > stamp - OVERLAP}
+        floor = read_at - OVERLAP
+        server.recent = {r.user_id: r.updated_at for r in rows if r.updated_at > floor}
         server.size = index.approx_bytes() + 200 * len(rows)
         return server
 
-    async def _refresh(self, session: AsyncSession, guild_id: int, server: _Server) -> bool:
-        """Apply the members changed since the last request; False when a rebuild is cheaper."""
-        count = await session.scalar(select(func.count()).select_from(Member).where(Member.guild_id == guild_id))
-        where = Member.guild_id == guild_id
-        if server.stamp is not None:
-            where = and_(where, Member.updated_at > server.stamp - OVERLAP)
+    async def _refresh(self, session: AsyncSession, guild_id: int, server: _Server, count: int) -> bool:
+        """Apply the members changed since the last request (``count`` members now in the
+        server); False when a rebuild is cheaper."""
+        read_at = utcnow()
+        where = and_(Member.guild_id == guild_id, Member.updated_at > server.read_at - OVERLAP)
         changed = [
             row
             for row in (await session.execute(select(*_MEMBER_COLUMNS).where(where))).all()
@@ -349,12 +374,11 @@ class Matchmaker:
                 else:
                     index.add_member(data)
                 server.recent[row.user_id] = row.updated_at
-                if server.stamp is None or row.updated_at > server.stamp:
-                    server.stamp = row.updated_at
             self.members_applied += len(changed)
-        if server.stamp is not None and server.recent:
-            floor = server.stamp - OVERLAP
-            server.recent = {u: s for u, s in server.recent.items() if s > floor}
+        server.read_at = read_at
+        if server.recent:
+            floor = read_at - OVERLAP
+            server.recent = {u: stamp for u, stamp in server.recent.items() if stamp > floor}
         server.size = index.approx_bytes() + 200 * len(server.user_of)
         return True
 
@@ -378,10 +402,10 @@ class Matchmaker:
         index = server.index
         if user_id not in index:
             return []
-        active = server.available(now)
-        unavailable = [m for m in index.member_ids() if m not in active] if len(active) < len(index) else []
         recent = await _recent_partners(session, guild_id, user_id, now - history)
-        found = index.suggest(user_id, limit, exclude=unavailable, excluded_pairs=lambda a, b: b in recent)
+        found = index.suggest(
+            user_id, limit, exclude=_Unavailable(server, now), excluded_pairs=lambda a, b: b in recent
+        )
         people = await _people(session, guild_id, [s.member for s in found])
         return [_suggestion(people[s.member], s.member, s.score, s.reasons) for s in found if s.member in people]
 
@@ -436,11 +460,12 @@ class Matchmaker:
 async def _recent_partners(session: AsyncSession, guild_id: int, user_id: int, since: datetime) -> set[int]:
     """Members proposed to ``user_id`` since ``since`` (whatever came of it): not proposed again."""
     a, b = aliased(IntroParty), aliased(IntroParty)
+    member = select(Member.id).where(Member.guild_id == guild_id, Member.user_id == user_id).scalar_subquery()
     stmt = (
         select(b.user_id)
         .join(a, and_(a.introduction_id == b.introduction_id, a.id != b.id))
         .join(Introduction, Introduction.id == a.introduction_id)
-        .where(a.user_id == user_id, Introduction.guild_id == guild_id, Introduction.created_at >= since)
+        .where(a.member_id == member, Introduction.created_at >= since)  # indexed: intro_parties.member_id
     )
     return set((await session.execute(stmt)).scalars())
 

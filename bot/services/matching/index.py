@@ -12,7 +12,8 @@ It is symmetric by construction: the reasons of (a, b) and
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -356,8 +357,9 @@ class MatchIndex:
             for form, _text in items:
                 entries.extend(self.forms.entries(form, partner_role))
         entries.sort(key=lambda e: (-e[0], e[1]))
-        seen = set(exclude)
-        seen.add(member_id)
+        # ``exclude`` is only asked ``in`` (it may be a large collection that lists nothing).
+        excluded = exclude if isinstance(exclude, AbstractSet | Mapping) else set(exclude)
+        seen = {member_id}
         pool: list[int] = []
         for _score, _key, held in entries:
             new = held.keys() - seen if isinstance(held, dict) else held - seen
@@ -365,7 +367,7 @@ class MatchIndex:
                 continue
             seen |= new
             for b in sorted(new, key=lambda b: mix(member_id, b)):
-                if not is_excluded(member_id, b):
+                if b not in excluded and not is_excluded(member_id, b):
                     pool.append(b)
                     if len(pool) >= want:
                         break
