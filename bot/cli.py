@@ -240,7 +240,8 @@ def cmd_match(args: argparse.Namespace) -> int:
 
     result, due = asyncio.run(go())
     if args.json:
-        print(json.dumps(result, ensure_ascii=False, indent=2))
+        # Compact: json's C encoder (indenting runs in Python, seconds for a large round).
+        print(json.dumps(result, ensure_ascii=False))
     else:
         print(f"Next round: {due.isoformat()}")
         for p in result["pairs"]:

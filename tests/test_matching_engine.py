@@ -315,6 +315,29 @@ def test_string_matching_shared_with_a_helper_process_gives_the_same_index(monke
     assert MatchIndex.build(members, scorer=SCORER).forms.str_rel == alone.forms.str_rel
 
 
+def test_analysis_shared_with_a_helper_process_gives_the_same_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    members = _community(400)
+    monkeypatch.setattr(forms_module, "HELPER_MIN_QUERIES", None)
+    alone = MatchIndex.build(members, scorer=Scorer())
+    monkeypatch.setattr(forms_module, "HELPER_MIN_QUERIES", 10**9)  # the helper analyses, nothing more
+    monkeypatch.setattr(forms_module, "HELPER_MIN_TEXTS", 1)
+    monkeypatch.setattr(forms_module, "_cores", lambda: 2)
+    started = []
+    start = forms_module._Helper.start
+    monkeypatch.setattr(forms_module._Helper, "start", classmethod(lambda cls: started.append(1) or start()))
+    shared = MatchIndex.build(members, scorer=Scorer())  # a fresh analyser: nothing is cached yet
+    assert started
+    # Forms are numbered in the same order, so everything built on them is the same.
+    assert shared.forms.norm == alone.forms.norm and shared.forms.sig_concepts == alone.forms.sig_concepts
+    assert shared.forms.str_rel == alone.forms.str_rel
+    ids = [m.member_id for m in members[:40]]
+    assert [shared.suggest(i) for i in ids] == [alone.suggest(i) for i in ids]
+    # A helper that fails leaves the analysis to this process.
+    monkeypatch.setattr(forms_module.marshal, "dumps", lambda _obj: b"not a payload")
+    failed = MatchIndex.build(members, scorer=Scorer())
+    assert failed.forms.norm == alone.forms.norm and failed.forms.str_rel == alone.forms.str_rel
+
+
 PHRASES = [
     "fondsenwerving",
     "fundraising",
