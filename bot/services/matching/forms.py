@@ -363,11 +363,13 @@ class FormTable:
         """Analyse the new texts among ``texts`` (a bulk build's, in the order it will see
         them). From ``HELPER_MIN_TEXTS`` new texts on, a helper process analyses a share while
         this process does the rest; forms are numbered in the order of ``texts`` either way, so
-        the index is the same as when :meth:`form` meets the texts one by one."""
+        the index is the same as when :meth:`form` meets the texts one by one. That helper is
+        then replaced by a fresh one for :meth:`flush` (a smaller peak of memory)."""
         known, first = self._form_of_text, {}
+        key_of: dict[str, str] = {}  # new text as written -> its folded key
         for text in texts:
-            if text not in known:
-                key = fast_fold(text)
+            if text not in known and text not in key_of:
+                key = key_of[text] = fast_fold(text)
                 if key not in known and key not in first:
                     first[key] = text
         if HELPER_MIN_TEXTS is None or len(first) < HELPER_MIN_TEXTS:
@@ -399,9 +401,13 @@ class FormTable:
                 theirs = marshal.loads(data)
             except (EOFError, ValueError, TypeError):
                 theirs = None
+        # A new helper for the string matching (if it fails, the rest is analysed here as texts
+        # come): it starts while this process registers the forms, and holds no analysis caches.
+        self._close_helper()
         if not isinstance(theirs, list) or len(theirs) != len(keys) - cut:
-            self._close_helper()  # it failed: the rest is analysed here, as texts come
             theirs = []
+        else:
+            self.start_helper()
         for key, (norm, concepts) in zip(keys[cut:], theirs, strict=False):
             features[key] = (norm, tuple(concepts))
         del data, theirs
@@ -410,6 +416,10 @@ class FormTable:
             found = features.get(key)
             if found is not None:
                 known[key] = register(*found)
+        for text, key in key_of.items():  # as form() would remember them
+            form = known.get(key)
+            if form is not None:
+                known[text] = form
 
     def _close_helper(self) -> None:
         if self._helper is not None:
