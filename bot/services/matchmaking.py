@@ -332,10 +332,11 @@ class Matchmaker:
                 server.note(row.user_id, row.id, row.intro_joined, row.intro_paused_until)
             index.add_bulk(m for m in (_member_data(row, items.pop(row.id, None)) for row in rows) if m is not None)
             del items
+            floor = read_at - OVERLAP
+            server.recent = {r.user_id: r.updated_at for r in rows if r.updated_at > floor}
+            del rows
             index.finish_bulk()
-        floor = read_at - OVERLAP
-        server.recent = {r.user_id: r.updated_at for r in rows if r.updated_at > floor}
-        server.size = index.approx_bytes() + 200 * len(rows)
+        server.size = index.approx_bytes() + 200 * len(server.user_of)
         return server
 
     async def _refresh(self, session: AsyncSession, guild_id: int, server: _Server, count: int) -> bool:

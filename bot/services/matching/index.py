@@ -105,8 +105,8 @@ class _Member:
     # normalized strings of the offers, so a need that shares nothing with them is skipped in one step.
     offer_info: tuple[tuple[int, str, frozenset[str], str], ...]
     offer_keys: frozenset[str]
-    offer_forms: frozenset[int]
-    offer_norms: frozenset[str]
+    offer_forms: tuple[int, ...]  # tuples: a member has few, and an empty set alone takes 216 bytes
+    offer_norms: tuple[str, ...]
 
 
 def combine(scores: Iterable[float], cross_sector: bool) -> float:
@@ -207,8 +207,8 @@ class MatchIndex:
             offers,
             info,
             frozenset().union(*[k for _f, _t, k, _n in info]),
-            frozenset([f for f, _t in offers]),
-            frozenset([n for _f, _t, _k, n in info]),
+            tuple([f for f, _t in offers]),
+            tuple(dict.fromkeys([n for _f, _t, _k, n in info])),
         )
         member_id = data.member_id
         self._members[member_id] = record
