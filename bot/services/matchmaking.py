@@ -34,9 +34,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, inspect, select, update
+from sqlalchemy import and_, func, inspect, literal, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, aliased
@@ -160,23 +160,6 @@ async def synonym_groups(session: AsyncSession, guild_id: int) -> list[list[str]
     return [terms.split("|") for terms in rows]
 
 
-async def _versions(session: AsyncSession, guild_id: int) -> tuple[tuple[Any, ...], int]:
-    """The server's synonym groups' version (count, newest id and stamp) and its member count, in
-    one query."""
-    groups = SynonymGroup.guild_id == guild_id
-    row = (
-        await session.execute(
-            select(
-                select(func.count(SynonymGroup.id)).where(groups).scalar_subquery(),
-                select(func.max(SynonymGroup.id)).where(groups).scalar_subquery(),
-                select(func.max(SynonymGroup.updated_at)).where(groups).scalar_subquery(),
-                select(func.count(Member.id)).where(Member.guild_id == guild_id).scalar_subquery(),
-            )
-        )
-    ).one()
-    return tuple(row[:3]), int(row[3])
-
-
 _MEMBER_COLUMNS = (
     Member.id,
     Member.user_id,
@@ -185,6 +168,47 @@ _MEMBER_COLUMNS = (
     Member.intro_joined,
     Member.intro_paused_until,
 )
+
+
+class _Row(NamedTuple):
+    """A member row as ``_MEMBER_COLUMNS`` reads it."""
+
+    id: int
+    user_id: int
+    sector: str | None
+    updated_at: datetime
+    intro_joined: bool
+    intro_paused_until: datetime | None
+
+
+def _version_columns(guild_id: int) -> list[Any]:
+    """The server's synonym groups' version (count, newest id and stamp) and its member count."""
+    groups = SynonymGroup.guild_id == guild_id
+    return [
+        select(func.count(SynonymGroup.id)).where(groups).scalar_subquery(),
+        select(func.max(SynonymGroup.id)).where(groups).scalar_subquery(),
+        select(func.max(SynonymGroup.updated_at)).where(groups).scalar_subquery(),
+        select(func.count(Member.id)).where(Member.guild_id == guild_id).scalar_subquery(),
+    ]
+
+
+async def _versions(
+    session: AsyncSession, guild_id: int, since: datetime | None
+) -> tuple[tuple[Any, ...], int, list[Any]]:
+    """Synonym version, member count and (with ``since``) the member rows stamped after it, in
+    one query: a one-row select of the versions, outer-joined to the changed members."""
+    versions = _version_columns(guild_id)
+    if since is None:
+        row = (await session.execute(select(*versions))).one()
+        return tuple(row[:3]), int(row[3]), []
+    one = select(literal(1).label("one")).subquery()
+    changed = and_(Member.guild_id == guild_id, Member.updated_at > since)
+    rows = (
+        await session.execute(select(*versions, *_MEMBER_COLUMNS).select_from(one).outerjoin(Member, changed))
+    ).all()
+    first = rows[0]
+    members = [_Row(*row[4:]) for row in rows if row[4] is not None]
+    return tuple(first[:3]), int(first[3]), members
 
 
 @dataclass(slots=True)
@@ -286,9 +310,16 @@ class Matchmaker:
         return (await self._server(session, guild_id)).index
 
     async def _server(self, session: AsyncSession, guild_id: int) -> _Server:
-        synonyms, count = await _versions(session, guild_id)
         server = self._cache.get(guild_id)
-        if server is None or server.synonyms != synonyms or not await self._refresh(session, guild_id, server, count):
+        read_at = utcnow()
+        synonyms, count, changed = await _versions(
+            session, guild_id, None if server is None else server.read_at - OVERLAP
+        )
+        if (
+            server is None
+            or server.synonyms != synonyms
+            or not await self._refresh(session, guild_id, server, count, changed, read_at)
+        ):
             self._cache.pop(guild_id, None)
             server = await self._build(session, guild_id, synonyms)
         self._store(guild_id, server)
@@ -339,16 +370,12 @@ class Matchmaker:
         server.size = index.approx_bytes() + 200 * len(server.user_of)
         return server
 
-    async def _refresh(self, session: AsyncSession, guild_id: int, server: _Server, count: int) -> bool:
-        """Apply the members changed since the last request (``count`` members now in the
-        server); False when a rebuild is cheaper."""
-        read_at = utcnow()
-        where = and_(Member.guild_id == guild_id, Member.updated_at > server.read_at - OVERLAP)
-        changed = [
-            row
-            for row in (await session.execute(select(*_MEMBER_COLUMNS).where(where))).all()
-            if server.recent.get(row.user_id) != row.updated_at
-        ]
+    async def _refresh(
+        self, session: AsyncSession, guild_id: int, server: _Server, count: int, rows: list[Any], read_at: datetime
+    ) -> bool:
+        """Apply the members changed since the last request (``rows``, stamped since then;
+        ``count`` members now in the server; read at ``read_at``); False when a rebuild is cheaper."""
+        changed = [row for row in rows if server.recent.get(row.user_id) != row.updated_at]
         if len(changed) > max(50, REBUILD_SHARE * len(server.user_of)):
             return False
         index = server.index
