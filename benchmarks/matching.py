@@ -328,7 +328,8 @@ async def suggest_after_change(url: str, members: list[MemberData], samples: int
                 await matcher.suggest(session, GUILD, user, now=now)
                 warm.append((time.perf_counter() - t) * 1000)
         offers = [t for m in rng.sample(members, 200) for t in m.offers]
-        after = []
+        after: list[float] = []
+        after_cpu: list[float] = []  # CPU time of this thread: what a busy machine does not inflate
         sectors = ["government", "company", "social_enterprise", "knowledge_institution", "civil_society"]
         for k in range(samples):
             changed = rng.choice(ids)
@@ -346,9 +347,10 @@ async def suggest_after_change(url: str, members: list[MemberData], samples: int
                     await profiles.set_profile(session, GUILD, changed, sector=rng.choice(sectors))
             asker = changed if k % 2 else rng.choice(ids)
             async with db.session() as session:
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.thread_time()
                 await matcher.suggest(session, GUILD, asker, now=now)
                 after.append((time.perf_counter() - t) * 1000)
+                after_cpu.append((time.thread_time() - c) * 1000)
         builds = matcher.full_builds
         async with db.session() as session:
             await synonyms.add_group(session, GUILD, "kringloop, tweedehands, second hand", created_by=1)
@@ -359,6 +361,7 @@ async def suggest_after_change(url: str, members: list[MemberData], samples: int
     finally:
         await db.dispose()
     after.sort()
+    after_cpu.sort()
     warm.sort()
     return {
         "cache_build_s": round(build_s, 2),
@@ -369,6 +372,7 @@ async def suggest_after_change(url: str, members: list[MemberData], samples: int
         "suggest_after_change_p50_ms": round(statistics.median(after), 1),
         "suggest_after_change_p95_ms": round(after[int(0.95 * (len(after) - 1))], 1),
         "suggest_after_change_max_ms": round(after[-1], 1),
+        "suggest_after_change_cpu_p95_ms": round(after_cpu[int(0.95 * (len(after_cpu) - 1))], 1),
         "suggest_after_synonym_change_s": round(synonym_s, 2),  # rebuilds the index (documented)
     }
 
