@@ -466,7 +466,9 @@ def many_servers(servers: int, size: int = 500, cache_mib: int = matchmaking.DEF
         members = community(size, seed=1_000 + s)
         index = MatchIndex.build(members, scorer=scorer)
         # As Matchmaker._server stores a server it built from the database (no database here).
-        matcher._store(GUILD + s, matchmaking._Server(index, (), {}, set(), {}, None, size=index.approx_bytes()))
+        matcher._store(
+            GUILD + s, matchmaking._Server(index, (), {}, set(), {}, datetime.now(UTC), size=index.approx_bytes())
+        )
         held.append(len(matcher.cached_servers()))
     return {
         "servers": servers,

@@ -207,7 +207,7 @@ async def _versions(
         await session.execute(select(*versions, *_MEMBER_COLUMNS).select_from(one).outerjoin(Member, changed))
     ).all()
     first = rows[0]
-    members = [_Row(*row[4:]) for row in rows if row[4] is not None]
+    members = [_Row._make(row[4:]) for row in rows if row[4] is not None]
     return tuple(first[:3]), int(first[3]), members
 
 
