@@ -324,7 +324,9 @@ def test_analysis_shared_with_a_helper_process_gives_the_same_index(monkeypatch:
     monkeypatch.setattr(forms_module, "_cores", lambda: 2)
     started = []
     start = forms_module._Helper.start
-    monkeypatch.setattr(forms_module._Helper, "start", classmethod(lambda cls: started.append(1) or start()))
+    monkeypatch.setattr(
+        forms_module._Helper, "start", classmethod(lambda cls, analyse: started.append(1) or start(analyse))
+    )
     shared = MatchIndex.build(members, scorer=Scorer())  # a fresh analyser: nothing is cached yet
     assert started
     # Forms are numbered in the same order, so everything built on them is the same.

@@ -44,6 +44,7 @@ from sqlalchemy.sql import ColumnElement
 
 from bot.services import intros
 from bot.services.matching import MatchIndex, MemberData, Reason, chance_meetings, plan_round
+from bot.services.matching.forms import spawn_helper
 from bot.services.matching.index import gc_paused
 from bot.services.matching.scoring import DEFAULT_THRESHOLD, Scorer, default_scorer
 from bot.services.matching.vocabulary import load_vocabulary
@@ -345,17 +346,31 @@ class Matchmaker:
             return default_scorer()  # shared by every server without synonym groups
         return Scorer(load_vocabulary(extra=groups), threshold=DEFAULT_THRESHOLD)
 
-    async def _build(self, session: AsyncSession, guild_id: int, synonyms: tuple[Any, ...]) -> _Server:
-        """A fresh index of the server, read in bulk (Core rows, no ORM objects)."""
+    async def _build(
+        self, session: AsyncSession, guild_id: int, synonyms: tuple[Any, ...], count: int | None = None
+    ) -> _Server:
+        """A fresh index of the server (``count`` members, when known), read in bulk (Core rows,
+        no ORM objects)."""
         self.full_builds += 1
         read_at = utcnow()
-        scorer = await self._scorer(session, guild_id)
-        rows = (
-            await session.execute(select(*_MEMBER_COLUMNS).where(Member.guild_id == guild_id).order_by(Member.user_id))
-        ).all()
+        if count is None:
+            count = int(await session.scalar(select(func.count(Member.id)).where(Member.guild_id == guild_id)) or 0)
+        # The helper process starts up while the vocabulary is loaded and the rows are read.
+        helper = spawn_helper() if count >= HELPER_MIN_MEMBERS else None
+        try:
+            scorer = await self._scorer(session, guild_id)
+            rows = (
+                await session.execute(
+                    select(*_MEMBER_COLUMNS).where(Member.guild_id == guild_id).order_by(Member.user_id)
+                )
+            ).all()
+        except BaseException:
+            if helper is not None:
+                helper.close()
+            raise
         index = MatchIndex(scorer)
-        if len(rows) >= HELPER_MIN_MEMBERS:
-            index.forms.start_helper()  # it starts up while the items are read
+        if helper is not None:
+            index.forms.use_helper(helper)
         server = _Server(index, synonyms, {}, set(), {}, read_at)
         with gc_paused():
             items = await _items_of(session, MemberItem.guild_id == guild_id)

@@ -38,7 +38,7 @@ from typing import IO, Any
 
 from rapidfuzz import process
 
-from bot.services.matching.analysis import fast_fold
+from bot.services.matching.analysis import Analyzer, fast_fold
 from bot.services.matching.scoring import (
     CONCEPT_BASE,
     CONCEPT_BEST,
@@ -47,6 +47,7 @@ from bot.services.matching.scoring import (
     Scorer,
     concept_score,
 )
+from bot.services.matching.vocabulary import ConceptGroup, Vocabulary, load_vocabulary
 
 
 def _count_slowly(mapping: dict[int, int], iterable: Iterable[int]) -> None:
@@ -70,11 +71,11 @@ CACHE_LIMIT = 1_000_000  # concept scores kept between signature pairs before th
 # A bulk load owing at least this many string queries shares them with a helper process when
 # two cores are usable (set to None to never start one). The helper takes this share.
 HELPER_MIN_QUERIES: int | None = 4_000
-HELPER_SHARE = 0.5
-# A bulk build with at least this many new texts has a helper analyse a share of them (this
-# process also numbers the forms, so the helper takes more than half).
+HELPER_SHARE = 0.55
+# A bulk build with at least this many new texts has a helper analyse a share of them (it
+# also sets up its analyser first; this process numbers the forms afterwards).
 HELPER_MIN_TEXTS: int | None = 8_000
-HELPER_SHARE_TEXTS = 0.55
+HELPER_SHARE_TEXTS = 0.5
 
 
 AFFIX = 4
@@ -201,21 +202,32 @@ def _helper_match(payload: tuple[Any, ...]) -> bytes:
     return b"".join(part.tobytes() for part in parts)
 
 
-def _helper_analyse(payload: tuple[Any, ...]) -> bytes:
+def _vocabulary_payload(vocabulary: Vocabulary) -> tuple[list[tuple[Any, ...]], list[str]]:
+    return [(g.id, g.terms, g.weight, g.broader) for g in vocabulary.groups], sorted(vocabulary.words)
+
+
+def _helper_analyse(payload: tuple[Any, ...], ready: tuple[Any, Analyzer] | None) -> bytes:
     """Features (normalized string, concepts) of the texts in ``payload``, analysed with the
-    vocabulary sent along (see :meth:`FormTable.prepare`)."""
-    from bot.services.matching.analysis import Analyzer
-    from bot.services.matching.vocabulary import ConceptGroup, Vocabulary
-
+    vocabulary sent along (see :meth:`FormTable.prepare`); ``ready`` is an analyser of the
+    bundled vocabulary made while waiting, used when that is the one sent."""
     groups, words, texts = payload
-    vocabulary = Vocabulary(tuple(ConceptGroup(*g) for g in groups), frozenset(words))
-    analyze = Analyzer(vocabulary).analyze
-    return marshal.dumps([(f.norm, f.concepts) for f in map(analyze, texts)])
+    if ready is not None and ready[0] == (groups, words):
+        analyzer = ready[1]
+    else:
+        vocabulary = Vocabulary(tuple(ConceptGroup(*g) for g in groups), frozenset(words))
+        analyzer = Analyzer(vocabulary)
+    return marshal.dumps([(f.norm, f.concepts) for f in map(analyzer.analyze, texts)])
 
 
-def _helper_main() -> None:
+def _helper_main(analyse: bool = False) -> None:
     """The helper process of :class:`_Helper`: framed requests in (marshal, stdin), framed
-    answers out (stdout), until stdin closes."""
+    answers out (stdout), until stdin closes. One started to ``analyse`` prepares an analyser of
+    the bundled vocabulary while the first request is on its way."""
+    ready = None
+    if analyse:
+        vocabulary = load_vocabulary()
+        # Through marshal, as a request's payload arrives (lists stay lists, tuples tuples).
+        ready = (marshal.loads(marshal.dumps(_vocabulary_payload(vocabulary))), Analyzer(vocabulary))
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     while True:
         data = _read_frame(source)
@@ -223,7 +235,15 @@ def _helper_main() -> None:
             return
         kind, payload = marshal.loads(data)
         del data
-        _write_frame(sink, _helper_match(payload) if kind == "match" else _helper_analyse(payload))
+        _write_frame(sink, _helper_match(payload) if kind == "match" else _helper_analyse(payload, ready))
+
+
+def spawn_helper(analyse: bool = True) -> _Helper | None:
+    """A helper process for a bulk build when two cores are usable (and helpers are not off),
+    else None. ``analyse``: it prepares to analyse texts (see :meth:`FormTable.prepare`)."""
+    if HELPER_MIN_QUERIES is None or _cores() < 2:
+        return None
+    return _Helper.start(analyse)
 
 
 class _Helper:
@@ -236,10 +256,11 @@ class _Helper:
         self._writer: threading.Thread | None = None
 
     @classmethod
-    def start(cls) -> _Helper | None:
+    def start(cls, analyse: bool = False) -> _Helper | None:
         path = [os.getcwd() if p == "" else p for p in sys.path]
         code = (
-            f"import sys; sys.path[:0] = {path!r}; from bot.services.matching.forms import _helper_main; _helper_main()"
+            f"import sys; sys.path[:0] = {path!r}; from bot.services.matching.forms import _helper_main; "
+            f"_helper_main({analyse!r})"
         )
         try:
             proc = subprocess.Popen(
@@ -353,11 +374,17 @@ class FormTable:
             self.sig.append(self._signature(concepts))
         return form
 
-    def start_helper(self) -> None:
+    def start_helper(self, analyse: bool = True) -> None:
         """Start the helper process of a bulk build now (if two cores are usable), so that it is
-        ready when :meth:`prepare` or :meth:`flush` have work for it. Closed by :meth:`flush`."""
-        if self._helper is None and HELPER_MIN_QUERIES is not None and _cores() >= 2:
-            self._helper = _Helper.start()
+        ready when :meth:`prepare` (``analyse``) or :meth:`flush` have work for it. Closed by
+        :meth:`flush`."""
+        if self._helper is None:
+            self._helper = spawn_helper(analyse)
+
+    def use_helper(self, helper: _Helper) -> None:
+        """Use a helper from :func:`spawn_helper` (started before this table existed)."""
+        self._close_helper()
+        self._helper = helper
 
     def prepare(self, texts: Sequence[str]) -> None:
         """Analyse the new texts among ``texts`` (a bulk build's, in the order it will see
@@ -380,15 +407,7 @@ class FormTable:
             return
         keys = list(first)
         cut = int(len(keys) * (1 - HELPER_SHARE_TEXTS))
-        vocabulary = self.scorer.vocabulary
-        helper.send(
-            "analyse",
-            (
-                [(g.id, g.terms, g.weight, g.broader) for g in vocabulary.groups],
-                sorted(vocabulary.words),
-                [first[k] for k in keys[cut:]],
-            ),
-        )
+        helper.send("analyse", (*_vocabulary_payload(self.scorer.vocabulary), [first[k] for k in keys[cut:]]))
         analyze = self.scorer.analyzer.analyze
         features: dict[str, tuple[str, tuple[tuple[str, float], ...]]] = {}
         for key in keys[:cut]:
@@ -407,7 +426,7 @@ class FormTable:
         if not isinstance(theirs, list) or len(theirs) != len(keys) - cut:
             theirs = []
         else:
-            self.start_helper()
+            self.start_helper(analyse=False)
         for key, (norm, concepts) in zip(keys[cut:], theirs, strict=False):
             features[key] = (norm, tuple(concepts))
         del data, theirs
@@ -596,7 +615,7 @@ class FormTable:
                 owed.append((role, form))
         try:
             if HELPER_MIN_QUERIES is not None and len(owed) >= HELPER_MIN_QUERIES:
-                self.start_helper()
+                self.start_helper(analyse=False)
                 if self._helper is not None and self._match_shared(owed, self._helper):
                     return
             for role, form in owed:
