@@ -104,6 +104,15 @@ async def test_removing_an_offer_by_a_core_statement_is_seen_through_the_member_
     await check_incremental(db, matcher, applied=1)
 
 
+async def test_deleting_an_item_loaded_on_its_own_stamps_its_member(world) -> None:
+    db, matcher = world
+    async with db.session() as session:
+        member_id = await session.scalar(select(Member.id).where(Member.user_id == BASE + 13))
+        item = (await session.scalars(select(MemberItem).where(MemberItem.member_id == member_id))).first()
+        await session.delete(item)  # no member object in this session: the hook stamps the row
+    await check_incremental(db, matcher, applied=1)
+
+
 async def test_changing_a_sector_updates_the_cache_in_place(world) -> None:
     db, matcher = world
     async with db.session() as session:
