@@ -6,6 +6,7 @@ Matchmaker, and compares all suggestions with those of a Matchmaker that builds 
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -198,3 +199,17 @@ async def test_the_cache_drops_the_least_recently_used_server(db: Database) -> N
 async def _index(db: Database, matcher: matchmaking.Matchmaker):
     async with db.session() as session:
         return await matcher.index(session, GUILD)
+
+
+async def test_two_requests_at_once_build_the_index_once(db: Database) -> None:
+    await load(db, community_csv(30))
+    matcher = matchmaking.Matchmaker()
+    now = datetime.now(UTC)
+
+    async def ask(user: int) -> list:
+        async with db.session() as session:
+            return await matcher.suggest(session, GUILD, user, now=now)
+
+    first, second = await asyncio.gather(ask(BASE + 1), ask(BASE + 2))
+    assert matcher.full_builds == 1
+    assert first or second

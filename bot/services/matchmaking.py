@@ -29,6 +29,7 @@ Who takes part in introductions (joined, pause) is kept with the index from the 
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
@@ -293,6 +294,7 @@ class Matchmaker:
     def __init__(self, cache_mib: int = DEFAULT_CACHE_MIB) -> None:
         self.budget = cache_mib * 1024 * 1024
         self._cache: OrderedDict[int, _Server] = OrderedDict()
+        self._locks: dict[int, asyncio.Lock] = {}
         self.full_builds = 0  # for tests and benchmarks
         self.members_applied = 0
 
@@ -311,6 +313,15 @@ class Matchmaker:
         return (await self._server(session, guild_id)).index
 
     async def _server(self, session: AsyncSession, guild_id: int) -> _Server:
+        # One request per server at a time updates or builds its index: two /match at once after
+        # a restart build it once, not twice (twice the memory).
+        lock = self._locks.get(guild_id)
+        if lock is None:
+            lock = self._locks[guild_id] = asyncio.Lock()
+        async with lock:
+            return await self._server_locked(session, guild_id)
+
+    async def _server_locked(self, session: AsyncSession, guild_id: int) -> _Server:
         server = self._cache.get(guild_id)
         read_at = utcnow()
         synonyms, count, changed = await _versions(
