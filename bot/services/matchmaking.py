@@ -18,13 +18,15 @@ marks a member changed:
 
 Each request reads the rows stamped after ``OVERLAP`` before the previous request began (a
 transaction may commit a little after it stamped its rows, and processes' clocks differ a
-little); a member read again with the stamp already applied costs nothing more. A change to the server's synonym
-groups changes the vocabulary every text is analysed with: that rebuilds the server's index
-(seconds at 100,000 members, not milliseconds).
+little: a writer whose clock lags this process's by more than ``OVERLAP`` could go unseen); a
+member read again with the stamp already applied costs nothing more. A change to the server's
+synonym groups changes the vocabulary every text is analysed with: that rebuilds the server's
+index (seconds at 100,000 members, not milliseconds). One request per server at a time builds
+or updates its index.
 
 Who takes part in introductions (joined, pause) is kept with the index from the same rows, so
 ``suggest`` reads no list of all members. The cache holds at most ``cache_mib`` of indexes
-(estimated), least recently used servers are dropped first.
+(estimated); least recently used servers are dropped first, also to make room before a build.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ OVERLAP = timedelta(seconds=30)
 # Above this share of changed members a fresh build is cheaper than replacing them one by one.
 REBUILD_SHARE = 0.3
 READ_BATCH = 20_000
+BUILD_BYTES_PER_MEMBER = 12_000  # what an index about to be built may need, per member (estimate)
 CHANGE_BYTES = 24_000  # what a changed member may add to an index, at most (10 new texts)
 HELPER_MIN_MEMBERS = 2_000  # a build this large starts its helper process before reading items
 _NEED = ItemKind.NEED.value
@@ -333,7 +336,8 @@ class Matchmaker:
             or not await self._refresh(session, guild_id, server, count, changed, read_at)
         ):
             self._cache.pop(guild_id, None)
-            server = await self._build(session, guild_id, synonyms)
+            self._evict(keep=None, room=BUILD_BYTES_PER_MEMBER * count)  # make room first
+            server = await self._build(session, guild_id, synonyms, count)
         self._store(guild_id, server)
         return server
 
@@ -343,13 +347,14 @@ class Matchmaker:
         self._cache.move_to_end(guild_id)
         self._evict(keep=guild_id)
 
-    def _evict(self, keep: int) -> None:
-        total = self.cached_bytes()
-        while total > self.budget and len(self._cache) > 1:
-            oldest = next(iter(self._cache))
-            if oldest == keep:
+    def _evict(self, keep: int | None, room: int = 0) -> None:
+        """Drop least recently used servers (never ``keep``) until ``room`` more bytes fit."""
+        total = self.cached_bytes() + room
+        for oldest in list(self._cache):
+            if total <= self.budget:
                 break
-            total -= self._cache.pop(oldest).size
+            if oldest != keep:
+                total -= self._cache.pop(oldest).size
 
     async def _scorer(self, session: AsyncSession, guild_id: int) -> Scorer:
         groups = await synonym_groups(session, guild_id)
