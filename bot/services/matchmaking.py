@@ -338,6 +338,7 @@ class Matchmaker:
             or not await self._refresh(session, guild_id, server, count, changed, read_at)
         ):
             self._cache.pop(guild_id, None)
+            server = None  # the old index goes before the new one is built, not after
             self._evict(keep=None, room=BUILD_BYTES_PER_MEMBER * count)  # make room first
             server = await self._build(session, guild_id, synonyms, count)
         self._store(guild_id, server)
