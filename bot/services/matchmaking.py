@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, inspect, literal, select, update
+from sqlalchemy import and_, func, inspect, literal_column, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, aliased
@@ -206,7 +206,7 @@ async def _versions(
     if since is None:
         row = (await session.execute(select(*versions))).one()
         return tuple(row[:3]), int(row[3]), []
-    one = select(literal(1).label("one")).subquery()
+    one = select(literal_column("1").label("one")).subquery()  # no parameter: any dialect
     changed = and_(Member.guild_id == guild_id, Member.updated_at > since)
     rows = (
         await session.execute(select(*versions, *_MEMBER_COLUMNS).select_from(one).outerjoin(Member, changed))
