@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Europe/Amsterdam", description="Default time zone of a server.")
     default_locale: Locale = Field(default="nl", description="Language where no interaction tells.")
     log_level: str = Field(default="INFO")
+    match_cache_mib: int = Field(
+        default=768,
+        ge=16,
+        description="Memory (MiB, estimated) for per-server matching indexes; least recently used go first.",
+    )
 
     @field_validator("dev_guild_id", mode="before")
     @classmethod
