@@ -310,7 +310,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         try:
             await guarded(settings.database_url, db.upgrade())
             now = datetime.now(UTC)
-            matcher = matchmaking.Matchmaker()
+            matcher = matchmaking.Matchmaker(settings.match_cache_mib)
             # Only reads: never holds the write lock a serving bot needs (SQLite).
             async with db.read() as session:
                 server = await guilds.get_settings(session, args.guild)
@@ -370,6 +370,7 @@ def cmd_match(args: argparse.Namespace) -> int:
                     per_member=server.intro_per_member,
                     history=rounds.history(server),
                     seed=f"{year:04d}-W{week:02d}",
+                    cache=False,  # one round, then exit: keep no index
                 )
             # Chance meetings are the pairs without reasons.
             return {
@@ -388,7 +389,8 @@ def cmd_match(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps(result, ensure_ascii=False, indent=2))
+        # Compact: json's C encoder (indenting runs in Python, seconds for a large round).
+        print(json.dumps(result, ensure_ascii=False))
     else:
         _print_round(server, result, due)
     return 0

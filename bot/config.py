@@ -40,6 +40,11 @@ class Settings(BaseSettings):
         description="Only for tests: the API base URL of a fake Discord (e.g. http://127.0.0.1:8080/api/v10); "
         "its gateway is expected at /gateway/ on the same host. Leave unset.",
     )
+    match_cache_mib: int = Field(
+        default=768,
+        ge=16,
+        description="Memory (MiB, estimated) for per-server matching indexes; least recently used go first.",
+    )
 
     @field_validator("dev_guild_id", "discord_api_base", "shard_count", mode="before")
     @classmethod

@@ -45,6 +45,8 @@ class Member(TimestampMixin, Base):
         CheckConstraint(f"sector IS NULL OR {_in('sector', Sector)}", name="sector_valid"),
         CheckConstraint("locale IN ('nl', 'en')", name="locale_valid"),
         CheckConstraint(_in("visibility", Visibility), name="visibility_valid"),
+        # The matching cache reads the members changed since its last look (bot.services.matchmaking).
+        Index("ix_members_guild_id_updated_at", "guild_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

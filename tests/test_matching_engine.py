@@ -317,6 +317,44 @@ def test_string_matching_shared_with_a_helper_process_gives_the_same_index(monke
     assert MatchIndex.build(members, scorer=SCORER).forms.str_rel == alone.forms.str_rel
 
 
+def test_vocabulary_sent_to_a_helper_keeps_every_field() -> None:
+    # Roles, objects, families ... change the analysis: the helper must get all of them.
+    vocabulary = load_vocabulary()
+    groups, words = forms_module._vocabulary_payload(vocabulary)
+    groups, words = forms_module.marshal.loads(forms_module.marshal.dumps((groups, words)))
+    sent = forms_module.Vocabulary(tuple(forms_module.ConceptGroup(*g) for g in groups), frozenset(words))
+    assert sent == vocabulary
+    assert any(g.role != "topic" for g in sent.groups) and any(g.object for g in sent.groups)
+
+
+def test_analysis_shared_with_a_helper_process_gives_the_same_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    members = _community(400)
+    monkeypatch.setattr(forms_module, "HELPER_MIN_QUERIES", None)
+    alone = MatchIndex.build(members, scorer=Scorer())
+    monkeypatch.setattr(forms_module, "HELPER_MIN_QUERIES", 10**9)  # the helper analyses, nothing more
+    monkeypatch.setattr(forms_module, "HELPER_MIN_TEXTS", 1)
+    monkeypatch.setattr(forms_module, "_cores", lambda: 2)
+    started = []
+    start = forms_module._Helper.start
+    monkeypatch.setattr(
+        forms_module._Helper, "start", classmethod(lambda cls, analyse: started.append(1) or start(analyse))
+    )
+    shared = MatchIndex.build(members, scorer=Scorer())  # a fresh analyser: nothing is cached yet
+    assert started
+    # Forms are numbered in the same order, so everything built on them is the same.
+    assert shared.forms.norm == alone.forms.norm and shared.forms.sig_concepts == alone.forms.sig_concepts
+    # Heads (what a text asks or offers) and the content keys come through the helper too.
+    assert shared.forms.heads == alone.forms.heads and any(alone.forms.heads)
+    assert shared.forms._form_key == alone.forms._form_key
+    assert shared.forms.str_rel == alone.forms.str_rel
+    ids = [m.member_id for m in members[:40]]
+    assert [shared.suggest(i) for i in ids] == [alone.suggest(i) for i in ids]
+    # A helper that fails leaves the analysis to this process.
+    monkeypatch.setattr(forms_module.marshal, "dumps", lambda _obj: b"not a payload")
+    failed = MatchIndex.build(members, scorer=Scorer())
+    assert failed.forms.norm == alone.forms.norm and failed.forms.str_rel == alone.forms.str_rel
+
+
 PHRASES = [
     "fondsenwerving",
     "fundraising",

@@ -1,28 +1,80 @@
 """The matching engine fed from the database: suggestions for one member, plans for a round.
 
 Engine member ids are Discord user ids (unique within a server), so reasons name people
-directly. A server's index is cached and rebuilt only when its offers and needs, its sectors
-or its synonym groups changed (a cheap version query decides). Who takes part (joined, not
-paused) is read fresh on every call, so joining or pausing never costs a rebuild.
+directly.
+
+**The per-server cache.** A server's :class:`MatchIndex` is built once and then kept up to date
+in place: each request reads only the members whose row changed since the last request
+(``members.updated_at``, indexed per server) and replaces just those members in the index. What
+marks a member changed:
+
+* any change to the member row itself (sector, pause, consent, ...: the column's ``onupdate``);
+* adding, changing or removing one of their offers or needs through the ORM: the session hook
+  :func:`_touch_members` below stamps the owning member in the same flush;
+* the importer stamps every member it changes (Core statements, so it sets the column itself);
+* a deleted member (or a member added and one deleted between two requests) shows up as a
+  member count that differs from what the cache expects: then the server's member ids are
+  read and the missing ones dropped.
+
+Each request reads the rows stamped after ``OVERLAP`` before the previous request began (a
+transaction may commit a little after it stamped its rows, and processes' clocks differ a
+little: a writer whose clock lags this process's by more than ``OVERLAP`` could go unseen); a
+member read again with the stamp already applied costs nothing more. A change to the server's
+synonym groups changes the vocabulary every text is analysed with: that rebuilds the server's
+index (seconds at 100,000 members, not milliseconds). One request per server at a time builds
+or updates its index.
+
+Who takes part in introductions (joined, pause) is kept with the index from the same rows, so
+``suggest`` reads no list of all members. The cache holds at most ``cache_mib`` of indexes
+(estimated); least recently used servers are dropped first, also to make room before a build.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import asyncio
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, inspect, literal_column, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import ColumnElement
 
 from bot.services import intros, privacy
 from bot.services.matching import MatchIndex, MemberData, Reason, chance_meetings, plan_round
+from bot.services.matching.forms import spawn_helper
+from bot.services.matching.index import gc_paused
+from bot.services.matching.scoring import DEFAULT_THRESHOLD, Scorer, default_scorer
+from bot.services.matching.vocabulary import load_vocabulary
 from bot.services.profiles import remember_locale
-from models import ItemKind, Member, MemberItem, SynonymGroup, Visibility
+from models import (
+    GuildDeparture,
+    Introduction,
+    IntroParty,
+    ItemKind,
+    Member,
+    MemberItem,
+    SynonymGroup,
+    Visibility,
+    utcnow,
+)
 
 DEFAULT_HISTORY = timedelta(weeks=12)
+DEFAULT_CACHE_MIB = 768
+# Rows stamped this long before the previous request began are read again (see the docstring).
+OVERLAP = timedelta(seconds=30)
+# Above this share of changed members a fresh build is cheaper than replacing them one by one.
+REBUILD_SHARE = 0.3
+READ_BATCH = 20_000
+BUILD_BYTES_PER_MEMBER = 12_000  # what an index about to be built may need, per member (estimate)
+CHANGE_BYTES = 24_000  # what a changed member may add to an index, at most (10 new texts)
+HELPER_MIN_MEMBERS = 2_000  # a build this large starts its helper process before reading items
+_NEED = ItemKind.NEED.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,62 +120,353 @@ def reason_dict(reason: Reason) -> dict[str, Any]:
     }
 
 
-async def _version(session: AsyncSession, guild_id: int) -> tuple[Any, ...]:
-    items = (
-        await session.execute(
-            select(func.count(MemberItem.id), func.max(MemberItem.id), func.max(MemberItem.updated_at)).where(
-                MemberItem.guild_id == guild_id
-            )
-        )
-    ).one()
-    sectors = (
-        await session.execute(
-            select(Member.sector, func.count()).where(Member.guild_id == guild_id).group_by(Member.sector)
-        )
-    ).all()
-    synonyms = (
-        await session.execute(
-            select(func.count(SynonymGroup.id), func.max(SynonymGroup.id)).where(SynonymGroup.guild_id == guild_id)
-        )
-    ).one()
-    return (*items, tuple(sorted(sectors, key=str)), *synonyms)
+# -- change marks ------------------------------------------------------------------------------
+
+
+def _touch_members(session: Session, _context: object, _instances: object) -> None:
+    """Before a flush: a member whose offers or needs change gets a new ``updated_at``, so the
+    matching cache sees the change (see the module docstring)."""
+    now = utcnow()
+    touched: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, MemberItem):
+            member = obj.__dict__.get("member")
+            if isinstance(member, Member) and member not in session.deleted:
+                member.updated_at = now
+            elif obj.member_id is not None:
+                touched.add(obj.member_id)
+        elif (
+            isinstance(obj, Member)
+            and obj in session.dirty
+            and obj not in session.deleted
+            and inspect(obj).attrs["items"].history.has_changes()  # passive: loads nothing
+        ):
+            obj.updated_at = now
+    if touched:
+        # Items whose member object is not loaded here: stamp the rows directly (Core).
+        session.connection().execute(update(Member).where(Member.id.in_(touched)).values(updated_at=now))
+
+
+_hooked = False
+
+
+def install_change_marks() -> None:
+    """Register :func:`_touch_members` on every ORM session (once per process)."""
+    global _hooked
+    if not _hooked:
+        from sqlalchemy import event
+
+        event.listen(Session, "before_flush", _touch_members)
+        _hooked = True
+
+
+install_change_marks()
+
+
+# -- reading -----------------------------------------------------------------------------------
 
 
 async def synonym_groups(session: AsyncSession, guild_id: int) -> list[list[str]]:
-    rows = (await session.execute(select(SynonymGroup.terms).where(SynonymGroup.guild_id == guild_id))).scalars()
+    rows = (
+        await session.execute(
+            select(SynonymGroup.terms).where(SynonymGroup.guild_id == guild_id).order_by(SynonymGroup.id)
+        )
+    ).scalars()
     return [terms.split("|") for terms in rows]
 
 
-class Matchmaker:
-    """Holds one index per server; safe to share for the bot's lifetime."""
+_MEMBER_COLUMNS = (
+    Member.id,
+    Member.user_id,
+    Member.sector,
+    Member.updated_at,
+    Member.intro_joined,
+    Member.intro_paused_until,
+    Member.visibility,
+)
 
-    def __init__(self) -> None:
-        self._cache: dict[int, tuple[tuple[Any, ...], MatchIndex]] = {}
+
+class _Row(NamedTuple):
+    """A member row as ``_MEMBER_COLUMNS`` reads it."""
+
+    id: int
+    user_id: int
+    sector: str | None
+    updated_at: datetime
+    intro_joined: bool
+    intro_paused_until: datetime | None
+    visibility: str
+
+
+def _version_columns(guild_id: int) -> list[Any]:
+    """The server's synonym groups' version (count, newest id and stamp) and its member count."""
+    groups = SynonymGroup.guild_id == guild_id
+    return [
+        select(func.count(SynonymGroup.id)).where(groups).scalar_subquery(),
+        select(func.max(SynonymGroup.id)).where(groups).scalar_subquery(),
+        select(func.max(SynonymGroup.updated_at)).where(groups).scalar_subquery(),
+        select(func.count(Member.id)).where(Member.guild_id == guild_id).scalar_subquery(),
+    ]
+
+
+async def _versions(
+    session: AsyncSession, guild_id: int, since: datetime | None
+) -> tuple[tuple[Any, ...], int, list[Any]]:
+    """Synonym version, member count and (with ``since``) the member rows stamped after it, in
+    one query: a one-row select of the versions, outer-joined to the changed members."""
+    versions = _version_columns(guild_id)
+    if since is None:
+        row = (await session.execute(select(*versions))).one()
+        return tuple(row[:3]), int(row[3]), []
+    one = select(literal_column("1").label("one")).subquery()  # no parameter: any dialect
+    changed = and_(Member.guild_id == guild_id, Member.updated_at > since)
+    rows = (
+        await session.execute(select(*versions, *_MEMBER_COLUMNS).select_from(one).outerjoin(Member, changed))
+    ).all()
+    first = rows[0]
+    members = [_Row._make(row[4:]) for row in rows if row[4] is not None]
+    return tuple(first[:3]), int(first[3]), members
+
+
+@dataclass(slots=True)
+class _Server:
+    """One server's cached index and what it knows of the member rows behind it."""
+
+    index: MatchIndex
+    synonyms: tuple[Any, ...]
+    user_of: dict[int, int]  # members.id -> user id, every member of the server
+    joined: set[int]  # user ids who joined introductions
+    paused: dict[int, datetime]  # user id -> paused until (joined members only)
+    read_at: datetime  # this process's clock when the rows were last read
+    recent: dict[int, datetime] = field(default_factory=dict)  # user id -> stamp applied, within OVERLAP
+    # Private profiles: used for their owner's own suggestions, proposed to nobody.
+    private: set[int] = field(default_factory=set)
+    size: int = 0
+
+    def is_available(self, user_id: int, now: datetime) -> bool:
+        if user_id not in self.joined or user_id in self.private:
+            return False
+        until = self.paused.get(user_id)
+        return until is None or until <= now
+
+    def available(self, now: datetime) -> set[int]:
+        return self.joined - self.private - {u for u, until in self.paused.items() if until > now}
+
+    def note(self, user_id: int, row_id: int, joined: bool, paused_until: datetime | None, visibility: str) -> None:
+        self.user_of[row_id] = user_id
+        if visibility == Visibility.MEMBERS.value:
+            self.private.discard(user_id)
+        else:
+            self.private.add(user_id)
+        if joined:
+            self.joined.add(user_id)
+        else:
+            self.joined.discard(user_id)
+        if joined and paused_until is not None:
+            self.paused[user_id] = paused_until
+        else:
+            self.paused.pop(user_id, None)
+
+
+class _Unavailable(AbstractSet[int]):
+    """Members of the index who do not take part at ``now`` (not joined, paused), as a
+    collection that answers ``in`` without listing them."""
+
+    def __init__(self, server: _Server, now: datetime, gone: AbstractSet[int] = frozenset()) -> None:
+        self.server, self.now, self.gone = server, now, gone
+
+    def __contains__(self, user_id: object) -> bool:
+        return isinstance(user_id, int) and (user_id in self.gone or not self.server.is_available(user_id, self.now))
+
+    def __iter__(self) -> Iterator[int]:
+        return (m for m in self.server.index.member_ids() if m in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _m in self)
+
+
+async def _items_of(session: AsyncSession, where: ColumnElement[bool]) -> dict[int, tuple[list[str], list[str]]]:
+    """member row id -> (needs, offers), texts in the order they were added."""
+    found: dict[int, tuple[list[str], list[str]]] = {}
+    result = await session.stream(
+        select(MemberItem.member_id, MemberItem.kind, MemberItem.text)
+        .where(where)
+        # Needs, then offers, each in the order added: per member the same lists as ordering by
+        # member, and SQLite reads it straight from the (guild_id, kind) index, no sorting.
+        .order_by(MemberItem.kind, MemberItem.id)
+        .execution_options(yield_per=READ_BATCH)
+    )
+    async for part in result.partitions():
+        for member_id, kind, text in part:
+            lists = found.get(member_id)
+            if lists is None:
+                lists = found[member_id] = ([], [])
+            lists[0 if kind == _NEED else 1].append(text)
+    return found
+
+
+def _member_data(row: Row[Any] | Any, items: tuple[list[str], list[str]] | None) -> MemberData | None:
+    if not items:
+        return None
+    return MemberData(member_id=row.user_id, sector=row.sector, needs=items[0], offers=items[1])
+
+
+class Matchmaker:
+    """Holds one index per server (at most ``cache_mib`` of them); safe to share for the bot's lifetime."""
+
+    def __init__(self, cache_mib: int = DEFAULT_CACHE_MIB) -> None:
+        self.budget = cache_mib * 1024 * 1024
+        self._cache: OrderedDict[int, _Server] = OrderedDict()
+        self._locks: dict[int, asyncio.Lock] = {}
+        self.full_builds = 0  # for tests and benchmarks
+        self.members_applied = 0
+
+    # -- the cache ------------------------------------------------------------------------------
+
+    def cached_servers(self) -> list[int]:
+        return list(self._cache)
+
+    def cached_bytes(self) -> int:
+        return sum(s.size for s in self._cache.values())
+
+    def forget(self, guild_id: int) -> None:
+        self._cache.pop(guild_id, None)
 
     async def index(self, session: AsyncSession, guild_id: int) -> MatchIndex:
-        version = await _version(session, guild_id)
-        cached = self._cache.get(guild_id)
-        if cached is not None and cached[0] == version:
-            return cached[1]
-        members = (
-            await session.execute(
-                select(Member)
-                .where(Member.guild_id == guild_id, Member.items.any())
-                .options(selectinload(Member.items))
-            )
-        ).scalars()
-        data = [
-            MemberData(
-                member_id=m.user_id,
-                sector=m.sector,
-                needs=[i.text for i in m.items if i.kind == ItemKind.NEED],
-                offers=[i.text for i in m.items if i.kind == ItemKind.OFFER],
-            )
-            for m in members
-        ]
-        index = MatchIndex.build(data, extra_synonyms=await synonym_groups(session, guild_id))
-        self._cache[guild_id] = (version, index)
-        return index
+        return (await self._server(session, guild_id)).index
+
+    async def _server(self, session: AsyncSession, guild_id: int) -> _Server:
+        # One request per server at a time updates or builds its index: two /match at once after
+        # a restart build it once, not twice (twice the memory).
+        lock = self._locks.get(guild_id)
+        if lock is None:
+            lock = self._locks[guild_id] = asyncio.Lock()
+        async with lock:
+            return await self._server_locked(session, guild_id)
+
+    async def _server_locked(self, session: AsyncSession, guild_id: int) -> _Server:
+        server = self._cache.get(guild_id)
+        read_at = utcnow()
+        synonyms, count, changed = await _versions(
+            session, guild_id, None if server is None else server.read_at - OVERLAP
+        )
+        if (
+            server is None
+            or server.synonyms != synonyms
+            or not await self._refresh(session, guild_id, server, count, changed, read_at)
+        ):
+            self._cache.pop(guild_id, None)
+            server = None  # the old index goes before the new one is built, not after
+            self._evict(keep=None, room=BUILD_BYTES_PER_MEMBER * count)  # make room first
+            server = await self._build(session, guild_id, synonyms, count)
+        self._store(guild_id, server)
+        return server
+
+    def _store(self, guild_id: int, server: _Server) -> None:
+        """Keep ``server`` as the most recently used; drop the least recently used over budget."""
+        self._cache[guild_id] = server
+        self._cache.move_to_end(guild_id)
+        self._evict(keep=guild_id)
+
+    def _evict(self, keep: int | None, room: int = 0) -> None:
+        """Drop least recently used servers (never ``keep``) until ``room`` more bytes fit."""
+        total = self.cached_bytes() + room
+        for oldest in list(self._cache):
+            if total <= self.budget:
+                break
+            if oldest != keep:
+                total -= self._cache.pop(oldest).size
+
+    async def _scorer(self, session: AsyncSession, guild_id: int) -> Scorer:
+        groups = await synonym_groups(session, guild_id)
+        if not groups:
+            return default_scorer()  # shared by every server without synonym groups
+        return Scorer(load_vocabulary(extra=groups), threshold=DEFAULT_THRESHOLD)
+
+    async def _build(
+        self, session: AsyncSession, guild_id: int, synonyms: tuple[Any, ...], count: int | None = None
+    ) -> _Server:
+        """A fresh index of the server (``count`` members, when known), read in bulk (Core rows,
+        no ORM objects)."""
+        self.full_builds += 1
+        read_at = utcnow()
+        if count is None:
+            count = int(await session.scalar(select(func.count(Member.id)).where(Member.guild_id == guild_id)) or 0)
+        # The helper process starts up while the vocabulary is loaded and the rows are read.
+        helper = spawn_helper() if count >= HELPER_MIN_MEMBERS else None
+        try:
+            scorer = await self._scorer(session, guild_id)
+            rows = (
+                await session.execute(
+                    select(*_MEMBER_COLUMNS).where(Member.guild_id == guild_id).order_by(Member.user_id)
+                )
+            ).all()
+        except BaseException:
+            if helper is not None:
+                helper.close()
+            raise
+        index = MatchIndex(scorer)
+        if helper is not None:
+            index.forms.use_helper(helper)
+        server = _Server(index, synonyms, {}, set(), {}, read_at)
+        with gc_paused():
+            items = await _items_of(session, MemberItem.guild_id == guild_id)
+            for row in rows:
+                server.note(row.user_id, row.id, row.intro_joined, row.intro_paused_until, row.visibility)
+            index.add_bulk(m for m in (_member_data(row, items.pop(row.id, None)) for row in rows) if m is not None)
+            del items
+            floor = read_at - OVERLAP
+            server.recent = {r.user_id: r.updated_at for r in rows if r.updated_at > floor}
+            del rows
+            index.finish_bulk()
+        server.size = index.approx_bytes() + 200 * len(server.user_of)
+        return server
+
+    async def _refresh(
+        self, session: AsyncSession, guild_id: int, server: _Server, count: int, rows: list[Any], read_at: datetime
+    ) -> bool:
+        """Apply the members changed since the last request (``rows``, stamped since then;
+        ``count`` members now in the server; read at ``read_at``); False when a rebuild is cheaper."""
+        changed = [row for row in rows if server.recent.get(row.user_id) != row.updated_at]
+        if len(changed) > max(50, REBUILD_SHARE * len(server.user_of)):
+            return False
+        index = server.index
+        for row in changed:
+            old = server.user_of.get(row.id)
+            if old is not None and old != row.user_id:
+                return False  # a row id reused for someone else: start afresh
+        expected = len(server.user_of) + sum(row.id not in server.user_of for row in changed)
+        if count != expected:
+            # Someone left (their row was deleted): drop whoever is gone.
+            present = set((await session.execute(select(Member.id).where(Member.guild_id == guild_id))).scalars())
+            for row_id in [r for r in server.user_of if r not in present]:
+                user_id = server.user_of.pop(row_id)
+                index.remove_member(user_id)
+                server.joined.discard(user_id)
+                server.private.discard(user_id)
+                server.paused.pop(user_id, None)
+                server.recent.pop(user_id, None)
+        if changed:
+            items = await _items_of(session, MemberItem.member_id.in_([row.id for row in changed]))
+            for row in sorted(changed, key=lambda r: r.user_id):
+                server.note(row.user_id, row.id, row.intro_joined, row.intro_paused_until, row.visibility)
+                data = _member_data(row, items.get(row.id))
+                if data is None:
+                    index.remove_member(row.user_id)
+                else:
+                    index.add_member(data)
+                server.recent[row.user_id] = row.updated_at
+            self.members_applied += len(changed)
+        server.read_at = read_at
+        if server.recent:
+            floor = read_at - OVERLAP
+            server.recent = {u: stamp for u, stamp in server.recent.items() if stamp > floor}
+        # Counting the index's relations takes time at 100,000 members: new texts are allowed
+        # for instead (an index only grows by what its members add).
+        server.size += CHANGE_BYTES * len(changed)
+        return True
+
+    # -- asking ---------------------------------------------------------------------------------
 
     async def suggest(
         self,
@@ -139,16 +482,17 @@ class Matchmaker:
         """The member's best partners among members who joined introductions and are not paused."""
         if locale is not None:
             await remember_locale(session, guild_id, user_id, locale)
-        index = await self.index(session, guild_id)
+        server = await self._server(session, guild_id)
+        index = server.index
         if user_id not in index:
             return []
-        active = await _participants(session, guild_id, now)
-        unavailable = set(index.member_ids()) - set(active)
-        recent = await intros.recent_pairs(session, guild_id, now - history)
+        recent = await _recent_partners(session, guild_id, user_id, now - history)
+        gone = await _gone(session, guild_id, index.member_ids())
         found = index.suggest(
-            user_id, limit, exclude=unavailable, excluded_pairs=lambda a, b: frozenset((a, b)) in recent
+            user_id, limit, exclude=_Unavailable(server, now, gone), excluded_pairs=lambda a, b: b in recent
         )
-        return [_suggestion(active[s.member], s.member, s.score, s.reasons) for s in found]
+        people = await _people(session, guild_id, [s.member for s in found])
+        return [_suggestion(people[s.member], s.member, s.score, s.reasons) for s in found if s.member in people]
 
     async def pair(self, session: AsyncSession, guild_id: int, a: int, b: int) -> Suggestion | None:
         """Score and reasons of one pair (for "Introduce us"), None when either has no offers or needs."""
@@ -156,11 +500,10 @@ class Matchmaker:
         if a not in index or b not in index:
             return None
         found = index.suggestion(a, b)
-        member = (
-            await session.execute(select(Member).where(Member.guild_id == guild_id, Member.user_id == b))
-        ).scalar_one()
-        person = _Person(member.name, member.sector, member.organisation, member.intro_chance)
-        return _suggestion(person, b, found.score, found.reasons)
+        people = await _people(session, guild_id, [b])
+        if b not in people:
+            return None
+        return _suggestion(people[b], b, found.score, found.reasons)
 
     async def plan(
         self,
@@ -171,39 +514,76 @@ class Matchmaker:
         per_member: int = 1,
         history: timedelta = DEFAULT_HISTORY,
         seed: str = "",
+        cache: bool = True,
     ) -> Plan:
-        """The next weekly round, without sending or storing anything."""
-        index = await self.index(session, guild_id)
-        people = await _participants(session, guild_id, now)
+        """The next weekly round, without sending or storing anything. ``cache=False`` (a one-off
+        run such as ``verbinder match``) builds an index for this call and keeps nothing."""
+        if cache:
+            server = await self._server(session, guild_id)
+        else:
+            server = await self._build(session, guild_id, ())
+        index = server.index
+        people = server.available(now)
+        people -= await _gone(session, guild_id, people)
         recent = await intros.recent_pairs(session, guild_id, now - history)
 
         def met(a: int, b: int) -> bool:
             return frozenset((a, b)) in recent
 
-        planned = plan_round(index, set(people), met, max_per_member=per_member)
+        planned = plan_round(index, people, met, max_per_member=per_member)
         pairs = [Pair(p.a, p.b, round(p.score, 1), [reason_dict(r) for r in p.reasons]) for p in planned.pairs]
+        del planned
         matched = {p.a for p in pairs} | {p.b for p in pairs}
         # Members without any need-offer match who allowed it meet someone from another sector.
-        allows_chance = {u: people[u].sector for u in set(people) - matched if people[u].chance}
+        chance = await _allows_chance(session, guild_id, people - matched)
+        allows_chance = {u: sector for u, sector in chance.items()}
         extra = chance_meetings(allows_chance, allows_chance, met, seed=seed)
         pairs += [Pair(p.a, p.b, 0.0, [], chance=True) for p in extra.pairs]
         matched |= {p.a for p in extra.pairs} | {p.b for p in extra.pairs}
-        return Plan(pairs, sorted(set(people) - matched))
+        return Plan(pairs, sorted(people - matched))
 
 
-async def _participants(session: AsyncSession, guild_id: int, now: datetime) -> dict[int, _Person]:
-    """Members who can be proposed: joined introductions, not paused, still here, profile not private."""
+async def _recent_partners(session: AsyncSession, guild_id: int, user_id: int, since: datetime) -> set[int]:
+    """Members proposed to ``user_id`` since ``since`` (whatever came of it): not proposed again."""
+    a, b = aliased(IntroParty), aliased(IntroParty)
+    member = select(Member.id).where(Member.guild_id == guild_id, Member.user_id == user_id).scalar_subquery()
+    stmt = (
+        select(b.user_id)
+        .join(a, and_(a.introduction_id == b.introduction_id, a.id != b.id))
+        .join(Introduction, Introduction.id == a.introduction_id)
+        .where(a.member_id == member, Introduction.created_at >= since)  # indexed: intro_parties.member_id
+    )
+    return set((await session.execute(stmt)).scalars())
+
+
+async def _people(session: AsyncSession, guild_id: int, user_ids: Iterable[int]) -> dict[int, _Person]:
+    wanted = list(user_ids)
+    if not wanted:
+        return {}
     rows = await session.execute(
         select(Member.user_id, Member.name, Member.sector, Member.organisation, Member.intro_chance).where(
-            Member.guild_id == guild_id,
-            Member.intro_joined.is_(True),
-            or_(Member.intro_paused_until.is_(None), Member.intro_paused_until <= now),
-            privacy.still_here(Member.guild_id, Member.user_id),
-            # A private profile is used only for its owner's own suggestions.
-            Member.visibility == Visibility.MEMBERS.value,
+            Member.guild_id == guild_id, Member.user_id.in_(wanted)
         )
     )
     return {row[0]: _Person(*row[1:]) for row in rows}
+
+
+async def _gone(session: AsyncSession, guild_id: int, user_ids: Iterable[int]) -> set[int]:
+    """Of ``user_ids``, those who left the server (all of them when the bot left it): never proposed.
+
+    Read on every request from the departure records (few rows), not cached with the index, so a
+    leave counts at once."""
+    if await session.get(GuildDeparture, guild_id) is not None:
+        return set(user_ids)
+    return await privacy.departed(session, guild_id)
+
+
+async def _allows_chance(session: AsyncSession, guild_id: int, user_ids: set[int]) -> dict[int, str | None]:
+    """Of ``user_ids``, those who allow a chance meeting, with their sector."""
+    rows = await session.execute(
+        select(Member.user_id, Member.sector).where(Member.guild_id == guild_id, Member.intro_chance.is_(True))
+    )
+    return {user_id: sector for user_id, sector in rows if user_id in user_ids}
 
 
 def _suggestion(person: _Person, user_id: int, score: float, reasons: Sequence[Reason]) -> Suggestion:

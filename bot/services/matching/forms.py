@@ -23,19 +23,24 @@ process does its share.
 
 from __future__ import annotations
 
+import collections
+import contextlib
+import dataclasses
 import hashlib
 import heapq
 import marshal
 import os
 import subprocess
 import sys
+import threading
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import itemgetter
+from typing import IO, Any
 
 from rapidfuzz import process
 
-from bot.services.matching.analysis import fast_fold
+from bot.services.matching.analysis import Analyzer, fast_fold
 from bot.services.matching.scoring import (
     CONCEPT_BASE,
     CONCEPT_BEST,
@@ -43,14 +48,18 @@ from bot.services.matching.scoring import (
     STRING_SCORER,
     Scorer,
 )
+from bot.services.matching.vocabulary import ConceptGroup, Vocabulary, load_vocabulary
 
-try:
-    from collections import _count_elements  # type: ignore[attr-defined]  # C helper behind Counter.update
-except ImportError:  # pragma: no cover - other Python implementations
 
-    def _count_elements(mapping: dict[int, int], iterable: Iterable[int]) -> None:
-        for element in iterable:
-            mapping[element] = mapping.get(element, 0) + 1
+def _count_slowly(mapping: dict[int, int], iterable: Iterable[int]) -> None:
+    for element in iterable:
+        mapping[element] = mapping.get(element, 0) + 1
+
+
+# The C helper behind Counter.update (private, hence looked up; other Python implementations
+# may lack it).
+_Counter = Callable[[dict[int, int], Iterable[int]], None]
+_count_elements: _Counter = getattr(collections, "_count_elements", _count_slowly)
 
 
 NEED, OFFER = 0, 1
@@ -63,7 +72,11 @@ CACHE_LIMIT = 1_000_000  # concept scores kept between signature pairs before th
 # A bulk load owing at least this many string queries shares them with a helper process when
 # two cores are usable (set to None to never start one). The helper takes this share.
 HELPER_MIN_QUERIES: int | None = 4_000
-HELPER_SHARE = 0.5
+HELPER_SHARE = 0.55
+# A bulk build with at least this many new texts has a helper analyse a share of them (it
+# also sets up its analyser first; this process numbers the forms afterwards).
+HELPER_MIN_TEXTS: int | None = 8_000
+HELPER_SHARE_TEXTS = 0.5
 
 
 AFFIX = 4
@@ -145,10 +158,24 @@ def _unpack(data: bytes, queries: int) -> tuple[array, ...] | None:
     return tuple(parts)
 
 
-def _helper_main() -> None:
-    """The helper process of :meth:`FormTable._match_shared`: queries in (marshal, stdin),
-    string numbers and scores out (stdout)."""
-    threshold, strings, postings_by_role, commons, queries = marshal.loads(sys.stdin.buffer.read())
+def _read_frame(stream: IO[bytes]) -> bytes | None:
+    head = stream.read(8)
+    if len(head) < 8:
+        return None
+    size = int.from_bytes(head, "little")
+    data = stream.read(size)
+    return data if len(data) == size else None
+
+
+def _write_frame(stream: IO[bytes], data: bytes) -> None:
+    stream.write(len(data).to_bytes(8, "little"))
+    stream.write(data)
+    stream.flush()
+
+
+def _helper_match(payload: tuple[Any, ...]) -> bytes:
+    """String matches of the queries in ``payload`` (see :meth:`FormTable._match_shared`)."""
+    threshold, strings, postings_by_role, commons, queries = payload
     postings = {
         role: {token: {strings[i] for i in numbers} for token, numbers in by_token.items()}
         for role, by_token in postings_by_role.items()
@@ -176,11 +203,121 @@ def _helper_main() -> None:
         sizes.append(len(qs))
         back_ids.extend(qs)
         back_scores.extend(ss)
-    out = sys.stdout.buffer
-    out.write(array("q", [len(counts), len(found_ids), len(others)]).tobytes())
-    for part in (counts, found_ids, scores, others, sizes, back_ids, back_scores):
-        out.write(part.tobytes())
-    out.flush()
+    parts: list[array[Any]] = [array("q", [len(counts), len(found_ids), len(others)])]
+    parts += [counts, found_ids, scores, others, sizes, back_ids, back_scores]
+    return b"".join(part.tobytes() for part in parts)
+
+
+_GROUP_FIELDS = tuple(f.name for f in dataclasses.fields(ConceptGroup))
+
+
+def _vocabulary_payload(vocabulary: Vocabulary) -> tuple[list[tuple[Any, ...]], list[str]]:
+    """A vocabulary as marshal can send it: every field of every group (roles, objects,
+    families ... change the analysis), in field order, and the known words."""
+    groups = [tuple(getattr(g, name) for name in _GROUP_FIELDS) for g in vocabulary.groups]
+    return groups, sorted(vocabulary.words)
+
+
+def _helper_analyse(payload: tuple[Any, ...], ready: tuple[Any, Analyzer] | None) -> bytes:
+    """Features (normalized string, concepts, sorted head stems) of the texts in ``payload``, analysed with the
+    vocabulary sent along (see :meth:`FormTable.prepare`); ``ready`` is an analyser of the
+    bundled vocabulary made while waiting, used when that is the one sent."""
+    groups, words, texts = payload
+    if ready is not None and ready[0] == (groups, words):
+        analyzer = ready[1]
+    else:
+        vocabulary = Vocabulary(tuple(ConceptGroup(*g) for g in groups), frozenset(words))
+        analyzer = Analyzer(vocabulary)
+    return marshal.dumps([(f.norm, f.concepts, sorted(f.head)) for f in map(analyzer.analyze, texts)])
+
+
+def _helper_main(analyse: bool = False) -> None:
+    """The helper process of :class:`_Helper`: framed requests in (marshal, stdin), framed
+    answers out (stdout), until stdin closes. One started to ``analyse`` prepares an analyser of
+    the bundled vocabulary while the first request is on its way."""
+    ready = None
+    if analyse:
+        vocabulary = load_vocabulary()
+        # Through marshal, as a request's payload arrives (lists stay lists, tuples tuples).
+        ready = (marshal.loads(marshal.dumps(_vocabulary_payload(vocabulary))), Analyzer(vocabulary))
+    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        data = _read_frame(source)
+        if data is None:
+            return
+        kind, payload = marshal.loads(data)
+        del data
+        _write_frame(sink, _helper_match(payload) if kind == "match" else _helper_analyse(payload, ready))
+
+
+def spawn_helper(analyse: bool = True) -> _Helper | None:
+    """A helper process for a bulk build when two cores are usable (and helpers are not off),
+    else None. ``analyse``: it prepares to analyse texts (see :meth:`FormTable.prepare`)."""
+    if HELPER_MIN_QUERIES is None or _cores() < 2:
+        return None
+    return _Helper.start(analyse)
+
+
+class _Helper:
+    """A helper process (a fresh interpreter: nothing is shared or forked) that takes a share of
+    a bulk build's work. Requests are written by a thread, so this process goes on with its own
+    share at once. Any failure makes :meth:`receive` return None: the caller then does the work."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+        self._writer: threading.Thread | None = None
+
+    @classmethod
+    def start(cls, analyse: bool = False) -> _Helper | None:
+        path = [os.getcwd() if p == "" else p for p in sys.path]
+        code = (
+            f"import sys; sys.path[:0] = {path!r}; from bot.services.matching.forms import _helper_main; "
+            f"_helper_main({analyse!r})"
+        )
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            )
+        except OSError:
+            return None
+        return cls(proc)
+
+    def send(self, kind: str, payload: Any) -> None:
+        data = marshal.dumps((kind, payload))
+        stdin = self.process.stdin
+        assert stdin is not None
+
+        def write() -> None:
+            with contextlib.suppress(OSError, ValueError):  # the helper died: receive() says so
+                _write_frame(stdin, data)
+
+        self._writer = threading.Thread(target=write, daemon=True)
+        self._writer.start()
+
+    def receive(self) -> bytes | None:
+        if self._writer is not None:
+            self._writer.join()
+            self._writer = None
+        assert self.process.stdout is not None
+        try:
+            return _read_frame(self.process.stdout)
+        except OSError:
+            return None
+
+    def close(self) -> None:
+        proc = self.process
+        try:
+            if proc.stdin is not None:
+                proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 class FormTable:
@@ -222,6 +359,7 @@ class FormTable:
         self._cache: dict[int, float] = {}
         self._pending: list[tuple[int, int]] = []  # (role, form) whose string matches are owed
         self._bulk = False  # a bulk load is under way: concept_holders are counted at flush()
+        self._helper: _Helper | None = None  # of a bulk build, see start_helper()
 
     # -- forms and signatures ------------------------------------------------------------------
 
@@ -234,21 +372,99 @@ class FormTable:
         form = self._form_of_text.get(key)
         if form is None:
             features = self.scorer.analyzer.analyze(text)
-            fkey = (features.norm, features.concepts, features.head)
-            form = self._form_of_features.get(fkey)
-            if form is None:
-                form = len(self.norm)
-                self._form_of_features[fkey] = form
-                self.norm.append(features.norm)
-                self.heads.append(features.head)
-                content = (features.norm, features.concepts, sorted(features.head))  # no set order
-                self._form_key.append(_stable_key(repr(content)) << 1 | 1)
-                self.tokens.append(features.tokens)
-                self._affixes.append(_affixes(features.tokens))
-                self.sig.append(self._signature(features.concepts))
-            self._form_of_text[key] = form
+            form = self._form_of_text[key] = self._register(features.norm, features.concepts, features.head)
         self._form_of_text[text] = form
         return form
+
+    def _register(self, norm: str, concepts: tuple[tuple[str, float], ...], head: frozenset[str]) -> int:
+        """The form of analysed features (``norm``, ``concepts``, ``head``), new if unseen.
+        Forms are keyed by all three: texts with the same stems and concepts but a different head
+        are scored differently (see ``Scorer.strings_allowed``)."""
+        fkey = (norm, concepts, head)
+        form = self._form_of_features.get(fkey)
+        if form is None:
+            form = len(self.norm)
+            self._form_of_features[fkey] = form
+            self.norm.append(norm)
+            self.heads.append(head)
+            content = (norm, concepts, sorted(head))  # no set order
+            self._form_key.append(_stable_key(repr(content)) << 1 | 1)
+            tokens = frozenset(norm.split())  # the stems of ``norm`` (as Features.tokens)
+            self.tokens.append(tokens)
+            self._affixes.append(_affixes(tokens))
+            self.sig.append(self._signature(concepts))
+        return form
+
+    def start_helper(self, analyse: bool = True) -> None:
+        """Start the helper process of a bulk build now (if two cores are usable), so that it is
+        ready when :meth:`prepare` (``analyse``) or :meth:`flush` have work for it. Closed by
+        :meth:`flush`."""
+        if self._helper is None:
+            self._helper = spawn_helper(analyse)
+
+    def use_helper(self, helper: _Helper) -> None:
+        """Use a helper from :func:`spawn_helper` (started before this table existed)."""
+        self._close_helper()
+        self._helper = helper
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Analyse the new texts among ``texts`` (a bulk build's, in the order it will see
+        them). From ``HELPER_MIN_TEXTS`` new texts on, a helper process analyses a share while
+        this process does the rest; forms are numbered in the order of ``texts`` either way, so
+        the index is the same as when :meth:`form` meets the texts one by one. That helper is
+        then replaced by a fresh one for :meth:`flush` (a smaller peak of memory)."""
+        known, first = self._form_of_text, {}
+        key_of: dict[str, str] = {}  # new text as written -> its folded key
+        for text in texts:
+            if text not in known and text not in key_of:
+                key = key_of[text] = fast_fold(text)
+                if key not in known and key not in first:
+                    first[key] = text
+        if HELPER_MIN_TEXTS is None or len(first) < HELPER_MIN_TEXTS:
+            return  # form() analyses them as they come
+        self.start_helper()
+        helper = self._helper
+        if helper is None:
+            return
+        keys = list(first)
+        cut = int(len(keys) * (1 - HELPER_SHARE_TEXTS))
+        helper.send("analyse", (*_vocabulary_payload(self.scorer.vocabulary), [first[k] for k in keys[cut:]]))
+        analyze = self.scorer.analyzer.analyze
+        features: dict[str, tuple[str, tuple[tuple[str, float], ...], frozenset[str]]] = {}
+        for key in keys[:cut]:
+            f = analyze(first[key])
+            features[key] = (f.norm, f.concepts, f.head)
+        data = helper.receive()
+        theirs = None
+        if data is not None:
+            try:
+                theirs = marshal.loads(data)
+            except (EOFError, ValueError, TypeError):
+                theirs = None
+        # A new helper for the string matching (if it fails, the rest is analysed here as texts
+        # come): it starts while this process registers the forms, and holds no analysis caches.
+        self._close_helper()
+        if not isinstance(theirs, list) or len(theirs) != len(keys) - cut:
+            theirs = []
+        else:
+            self.start_helper(analyse=False)
+        for key, (norm, concepts, head) in zip(keys[cut:], theirs, strict=False):
+            features[key] = (norm, tuple(concepts), frozenset(head))
+        del data, theirs
+        register = self._register
+        for key in keys:
+            found = features.get(key)
+            if found is not None:
+                known[key] = register(*found)
+        for text, key in key_of.items():  # as form() would remember them
+            form = known.get(key)
+            if form is not None:
+                known[text] = form
+
+    def _close_helper(self) -> None:
+        if self._helper is not None:
+            self._helper.close()
+            self._helper = None
 
     def _signature(self, concepts: tuple[tuple[str, float], ...]) -> int:
         sig = self._sig_of_concepts.get(concepts)
@@ -403,11 +619,15 @@ class FormTable:
             if key[1] in self._norm_forms[role] and key not in done:
                 done.add(key)
                 owed.append((role, form))
-        shared = HELPER_MIN_QUERIES is not None and len(owed) >= HELPER_MIN_QUERIES and _cores() >= 2
-        if shared and self._match_shared(owed):
-            return
-        for role, form in owed:
-            self._match(form, role)
+        try:
+            if HELPER_MIN_QUERIES is not None and len(owed) >= HELPER_MIN_QUERIES:
+                self.start_helper(analyse=False)
+                if self._helper is not None and self._match_shared(owed, self._helper):
+                    return
+            for role, form in owed:
+                self._match(form, role)
+        finally:
+            self._close_helper()
 
     def _match(self, form: int, role: int) -> None:
         """String matches of a form's normalized string (new in ``role``) against the strings
@@ -429,54 +649,31 @@ class FormTable:
                 theirs = str_rel[other] = {}
             theirs[query] = score
 
-    def _match_shared(self, owed: list[tuple[int, int]]) -> bool:
-        """:meth:`_match` for every (role, form) in ``owed``, with a share of the queries run by a
-        helper process (a fresh interpreter, fed the strings and postings it needs) while this one
-        runs the rest. The helper sends back string numbers and scores; this process stores them.
-        The results are those of matching here. False (nothing done) if the helper cannot start."""
-        path = [os.getcwd() if p == "" else p for p in sys.path]
-        code = (
-            f"import sys; sys.path[:0] = {path!r}; from bot.services.matching.forms import _helper_main; _helper_main()"
+    def _match_shared(self, owed: list[tuple[int, int]], helper: _Helper) -> bool:
+        """:meth:`_match` for every (role, form) in ``owed``, with a share of the queries run by
+        the helper process (fed the strings and postings it needs) while this one runs the rest.
+        The helper sends back string numbers and scores; this process stores them. The results
+        are those of matching here."""
+        cut = int(len(owed) * HELPER_SHARE)
+        theirs, ours = owed[:cut], owed[cut:]
+        strings = list({*self._norm_forms[NEED], *self._norm_forms[OFFER]})
+        number = {string: i for i, string in enumerate(strings)}
+        roles = {1 - role for role, _form in theirs}
+        helper.send(
+            "match",
+            (
+                self.threshold,
+                strings,
+                {r: {t: [number[s] for s in norms] for t, norms in self._postings[r].items()} for r in roles},
+                {r: self._common(r) for r in roles},
+                [(1 - role, self.norm[f], tuple(self.tokens[f]), tuple(self._affixes[f])) for role, f in theirs],
+            ),
         )
-        try:
-            helper = subprocess.Popen(
-                [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-            )
-        except OSError:
-            return False
-        data = b""
-        try:
-            # Prepared while the helper starts.
-            cut = int(len(owed) * HELPER_SHARE)
-            theirs, ours = owed[:cut], owed[cut:]
-            strings = list({*self._norm_forms[NEED], *self._norm_forms[OFFER]})
-            number = {string: i for i, string in enumerate(strings)}
-            roles = {1 - role for role, _form in theirs}
-            payload = marshal.dumps(
-                (
-                    self.threshold,
-                    strings,
-                    {r: {t: [number[s] for s in norms] for t, norms in self._postings[r].items()} for r in roles},
-                    {r: self._common(r) for r in roles},
-                    [(1 - role, self.norm[f], tuple(self.tokens[f]), tuple(self._affixes[f])) for role, f in theirs],
-                )
-            )
-            assert helper.stdin is not None and helper.stdout is not None
-            try:
-                helper.stdin.write(payload)
-                helper.stdin.close()
-            except OSError:
-                pass  # the helper died: its share is done here below
-            del payload
-            for role, form in ours:
-                self._match(form, role)
-            data = helper.stdout.read()
-        finally:
-            if helper.poll() is None and not data:
-                helper.kill()
-            helper.wait()
-            helper.stdout.close()  # type: ignore[union-attr]
-        parts = _unpack(data, len(theirs)) if helper.returncode == 0 else None
+        del number
+        for role, form in ours:
+            self._match(form, role)
+        data = helper.receive()
+        parts = None if data is None else _unpack(data, len(theirs))
         del data
         if parts is None:
             for role, form in theirs:  # the helper failed: do its share here
@@ -613,6 +810,10 @@ class FormTable:
         a, b = self.sig_concepts[self.sig[need]], self.sig_concepts[self.sig[offer]]
         both = [(-min(w, b[c]), c) for c, w in a.items() if c in b]
         return tuple(c for _, c in sorted(both))
+
+    def texts_known(self) -> int:
+        """Texts (as written and folded) with a form."""
+        return len(self._form_of_text)
 
     def stats(self) -> dict[str, int]:
         return {

@@ -12,7 +12,8 @@ It is symmetric by construction: the reasons of (a, b) and
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -104,8 +105,8 @@ class _Member:
     # normalized strings of the offers, so a need that shares nothing with them is skipped in one step.
     offer_info: tuple[tuple[int, str, frozenset[str], str], ...]
     offer_keys: frozenset[str]
-    offer_forms: frozenset[int]
-    offer_norms: frozenset[str]
+    offer_forms: tuple[int, ...]  # tuples: a member has few, and an empty set alone takes 216 bytes
+    offer_norms: tuple[str, ...]
 
 
 def combine(scores: Iterable[float], cross_sector: bool) -> float:
@@ -148,10 +149,23 @@ class MatchIndex:
             scorer = Scorer(vocab.extended(extra) if extra else vocab, threshold=threshold)
         index = cls(scorer)
         with gc_paused():
-            for member in members:
-                index._add(member, defer=True)
-            index.forms.flush()
+            index.add_bulk(members)
+            index.finish_bulk()
         return index
+
+    def add_bulk(self, members: Iterable[MemberData]) -> None:
+        """Add members as part of a bulk load (a build fed in parts, e.g. while reading the
+        database): string matches and concept counts wait for :meth:`finish_bulk`, which must
+        follow before the index is asked anything. Wrap the load in :func:`gc_paused`."""
+        members = list(members)
+        # Texts in the order _add meets them: needs, then offers (each sorted, see _items), member by member.
+        self.forms.prepare([t for m in members for texts in (m.needs, m.offers) for t in sorted(texts)])
+        add = self._add
+        for member in members:
+            add(member, defer=True)
+
+    def finish_bulk(self) -> None:
+        self.forms.flush()
 
     # -- membership ----------------------------------------------------------------------------
 
@@ -193,8 +207,8 @@ class MatchIndex:
             offers,
             info,
             frozenset().union(*[k for _f, _t, k, _n in info]),
-            frozenset([f for f, _t in offers]),
-            frozenset([n for _f, _t, _k, n in info]),
+            tuple([f for f, _t in offers]),
+            tuple(dict.fromkeys([n for _f, _t, _k, n in info])),
         )
         member_id = data.member_id
         self._members[member_id] = record
@@ -349,8 +363,9 @@ class MatchIndex:
             for form, _text in items:
                 entries.extend(self.forms.entries(form, partner_role))
         entries.sort(key=lambda e: (-e[0], e[1]))
-        seen = set(exclude)
-        seen.add(member_id)
+        # ``exclude`` is only asked ``in`` (it may be a large collection that lists nothing).
+        excluded = exclude if isinstance(exclude, AbstractSet | Mapping) else set(exclude)
+        seen = {member_id}
         pool: list[int] = []
         for _score, _key, held in entries:
             new = held.keys() - seen if isinstance(held, dict) else held - seen
@@ -358,7 +373,7 @@ class MatchIndex:
                 continue
             seen |= new
             for b in sorted(new, key=lambda b: mix(member_id, b)):
-                if not is_excluded(member_id, b):
+                if b not in excluded and not is_excluded(member_id, b):
                     pool.append(b)
                     if len(pool) >= want:
                         break
@@ -446,6 +461,15 @@ class MatchIndex:
 
     def stats(self) -> dict[str, int]:
         return {"members": len(self._members), **self.forms.stats()}
+
+    def approx_bytes(self) -> int:
+        """A rough estimate of the memory this index holds (for a cache budget): per member,
+        per known text and per string relation. Calibrated on synthetic communities of 500 to
+        10,000 members (resident memory grown by a second build: 9.9, 28 and 103 MiB), where it
+        errs 0 to 15 % high."""
+        forms = self.forms
+        relations = sum(map(len, forms.str_rel.values()))
+        return 64_000 + 1_000 * len(self._members) + 2_000 * forms.texts_known() + 50 * relations
 
 
 def _cross_sector(a: _Member, b: _Member) -> bool:
