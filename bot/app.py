@@ -229,4 +229,10 @@ def create_bot(
         cls = ShardedBot
         if settings.shard_count != "auto":
             options["shard_count"] = settings.shard_count
-    return cls(settings, database=database, matcher=matcher or Matchmaker(), clock=clock or utcnow, **options)
+    return cls(
+        settings,
+        database=database,
+        matcher=matcher or Matchmaker(settings.match_cache_mib),
+        clock=clock or utcnow,
+        **options,
+    )

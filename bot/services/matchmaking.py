@@ -45,7 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement
 
-from bot.services import intros, privacy
+from bot.services import intros, learning, privacy
 from bot.services.matching import MatchIndex, MemberData, Reason, chance_meetings, plan_round
 from bot.services.matching.forms import spawn_helper
 from bot.services.matching.index import gc_paused
@@ -488,11 +488,18 @@ class Matchmaker:
             return []
         recent = await _recent_partners(session, guild_id, user_id, now - history)
         gone = await _gone(session, guild_id, index.member_ids())
+        # What this server's introductions taught re-ranks what the engine proposes (a few extra
+        # candidates stand in for any it drops below the threshold).
+        learned = await learning.weights(session, guild_id)
         found = index.suggest(
-            user_id, limit, exclude=_Unavailable(server, now, gone), excluded_pairs=lambda a, b: b in recent
+            user_id,
+            limit + (learning.LOOKAHEAD if learned else 0),
+            exclude=_Unavailable(server, now, gone),
+            excluded_pairs=lambda a, b: b in recent,
         )
         people = await _people(session, guild_id, [s.member for s in found])
-        return [_suggestion(people[s.member], s.member, s.score, s.reasons) for s in found if s.member in people]
+        suggestions = [_suggestion(people[s.member], s.member, s.score, s.reasons) for s in found if s.member in people]
+        return [adjusted.item for adjusted in learning.apply(suggestions, learned)][:limit]
 
     async def pair(self, session: AsyncSession, guild_id: int, a: int, b: int) -> Suggestion | None:
         """Score and reasons of one pair (for "Introduce us"), None when either has no offers or needs."""
@@ -533,6 +540,8 @@ class Matchmaker:
         planned = plan_round(index, people, met, max_per_member=per_member)
         pairs = [Pair(p.a, p.b, round(p.score, 1), [reason_dict(r) for r in p.reasons]) for p in planned.pairs]
         del planned
+        # Learning re-ranks the chosen pairs; one it pushes below the threshold is not proposed.
+        pairs = [adjusted.item for adjusted in learning.apply(pairs, await learning.weights(session, guild_id))]
         matched = {p.a for p in pairs} | {p.b for p in pairs}
         # Members without any need-offer match who allowed it meet someone from another sector.
         chance = await _allows_chance(session, guild_id, people - matched)
