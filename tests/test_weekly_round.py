@@ -299,3 +299,35 @@ async def test_a_dutch_moderator_sets_dutch_public_posts(community, clock):
     clock.now = ROUND_TIME
     await run_scheduled(w.env)
     assert len(summaries(w.intros_channel, "nl")) == 1
+
+
+async def test_a_lone_member_who_wants_chance_meetings_meets_someone_who_allows_them(simcord_env, clock):
+    """Nobody else without a match wants a chance meeting: a member who allows them and got a
+    proposal this round meets the lone member too, from another sector first."""
+    env = simcord_env
+    guild = await synced_guild(env)
+    general = guild.create_text_channel("algemeen")
+    intros_channel = guild.create_text_channel("kennismaken")
+    async with env.bot.db.session() as session:
+        await guilds.configure_intros(session, guild.id, channel_id=intros_channel.id)
+    people = {}
+    for name, sector, offer, need, chance in (
+        ("fien", "citizen", "taalcafé", None, True),  # no match, wants a chance meeting
+        ("gert", "company", "subsidies aanvragen", None, True),  # has a match, allows chance meetings
+        ("ilse", "government", None, "subsidieaanvraag schrijven", False),
+    ):
+        member = guild.add_member(env.create_user(name, global_name=name.title()))
+        await member.slash(general, "profile set", sector=sector)
+        if offer:
+            await member.slash(general, "offer add", text=offer)
+        if need:
+            await member.slash(general, "need add", text=need)
+        await member.slash(general, "intro join", chance_meetings=chance)
+        people[name] = member
+
+    clock.now = ROUND_TIME
+    await run_scheduled(env)
+    fien = people["fien"].user.dm_channel.last_message
+    assert "A chance meeting" in fien.embeds[0].fields[0].value and "Gert" in fien.embeds[0].description
+    gert = [m.embeds[0] for m in people["gert"].user.dm_channel.history() if m.embeds]
+    assert len(gert) == 2  # the matched proposal with Ilse, and the chance meeting with Fien

@@ -32,8 +32,9 @@ Who takes part in introductions (joined, pause) is kept with the index from the 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -549,7 +550,42 @@ class Matchmaker:
         extra = chance_meetings(allows_chance, allows_chance, met, seed=seed)
         pairs += [Pair(p.a, p.b, 0.0, [], chance=True) for p in extra.pairs]
         matched |= {p.a for p in extra.pairs} | {p.b for p in extra.pairs}
+        if extra.unmatched:
+            # Nobody else without a match wanted one: someone who allows chance meetings and got a
+            # proposal this round meets them too (a chance meeting on top of that proposal).
+            hosts = await _allows_chance(session, guild_id, people - set(extra.unmatched))
+            for pair in chance_hosts(extra.unmatched, allows_chance, hosts, met, seed=seed):
+                pairs.append(pair)
+                matched |= {pair.a, pair.b}
         return Plan(pairs, sorted(people - matched))
+
+
+def chance_hosts(
+    lonely: Sequence[int],
+    sector_of: dict[int, str | None],
+    hosts: dict[int, str | None],
+    met: Callable[[int, int], bool],
+    *,
+    seed: str,
+) -> list[Pair]:
+    """A chance meeting for each of ``lonely`` with one of ``hosts`` (each host at most once),
+    another sector first; the order of hosts is seeded, so each week differs and a rerun does not."""
+
+    def turn(user_id: int) -> bytes:
+        return hashlib.sha256(f"{seed}:{user_id}".encode()).digest()
+
+    free = sorted(hosts, key=turn)
+    found: list[Pair] = []
+    for user_id in sorted(lonely):
+        options = [h for h in free if not met(user_id, h)]
+        other_sector = [h for h in options if hosts[h] is None or hosts[h] != sector_of.get(user_id)]
+        candidates = other_sector or options
+        if not candidates:
+            continue
+        host = candidates[0]
+        free.remove(host)
+        found.append(Pair(min(user_id, host), max(user_id, host), 0.0, [], chance=True))
+    return found
 
 
 async def _recent_partners(session: AsyncSession, guild_id: int, user_id: int, since: datetime) -> set[int]:
