@@ -181,6 +181,17 @@ async def test_a_member_who_left_introductions_is_not_found(world):
     assert all("Bram" not in f.name for f in result.response.embeds[0].fields)
 
 
+async def test_a_member_who_left_the_server_or_is_private_is_not_found(world):
+    w = world
+    await w.anouk.slash(w.general, "profile set", visibility="private")
+    w.guild.remove_member(w.bram)
+    await w.env.settle()
+    result = await w.eva.slash(w.general, "find", text="subsidie aanvragen")
+    reply = result.response
+    shown = " ".join([reply.content or ""] + [f.name + f.value for e in reply.embeds for f in e.fields])
+    assert result.ephemeral and "Bram" not in shown and "Anouk" not in shown
+
+
 async def test_text_autocomplete_offers_the_communitys_words(world):
     w = world
     choices = await w.eva.autocomplete(w.general, "find", "text", "subsid")

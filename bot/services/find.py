@@ -4,9 +4,8 @@ The text becomes a probe member in the server's cached matching index: a need (t
 offer (to find needs). The engine ranks the members exactly as for /match and gives the reasons. The
 probe is added and removed within one synchronous call, so no other coroutine ever sees it.
 
-Only members who joined introductions and are not paused are found: they consented to being proposed,
-and "Introduce us" asks both of them first. A member who left the server is not in the members table
-once the privacy feature removed them; there is no separate "left" marker to filter on.
+Only members who joined introductions, are not paused, are still in the server and whose profile is
+not private are found: as in /match, and "Introduce us" asks both of them first.
 """
 
 from __future__ import annotations
@@ -18,11 +17,11 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import intros
+from bot.services import intros, privacy
 from bot.services.matching import MemberData
 from bot.services.matchmaking import Matchmaker, reason_dict
 from bot.services.profiles import validate_item
-from models import ItemKind, Member
+from models import ItemKind, Member, Visibility
 
 # Not a Discord id, and not the challenges' probe either.
 PROBE_ID = -2
@@ -49,6 +48,8 @@ async def _participants(session: AsyncSession, guild_id: int, now: datetime) -> 
             Member.guild_id == guild_id,
             Member.intro_joined.is_(True),
             or_(Member.intro_paused_until.is_(None), Member.intro_paused_until <= now),
+            privacy.still_here(Member.guild_id, Member.user_id),
+            Member.visibility == Visibility.MEMBERS.value,
         )
     )
     return {m.user_id: m for m in rows.scalars()}
