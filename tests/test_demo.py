@@ -206,6 +206,11 @@ SHOWS: dict[str, list[str]] = {
         "Jij zoekt “vergaderruimte”: Lotte Verhoeven biedt “Gratis vergaderruimte in de LocHal”.",
         "[Stel ons voor (1)]",
     ],
+    "privacy-export": [
+        "> /privacy export",
+        "Here is everything this server's Verbinder stores that names you (JSON).",
+        "[bijlage / attachment: verbinder-export-",
+    ],
     "help": [
         "| What you can do with Verbinder",
         "| /match — ",

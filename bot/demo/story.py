@@ -723,6 +723,13 @@ class Demo:
             "Searching yourself: who offers this? With the reason, and the same button to be introduced.",
         )
 
+    async def privacy_export(self) -> None:
+        await self.slash("priya", "privacy export")
+        self.note(
+            "Alles wat Verbinder over Priya bewaart, als JSON-bestand dat alleen zij krijgt.",
+            "Everything Verbinder keeps about Priya, as a JSON file only she receives.",
+        )
+
     async def help(self) -> None:
         await self.slash("priya", "help")
         await self.slash("sanne", "help")
@@ -966,16 +973,13 @@ LEFT_OUT: dict[str, str] = {
     "event cancel": "the story's events go ahead",
     "expert remove": "undoes /expert register",
     "privacy show": "a member's private overview of their own data; nothing happens in the story",
-    "privacy export": "a member's private file of their own data (a JSON attachment)",
     "privacy delete": "erasing a member would take them out of the rest of the story",
     "challenge leave": "undoes /challenge join",
 }
 
 # The story, in order. A feature that lands later gets one entry here, one Demo method that plays
 # it (self.slash/click/submit/show; self.move_clock + self.run_job for scheduled work) and its line
-# in SHOWS in tests/test_demo.py. Still to come, once their commands exist in the bot:
-#   Chapter("privacy-export", "Je gegevens", "Your data", ("privacy export",), Demo.privacy_export)
-#       before "help"; the printer shows attachments as [bijlage / attachment: NAME]
+# in SHOWS in tests/test_demo.py.
 CHAPTERS: tuple[Chapter, ...] = (
     Chapter("server", f"De server: {GUILD_NAME}", f"The server: {GUILD_NAME}", (), Demo.server),
     Chapter(
@@ -1080,6 +1084,7 @@ CHAPTERS: tuple[Chapter, ...] = (
         Demo.thanks,
     ),
     Chapter("impact", "De impact", "The officer's impact", ("impact",), Demo.impact),
+    Chapter("privacy-export", "Je gegevens", "Your data", ("privacy export",), Demo.privacy_export),
     Chapter("help", "Hulp: wat kan ik hier?", "Help: what can I do here?", ("help",), Demo.help),
     Chapter(
         "operator",
