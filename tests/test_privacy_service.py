@@ -434,8 +434,8 @@ async def test_the_migration_records_consents_given_before(db_url):
         async with database.session() as s:
             for sql in (
                 "INSERT INTO members (id, guild_id, user_id, name, locale, intro_joined, intro_chance, created_at, "
-                "updated_at) VALUES (1, 1, 11, 'a', 'nl', 1, 0, '2026-01-01', '2026-01-02'), "
-                "(2, 1, 22, 'b', 'nl', 0, 0, '2026-01-01', '2026-01-01')",
+                "updated_at) VALUES (1, 1, 11, 'a', 'nl', true, false, '2026-01-01', '2026-01-02'), "
+                "(2, 1, 22, 'b', 'nl', false, false, '2026-01-01', '2026-01-01')",
                 "INSERT INTO events (id, guild_id, kind, title, description, starts_at, ends_at, status, created_by, "
                 "created_at, updated_at) VALUES (5, 1, 'meetup', 't', '', '2026-02-01', '2026-02-02', 'scheduled', 11, "
                 "'2026-01-01', '2026-01-01')",
