@@ -6,7 +6,7 @@ import asyncio
 import logging
 import secrets
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -130,6 +130,15 @@ class Bot(commands.Bot):
             await self.load_extension(extension)
         if self.serving and self.settings.dev_guild_id is not None:
             await self.sync_commands(self.settings.dev_guild_id)
+
+    def schedule(self, job_id: str, func: Callable[[], Awaitable[object]], trigger: Any) -> None:
+        """Register a feature's recurring job (one run at a time); nothing when the bot only lists commands."""
+        if self.scheduler is not None:
+            self.scheduler.add_job(func, trigger, id=job_id, replace_existing=True, coalesce=True, max_instances=1)
+
+    def unschedule(self, job_id: str) -> None:
+        if self.scheduler is not None and self.scheduler.get_job(job_id):
+            self.scheduler.remove_job(job_id)
 
     async def sync_commands(self, guild_id: int | None = None) -> list[app_commands.AppCommand]:
         """Register the slash commands with Discord: in one guild (instant) or globally."""

@@ -6,7 +6,7 @@ says what erasing does to it; :func:`schema_gaps` finds columns that are not cov
 fails on any, so a feature that adds a table must decide here what happens to its members' data.
 
 Rows are scoped to one server through their ``guild_id`` or, for child tables, through the
-foreign key to a parent that has one. Services never import discord.
+foreign key to a parent that has one. Services stay free of Discord types.
 """
 
 from __future__ import annotations

@@ -60,15 +60,11 @@ class EventsCog(commands.Cog, name="Events"):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        if self.bot.scheduler is not None:
-            # Every minute: reminders, questions for the experts, the weekly agenda (each once).
-            self.bot.scheduler.add_job(
-                self.run_due_work, TICK, id="events", replace_existing=True, coalesce=True, max_instances=1
-            )
+        # Every minute: reminders, questions for the experts, the weekly agenda (each once).
+        self.bot.schedule("events", self.run_due_work, TICK)
 
     async def cog_unload(self) -> None:
-        if self.bot.scheduler is not None and self.bot.scheduler.get_job("events"):
-            self.bot.scheduler.remove_job("events")
+        self.bot.unschedule("events")
 
     async def run_due_work(self) -> None:
         """Idempotent: safe to call any time, as often as wanted; every notice is sent at most once."""

@@ -36,15 +36,11 @@ class IntroductionsCog(commands.Cog, name="Introductions"):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        if self.bot.scheduler is not None:
-            # Every minute: due rounds (and a missed one after a restart), expiries, follow-ups.
-            self.bot.scheduler.add_job(
-                self.tick, TICK, id="introductions", replace_existing=True, coalesce=True, max_instances=1
-            )
+        # Every minute: due rounds (and a missed one after a restart), expiries, follow-ups.
+        self.bot.schedule("introductions", self.tick, TICK)
 
     async def cog_unload(self) -> None:
-        if self.bot.scheduler is not None and self.bot.scheduler.get_job("introductions"):
-            self.bot.scheduler.remove_job("introductions")
+        self.bot.unschedule("introductions")
 
     # --- member controls -------------------------------------------------------------------
 

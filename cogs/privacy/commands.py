@@ -43,14 +43,10 @@ class PrivacyCog(commands.Cog, name="Privacy"):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        if self.bot.scheduler is not None:
-            self.bot.scheduler.add_job(
-                self.purge, PURGE, id="privacy", replace_existing=True, coalesce=True, max_instances=1
-            )
+        self.bot.schedule("privacy", self.purge, PURGE)
 
     async def cog_unload(self) -> None:
-        if self.bot.scheduler is not None and self.bot.scheduler.get_job("privacy"):
-            self.bot.scheduler.remove_job("privacy")
+        self.bot.unschedule("privacy")
 
     # --- the member's own data ---------------------------------------------------------------
 

@@ -33,15 +33,11 @@ class ValueCog(commands.Cog, name="Value"):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        if self.bot.scheduler is not None:
-            # Every minute: is a server's monthly celebration due (first Monday, 09:00 server time)?
-            self.bot.scheduler.add_job(
-                self.run_due_work, TICK, id=JOB, replace_existing=True, coalesce=True, max_instances=1
-            )
+        # Every minute: is a server's monthly celebration due (first Monday, 09:00 server time)?
+        self.bot.schedule(JOB, self.run_due_work, TICK)
 
     async def cog_unload(self) -> None:
-        if self.bot.scheduler is not None and self.bot.scheduler.get_job(JOB):
-            self.bot.scheduler.remove_job(JOB)
+        self.bot.unschedule(JOB)
 
     async def run_due_work(self) -> None:
         """Idempotent: safe to run any time, as often as wanted; each month is posted at most once."""
