@@ -535,7 +535,7 @@ def main() -> None:
     parser.add_argument("--servers", type=int, default=0, help="also: this many servers of 500 through one cache")
     parser.add_argument("--cache-mib", type=int, default=matchmaking.DEFAULT_CACHE_MIB, help="its budget")
     parser.add_argument("--quick", action="store_true", help="2,000 members, brute force at 1,000")
-    parser.add_argument("--servers-only", action="store_true", help=argparse.SUPPRESS)  # the subprocess of --servers
+    parser.add_argument("--servers-only", action="store_true", help="only the --servers measurement")
     args = parser.parse_args()
     if args.servers_only:
         print(json.dumps(many_servers(args.servers, cache_mib=args.cache_mib)))

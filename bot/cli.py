@@ -94,7 +94,7 @@ def cmd_db(args: argparse.Namespace) -> int:
     from alembic.util import CommandError
 
     from bot.db import quiet_alembic
-    from bot.serve import guarded, open_database
+    from bot.diagnose import guarded, open_database
 
     settings = _settings()
     url = settings.database_url
@@ -136,7 +136,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_import_members(args: argparse.Namespace) -> int:
-    from bot.serve import guarded, open_database
+    from bot.diagnose import guarded, open_database
     from bot.services.importer import (
         BIGINT_MAX,
         ImportFileError,
@@ -299,7 +299,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
     from sqlalchemy import select
 
-    from bot.serve import guarded, open_database
+    from bot.diagnose import guarded, open_database
     from bot.services import guilds, matchmaking, rounds
     from models import Member
 
@@ -347,7 +347,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 def cmd_match(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime, time
 
-    from bot.serve import guarded, open_database
+    from bot.diagnose import guarded, open_database
     from bot.services import guilds, matchmaking, rounds
     from bot.services.schedule import next_round
 

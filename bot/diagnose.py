@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import socket
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
+from typing import TypeVar
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, InvalidRequestError, NoSuchModuleError, SQLAlchemyError
 
+from bot.db import Database, ensure_sqlite_dir
+
+T = TypeVar("T")
 EXAMPLE_URLS = "sqlite+aiosqlite:///verbinder.db or postgresql+asyncpg://USER:PASSWORD@HOST:5432/DATABASE"
 
 
@@ -128,3 +132,26 @@ def discord_problem(exc: BaseException) -> str | None:
         if isinstance(e, discord.HTTPException):
             return f"Discord answered {e.status}: {_first_line(e)}."
     return None
+
+
+def open_database(url: str) -> Database:
+    """Build the database (no connection yet); a URL that cannot work is a :class:`Problem`."""
+    try:
+        ensure_sqlite_dir(url)
+        return Database(url)
+    except Exception as exc:
+        problem = database_problem(exc, url)
+        if problem is None:
+            raise
+        raise Problem(problem) from None
+
+
+async def guarded(url: str, work: Awaitable[T]) -> T:
+    """Await database work; an error the operator can fix becomes a :class:`Problem`."""
+    try:
+        return await work
+    except Exception as exc:
+        problem = database_problem(exc, url)
+        if problem is None:
+            raise
+        raise Problem(problem) from None

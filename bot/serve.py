@@ -18,17 +18,15 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Awaitable
 from contextlib import suppress
-from typing import TypeVar
 
 import discord
 import yarl
 
 from bot.app import create_bot
 from bot.config import Settings
-from bot.db import Database, ensure_sqlite_dir
-from bot.diagnose import Problem, database_problem, discord_problem
+from bot.db import Database
+from bot.diagnose import Problem, database_problem, discord_problem, guarded, open_database
 from bot.lease import LEASE_TTL, Lease, LeaseHeld, current_holder
 
 log = logging.getLogger(__name__)
@@ -36,7 +34,6 @@ log = logging.getLogger(__name__)
 # Bound for closing the bot (scheduler, gateway, HTTP); the whole stop stays within 10 seconds.
 CLOSE_TIMEOUT_S = 7.0
 RELEASE_TIMEOUT_S = 2.0
-T = TypeVar("T")
 
 
 def use_discord_api(base: str | None) -> None:
@@ -52,29 +49,6 @@ def use_discord_api(base: str | None) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = url.with_scheme(
         "wss" if url.scheme == "https" else "ws"
     ).with_path("/gateway/")
-
-
-def open_database(url: str) -> Database:
-    """Build the database (no connection yet); a URL that cannot work is a :class:`Problem`."""
-    try:
-        ensure_sqlite_dir(url)
-        return Database(url)
-    except Exception as exc:
-        problem = database_problem(exc, url)
-        if problem is None:
-            raise
-        raise Problem(problem) from None
-
-
-async def guarded(url: str, work: Awaitable[T]) -> T:
-    """Await database work; an error the operator can fix becomes a :class:`Problem`."""
-    try:
-        return await work
-    except Exception as exc:
-        problem = database_problem(exc, url)
-        if problem is None:
-            raise
-        raise Problem(problem) from None
 
 
 def held_message(held: LeaseHeld) -> str:

@@ -16,9 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import outbox
 from bot.config import Settings
 from bot.db import Database
-from bot.diagnose import Problem, database_problem, shown_url
+from bot.diagnose import Problem, database_problem, open_database, shown_url
 from bot.lease import Holder, current_holder
-from bot.serve import open_database
 from bot.services import guilds, intros, rounds
 from models import Introduction, IntroParty, IntroRound, IntroStatus
 

@@ -395,6 +395,14 @@ class Matchmaker:
             count = int(await session.scalar(select(func.count(Member.id)).where(Member.guild_id == guild_id)) or 0)
         # The helper process starts up while the vocabulary is loaded and the rows are read.
         helper = spawn_helper() if count >= HELPER_MIN_MEMBERS else None
+        # The collector stays off from the first row read: reading a large server creates
+        # millions of long-lived objects and no cycles (a quarter of a round's time otherwise).
+        with gc_paused():
+            return await self._build_from_rows(session, guild_id, synonyms, helper, read_at)
+
+    async def _build_from_rows(
+        self, session: AsyncSession, guild_id: int, synonyms: tuple[Any, ...], helper: Any, read_at: datetime
+    ) -> _Server:
         try:
             scorer = await self._scorer(session, guild_id)
             rows = (
@@ -410,16 +418,15 @@ class Matchmaker:
         if helper is not None:
             index.forms.use_helper(helper)
         server = _Server(index, synonyms, {}, set(), {}, read_at)
-        with gc_paused():
-            items = await _items_of(session, MemberItem.guild_id == guild_id)
-            for row in rows:
-                server.note(row.user_id, row.id, row.intro_joined, row.intro_paused_until, row.visibility)
-            index.add_bulk(m for m in (_member_data(row, items.pop(row.id, None)) for row in rows) if m is not None)
-            del items
-            floor = read_at - OVERLAP
-            server.recent = {r.user_id: r.updated_at for r in rows if r.updated_at > floor}
-            del rows
-            index.finish_bulk()
+        items = await _items_of(session, MemberItem.guild_id == guild_id)
+        for row in rows:
+            server.note(row.user_id, row.id, row.intro_joined, row.intro_paused_until, row.visibility)
+        index.add_bulk(m for m in (_member_data(row, items.pop(row.id, None)) for row in rows) if m is not None)
+        del items
+        floor = read_at - OVERLAP
+        server.recent = {r.user_id: r.updated_at for r in rows if r.updated_at > floor}
+        del rows
+        index.finish_bulk()
         server.size = index.approx_bytes() + 200 * len(server.user_of)
         return server
 
@@ -526,6 +533,23 @@ class Matchmaker:
     ) -> Plan:
         """The next weekly round, without sending or storing anything. ``cache=False`` (a one-off
         run such as ``verbinder match``) builds an index for this call and keeps nothing."""
+        # A round reads and creates millions of objects and no cycles: the collector waits.
+        with gc_paused():
+            return await self._plan(
+                session, guild_id, now=now, per_member=per_member, history=history, seed=seed, cache=cache
+            )
+
+    async def _plan(
+        self,
+        session: AsyncSession,
+        guild_id: int,
+        *,
+        now: datetime,
+        per_member: int,
+        history: timedelta,
+        seed: str,
+        cache: bool,
+    ) -> Plan:
         if cache:
             server = await self._server(session, guild_id)
         else:
