@@ -207,7 +207,8 @@ class _Server:
     zone: ZoneInfo
 
 
-async def _server_for_printing(settings: Settings, guild_id: int) -> _Server:
+async def _server_for_printing(settings: Settings, guild_id: int, *, names: bool = True) -> _Server:
+    """``names=False`` (JSON output, ids only): only whether the server is known."""
     from sqlalchemy import select
 
     from bot.db import Database
@@ -217,13 +218,19 @@ async def _server_for_printing(settings: Settings, guild_id: int) -> _Server:
     db = Database(settings.database_url)
     try:
         async with db.session() as session:
-            rows = await session.execute(select(Member.user_id, Member.name).where(Member.guild_id == guild_id))
-            names = {str(user_id): name for user_id, name in rows}
+            named: dict[str, str] = {}
+            if names:
+                rows = await session.execute(select(Member.user_id, Member.name).where(Member.guild_id == guild_id))
+                named = {str(user_id): name for user_id, name in rows}
+                has_members = bool(named)
+            else:
+                first = select(Member.id).where(Member.guild_id == guild_id).limit(1)
+                has_members = (await session.scalar(first)) is not None
             stored = await session.get(GuildSettings, guild_id)
             server = await guilds.get_settings(session, guild_id)
             return _Server(
-                known=bool(names) or stored is not None,
-                names=names,
+                known=has_members or stored is not None,
+                names=named,
                 configured=server.intro_channel_id is not None,
                 zone=guilds.zone(server, settings.timezone),
             )
@@ -383,7 +390,7 @@ def cmd_match(args: argparse.Namespace) -> int:
             await db.dispose()
 
     result, due = asyncio.run(go())
-    server = asyncio.run(_server_for_printing(settings, args.guild))
+    server = asyncio.run(_server_for_printing(settings, args.guild, names=not args.json))
     problem = _unknown(server, args.guild)
     if problem:
         print(problem, file=sys.stderr)

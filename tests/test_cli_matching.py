@@ -155,6 +155,7 @@ def test_match_shows_the_next_round_in_the_servers_time_zone(capsys, db_url):
     [
         (["suggest", "--guild", "999"], "server 999 is not in this database"),
         (["match", "--guild", "999"], "server 999 is not in this database"),
+        (["match", "--guild", "999", "--json"], "server 999 is not in this database"),
         (["suggest", "--guild", "999", "--json"], "server 999 is not in this database"),
         (["suggest", "--guild", GUILD, "--member", "12345"], "member 12345 is not in server 4242"),
         (["suggest", "--guild", GUILD, "--member", "12345", "--json"], "member 12345 is not in server 4242"),
