@@ -19,6 +19,7 @@ from bot.services.matching import (
     Scorer,
     chance_meetings,
     combine,
+    helper_process,
     load_vocabulary,
     plan_round,
     solve,
@@ -306,23 +307,23 @@ def test_string_matching_shared_with_a_helper_process_gives_the_same_index(monke
     monkeypatch.setattr(forms_module, "HELPER_MIN_QUERIES", None)
     alone = MatchIndex.build(members, scorer=SCORER)
     monkeypatch.setattr(forms_module, "HELPER_MIN_QUERIES", 1)
-    monkeypatch.setattr(forms_module, "_cores", lambda: 2)
+    monkeypatch.setattr(helper_process, "cores", lambda: 2)
     shared = MatchIndex.build(members, scorer=SCORER)
     assert alone.forms.str_rel and shared.forms.str_rel == alone.forms.str_rel
     # A helper that cannot start, or fails, leaves the work to this process.
-    monkeypatch.setattr(forms_module.sys, "executable", "/nonexistent/python")
+    monkeypatch.setattr(helper_process.sys, "executable", "/nonexistent/python")
     assert MatchIndex.build(members, scorer=SCORER).forms.str_rel == alone.forms.str_rel
-    monkeypatch.setattr(forms_module.sys, "executable", sys.executable)
-    monkeypatch.setattr(forms_module.marshal, "dumps", lambda _obj: b"not a payload")
+    monkeypatch.setattr(helper_process.sys, "executable", sys.executable)
+    monkeypatch.setattr(helper_process.marshal, "dumps", lambda _obj: b"not a payload")
     assert MatchIndex.build(members, scorer=SCORER).forms.str_rel == alone.forms.str_rel
 
 
 def test_vocabulary_sent_to_a_helper_keeps_every_field() -> None:
     # Roles, objects, families ... change the analysis: the helper must get all of them.
     vocabulary = load_vocabulary()
-    groups, words = forms_module._vocabulary_payload(vocabulary)
-    groups, words = forms_module.marshal.loads(forms_module.marshal.dumps((groups, words)))
-    sent = forms_module.Vocabulary(tuple(forms_module.ConceptGroup(*g) for g in groups), frozenset(words))
+    groups, words = helper_process.vocabulary_payload(vocabulary)
+    groups, words = helper_process.marshal.loads(helper_process.marshal.dumps((groups, words)))
+    sent = helper_process.Vocabulary(tuple(helper_process.ConceptGroup(*g) for g in groups), frozenset(words))
     assert sent == vocabulary
     assert any(g.role != "topic" for g in sent.groups) and any(g.object for g in sent.groups)
 
@@ -333,11 +334,11 @@ def test_analysis_shared_with_a_helper_process_gives_the_same_index(monkeypatch:
     alone = MatchIndex.build(members, scorer=Scorer())
     monkeypatch.setattr(forms_module, "HELPER_MIN_QUERIES", 10**9)  # the helper analyses, nothing more
     monkeypatch.setattr(forms_module, "HELPER_MIN_TEXTS", 1)
-    monkeypatch.setattr(forms_module, "_cores", lambda: 2)
+    monkeypatch.setattr(helper_process, "cores", lambda: 2)
     started = []
-    start = forms_module._Helper.start
+    start = helper_process.Helper.start
     monkeypatch.setattr(
-        forms_module._Helper, "start", classmethod(lambda cls, analyse: started.append(1) or start(analyse))
+        helper_process.Helper, "start", classmethod(lambda cls, analyse: started.append(1) or start(analyse))
     )
     shared = MatchIndex.build(members, scorer=Scorer())  # a fresh analyser: nothing is cached yet
     assert started
@@ -350,7 +351,7 @@ def test_analysis_shared_with_a_helper_process_gives_the_same_index(monkeypatch:
     ids = [m.member_id for m in members[:40]]
     assert [shared.suggest(i) for i in ids] == [alone.suggest(i) for i in ids]
     # A helper that fails leaves the analysis to this process.
-    monkeypatch.setattr(forms_module.marshal, "dumps", lambda _obj: b"not a payload")
+    monkeypatch.setattr(helper_process.marshal, "dumps", lambda _obj: b"not a payload")
     failed = MatchIndex.build(members, scorer=Scorer())
     assert failed.forms.norm == alone.forms.norm and failed.forms.str_rel == alone.forms.str_rel
 
