@@ -48,9 +48,17 @@ async def text_channel(client: discord.Client, channel_id: int | None) -> discor
     return channel if isinstance(channel, discord.TextChannel) else None
 
 
-async def send_dm(client: discord.Client, user_id: int, **kwargs: Any) -> discord.Message | None:
-    """Send a DM; None when the member's DMs are closed (403) or the send failed otherwise."""
+async def send_dm(
+    client: discord.Client, user_id: int, *, nonce: str | None = None, **kwargs: Any
+) -> discord.Message | None:
+    """Send a DM; None when the member's DMs are closed (403) or the send failed otherwise.
+
+    ``nonce`` (an outbox item's): discord.py then sets ``enforce_nonce``, so Discord answers a
+    repeat within its nonce window with the first message instead of sending it again.
+    """
     kwargs.setdefault("allowed_mentions", NO_PINGS)
+    if nonce is not None:
+        kwargs["nonce"] = nonce
     try:
         user = client.get_user(user_id) or await client.fetch_user(user_id)
         return await user.send(**kwargs)
