@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import time
 from typing import TYPE_CHECKING
 
@@ -26,7 +25,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import outbox
 from bot.i18n import t
 from bot.membership import still_member, still_members
-from bot.messaging import fetch_channel, pings, post_then_store, private_thread, send_dm, text_channel
+from bot.messaging import (
+    NotReached,
+    Sender,
+    fetch_channel,
+    pings,
+    post_then_store,
+    private_thread,
+    send_dm,
+    send_outbox,
+    text_channel,
+)
 from bot.services import guilds, intros, privacy, rounds
 from bot.services.schedule import due_round
 from bot.ui import safe
@@ -41,47 +50,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class NotReached(Exception):
-    """A member could be reached neither by DM nor in a thread (or a server has no channel): not retried."""
-
-
-Sender = Callable[["Bot", outbox.Item], Awaitable[bool]]
-BATCH = 100
-
-
 async def drain(bot: Bot, kinds: tuple[str, ...], send: Sender, *, guild_id: int | None = None) -> tuple[int, int]:
-    """Send the due outbox items of ``kinds`` (of one server, or all): claim, send, confirm or fail.
-
-    Each batch is claimed in a short unit of work; each item is sent with no session open and
-    confirmed by its sender (in the unit of work that stores what was sent). A failed send is
-    recorded on the item: retried at the next drain up to ``outbox.MAX_ATTEMPTS`` times, never
-    when it cannot succeed (``NotReached``, 403, 404). Returns (sent, not sent).
-    """
-    sent = failed = 0
-    after = 0
-    while True:
-        async with bot.db.session() as session:
-            items = await outbox.claim(session, bot.clock(), kinds=kinds, guild_id=guild_id, after=after, limit=BATCH)
-        for item in items:
-            try:
-                ok = await send(bot, item)
-            except Exception as exc:
-                ok = False
-                permanent = isinstance(exc, (NotReached, discord.Forbidden, discord.NotFound))
-                if isinstance(exc, NotReached):
-                    log.warning("%s: %s", item.key, exc)
-                else:
-                    log.exception("%s could not be sent (attempt %s)", item.key, item.attempts)
-                try:
-                    async with bot.db.session() as session:
-                        await outbox.fail(session, item.id, f"{type(exc).__name__}: {exc}", permanent=permanent)
-                except Exception:
-                    # Left claimed: claimed again after outbox.CLAIM_TIMEOUT.
-                    log.exception("could not record the failure of %s", item.key)
-            sent, failed = (sent + 1, failed) if ok else (sent, failed + 1)
-        if len(items) < BATCH:
-            return sent, failed
-        after = items[-1].id
+    return await send_outbox(bot.db, bot.clock, kinds, lambda item: send(bot, item), guild_id=guild_id)
 
 
 async def _skip(bot: Bot, item: outbox.Item) -> bool:
