@@ -6,7 +6,7 @@ One failed delivery never stops the others. No database session is open while Di
 called: read, close, send, then store in a new short unit of work (``post_then_store``).
 
 Proposals, follow-ups and round summaries go through the outbox (``bot.outbox``): the claim that
-decides a message is due records it under a key; :func:`drain` claims the due items, sends each
+decides a message is due records it under a key; :func:`send_due` claims the due items, sends each
 with the item's nonce and confirms it together with what it stores (or records the failure).
 A message claimed but never confirmed (a crash mid-send) is sent again after
 ``outbox.CLAIM_TIMEOUT``: at least once, the nonce keeping a quick retry from doubling it.
@@ -50,8 +50,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-async def drain(bot: Bot, kinds: tuple[str, ...], send: Sender, *, guild_id: int | None = None) -> tuple[int, int]:
-    return await send_outbox(bot.db, bot.clock, kinds, lambda item: send(bot, item), guild_id=guild_id)
+async def send_due(bot: Bot, kinds: tuple[str, ...], *, guild_id: int | None = None) -> tuple[int, int]:
+    """Send what the outbox holds of these kinds (of one server, or all); (sent, not sent)."""
+    return await send_outbox(bot.db, bot.clock, kinds, lambda item: SENDERS[item.kind](bot, item), guild_id=guild_id)
 
 
 async def _skip(bot: Bot, item: outbox.Item) -> bool:
@@ -64,7 +65,7 @@ async def _skip(bot: Bot, item: outbox.Item) -> bool:
 async def send_proposal(bot: Bot, item: outbox.Item) -> bool:
     """Ask one member about one introduction (an outbox item of kind ``proposal``).
 
-    Returns whether it was sent; raises when it could not be (``drain`` records the failure).
+    Returns whether it was sent; raises when it could not be (``send_outbox`` records the failure).
     """
     intro_id, user_id = int(item.payload["intro"]), int(item.payload["user"])
     async with bot.db.session() as session:
@@ -131,11 +132,11 @@ async def send_proposal(bot: Bot, item: outbox.Item) -> bool:
 async def deliver_pending(bot: Bot, guild_id: int) -> tuple[int, int]:
     """Put every pending, unsent proposal of a server in the outbox, then send what is due there.
 
-    Returns (sent, not sent) of this drain.
+    Returns (sent, not sent).
     """
     async with bot.db.session() as session:
         await intros.claim_undelivered(session, guild_id, bot.clock())
-    return await drain(bot, ("proposal",), send_proposal, guild_id=guild_id)
+    return await send_due(bot, ("proposal",), guild_id=guild_id)
 
 
 async def open_connection(bot: Bot, intro_id: int) -> discord.Thread | None:
@@ -205,14 +206,6 @@ async def send_followup(bot: Bot, item: outbox.Item) -> bool:
     return True
 
 
-async def send_followups(bot: Bot) -> int:
-    """A week after connecting: "Did you meet?" to both, put in the outbox once, then sent; how many were sent."""
-    async with bot.db.session() as session:
-        await intros.claim_followups(session, bot.clock())
-    sent, _ = await drain(bot, ("followup",), send_followup)
-    return sent
-
-
 async def send_summary(bot: Bot, item: outbox.Item) -> bool:
     """A round's summary (an outbox item of kind ``summary``) in the introductions channel, in the server's language."""
     if item.guild_id is None:
@@ -239,15 +232,8 @@ async def send_summary(bot: Bot, item: outbox.Item) -> bool:
     return True
 
 
-async def post_summaries(bot: Bot, guild_id: int) -> None:
-    """The weekly round's summary in the introductions channel, once per round, in the server's language.
-
-    A round without proposals posts nothing: an empty summary every week only teaches members to
-    skip the channel (``rounds.claim_summaries`` puts only rounds with proposals in the outbox).
-    """
-    async with bot.db.session() as session:
-        await rounds.claim_summaries(session, guild_id, bot.clock())
-    await drain(bot, ("summary",), send_summary, guild_id=guild_id)
+#: Who sends an outbox item of each kind this feature records.
+SENDERS: dict[str, Sender] = {"proposal": send_proposal, "followup": send_followup, "summary": send_summary}
 
 
 async def run_round_if_due(bot: Bot, guild_id: int) -> rounds.RoundResult | None:
@@ -260,9 +246,12 @@ async def run_round_if_due(bot: Bot, guild_id: int) -> rounds.RoundResult | None
         if due is not None:
             # Recorded (with every proposal) in one transaction, before anything is sent.
             result = await rounds.record_round(session, bot.matcher, settings, week=due[0], due_at=due[1], now=now)
-    # Also finishes a round that a crash interrupted: unsent proposals, missing summary.
-    await deliver_pending(bot, guild_id)
-    await post_summaries(bot, guild_id)
+    # Also finishes a round that a crash interrupted: unsent proposals, missing summary. Each
+    # claim puts its messages in the outbox; run_due_work sends them (proposals before the summary).
+    async with bot.db.session() as session:
+        await intros.claim_undelivered(session, guild_id, now)
+    async with bot.db.session() as session:
+        await rounds.claim_summaries(session, guild_id, now)
     return result
 
 
@@ -279,4 +268,7 @@ async def run_due_work(bot: Bot) -> None:
             log.exception("weekly round of guild %s failed", settings.guild_id)
     async with bot.db.session() as session:
         await intros.expire_due(session, now)
-    await send_followups(bot)
+    async with bot.db.session() as session:
+        await intros.claim_followups(session, now)
+    # One pass over the outbox for every server (in the order recorded), also what a crash left unsent.
+    await send_due(bot, ("proposal", "summary", "followup"))
