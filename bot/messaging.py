@@ -1,5 +1,6 @@
 """Sending without an interaction: channels by id, DMs, private threads, deliberate pings, and
-the one recipe for posting something and storing it together (:func:`post_then_store`).
+the one recipe for posting something and storing it together (:func:`post_then_store`), and the
+one for sending what the outbox holds (:func:`send_outbox`).
 
 Shared by the features that post on their own (introductions, events, challenges).
 """
@@ -9,13 +10,18 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import outbox
 from bot.db import Database
 from bot.ui import NO_PINGS
+
+if TYPE_CHECKING:
+    from bot.app import Bot
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +54,17 @@ async def text_channel(client: discord.Client, channel_id: int | None) -> discor
     return channel if isinstance(channel, discord.TextChannel) else None
 
 
-async def send_dm(client: discord.Client, user_id: int, **kwargs: Any) -> discord.Message | None:
-    """Send a DM; None when the member's DMs are closed (403) or the send failed otherwise."""
+async def send_dm(
+    client: discord.Client, user_id: int, *, nonce: str | None = None, **kwargs: Any
+) -> discord.Message | None:
+    """Send a DM; None when the member's DMs are closed (403) or the send failed otherwise.
+
+    ``nonce`` (an outbox item's): discord.py then sets ``enforce_nonce``, so Discord answers a
+    repeat within its nonce window with the first message instead of sending it again.
+    """
     kwargs.setdefault("allowed_mentions", NO_PINGS)
+    if nonce is not None:
+        kwargs["nonce"] = nonce
     try:
         user = client.get_user(user_id) or await client.fetch_user(user_id)
         return await user.send(**kwargs)
@@ -67,6 +81,57 @@ async def private_thread(channel: discord.TextChannel, name: str, user_ids: Iter
     for user_id in user_ids:
         await thread.add_user(discord.Object(user_id))
     return thread
+
+
+class NotReached(Exception):
+    """A member could be reached neither by DM nor in a thread (or a server has no channel): not retried."""
+
+
+Sender = Callable[["Bot", outbox.Item], Awaitable[bool]]
+BATCH = 100
+
+
+async def send_outbox(
+    db: Database,
+    clock: Callable[[], datetime],
+    kinds: tuple[str, ...],
+    send: Callable[[outbox.Item], Awaitable[bool]],
+    *,
+    guild_id: int | None = None,
+) -> tuple[int, int]:
+    """Send the due outbox items of ``kinds`` (of one server, or all): claim, send, confirm or fail.
+
+    Each batch is claimed in a short unit of work; each item is sent with no session open by
+    ``send``, which confirms it (in the unit of work that stores what was sent, or with no message
+    when there is nothing to send any more) and returns whether it sent. A send that raises is
+    recorded on the item: retried at the next drain up to ``outbox.MAX_ATTEMPTS`` times, never
+    when it cannot succeed (:class:`NotReached`, 403, 404). Returns (sent, not sent).
+    """
+    sent = failed = 0
+    after = 0
+    while True:
+        async with db.session() as session:
+            items = await outbox.claim(session, clock(), kinds=kinds, guild_id=guild_id, after=after, limit=BATCH)
+        for item in items:
+            try:
+                ok = await send(item)
+            except Exception as exc:
+                ok = False
+                permanent = isinstance(exc, (NotReached, discord.Forbidden, discord.NotFound))
+                if isinstance(exc, NotReached):
+                    log.warning("%s: %s", item.key, exc)
+                else:
+                    log.exception("%s could not be sent (attempt %s)", item.key, item.attempts)
+                try:
+                    async with db.session() as session:
+                        await outbox.fail(session, item.id, f"{type(exc).__name__}: {exc}", permanent=permanent)
+                except Exception:
+                    # Left claimed: claimed again after outbox.CLAIM_TIMEOUT.
+                    log.exception("could not record the failure of %s", item.key)
+            sent, failed = (sent + 1, failed) if ok else (sent, failed + 1)
+        if len(items) < BATCH:
+            return sent, failed
+        after = items[-1].id
 
 
 async def post_then_store(

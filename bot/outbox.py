@@ -1,9 +1,11 @@
 """The outbox: messages recorded before they are sent, so a crash loses none of them.
 
-Recipe for a sender (a feature's scheduled job; see ``README-ops.md``):
+Recipe for a sender (a feature's scheduled job; what this guarantees for which message is in the
+README, "What is sent exactly once"; ``cogs/introductions/notify.py`` is a sender):
 
-1. In the unit of work that decides a message is due, :func:`enqueue` it under a key that
-   names the logical message (``proposal:<intro>:<user>``); a second enqueue of the key is a no-op.
+1. In the unit of work that decides a message is due, :func:`enqueue` (or :func:`enqueue_many`) it
+   under a key that names the logical message (``proposal:<intro>:<user>``); a second enqueue of
+   the key is a no-op.
 2. :func:`claim` due items (one conditional ``UPDATE ... RETURNING``: of two schedulers each item
    goes to one), with no session open send each with ``nonce=item.nonce`` (discord.py then sets
    ``enforce_nonce``, so Discord drops a repeat of the same nonce within its nonce window),
@@ -17,6 +19,7 @@ Discord's window from doubling the message. Services never import discord: this 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -68,20 +71,64 @@ async def enqueue(
     return True
 
 
+async def enqueue_many(
+    session: AsyncSession,
+    kind: str,
+    messages: Iterable[tuple[str, dict[str, Any]]],
+    *,
+    now: datetime,
+    guild_id: int | None = None,
+) -> int:
+    """Record many messages (key, payload) of one kind at once; keys recorded before are left out.
+
+    For the callers that just claimed what the keys name (one conditional update), so no other
+    process records the same keys meanwhile. Returns how many were recorded.
+    """
+    wanted = dict(messages)
+    keys = sorted(wanted)
+    known: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        known.update((await session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(chunk)))).all())
+    new = [key for key in keys if key not in known]
+    session.add_all(
+        OutboxMessage(key=key, kind=kind, guild_id=guild_id, payload=wanted[key], attempts=0, created_at=now)
+        for key in new
+    )
+    await session.flush()
+    return len(new)
+
+
 def _due(now: datetime) -> Any:
     return or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at <= now - CLAIM_TIMEOUT)
 
 
-async def claim(session: AsyncSession, now: datetime, *, kinds: tuple[str, ...] = (), limit: int = 100) -> list[Item]:
-    """Claim up to ``limit`` unsent items (of ``kinds``, or all), oldest first; each goes to one claimer."""
+async def claim(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    kinds: tuple[str, ...] = (),
+    guild_id: int | None = None,
+    after: int = 0,
+    limit: int = 100,
+) -> list[Item]:
+    """Claim up to ``limit`` unsent items, oldest first; each goes to one claimer.
+
+    Only items of ``kinds`` and ``guild_id`` when given, and with an id above ``after`` (a sender
+    working through many items passes the last id of its previous batch).
+    """
     candidates = (
         select(OutboxMessage.id)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS, _due(now))
+        .where(
+            OutboxMessage.id > after, OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS, _due(now)
+        )
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
     if kinds:
         candidates = candidates.where(OutboxMessage.kind.in_(kinds))
+    if guild_id is not None:
+        candidates = candidates.where(OutboxMessage.guild_id == guild_id)
     stmt = (
         update(OutboxMessage)
         # The condition again: PostgreSQL re-checks it on a row another claimer just updated.

@@ -12,9 +12,11 @@ import discord
 import pytest
 from sqlalchemy import select
 
+from bot import outbox
+from bot.services.events import notices
 from bot.simulation import run_jobs
 from models import Event, EventExpert, EventNotice
-from tests.sim import synced_guild, take_user_errors
+from tests.sim import restart, synced_guild, take_user_errors
 
 # Thursday 3 December 2026, 19:30 in Amsterdam; slots of 30 minutes: 19:30, 20:00, 20:30.
 START = datetime(2026, 12, 3, 18, 30, tzinfo=UTC)
@@ -175,6 +177,35 @@ async def test_slot_holders_are_reminded_once_before_their_slot(world, clock):
         "slot_1796322600": False,  # Carol's: skipped, booked too late for a reminder
         "slot_1796324400": True,
     }
+
+
+async def test_a_slot_reminder_claimed_but_never_sent_goes_out_once_after_a_restart(world, clock, settings):
+    w = world
+    await create_session(w)
+    dirk = w.people["dirk"]
+    await book(w, dirk, "03-12-2026 20:00–20:30 (Europe/Amsterdam)")  # 19:00 UTC: reminded from 18:30
+    clock.now = START
+    bot = w.env.bot
+    # The tick puts the reminder in the outbox, a sender claims it... and the process dies.
+    async with bot.db.session() as session:
+        [slot] = await notices.claim_slot_reminders(session, clock.now)
+    async with bot.db.session() as session:
+        [item] = await outbox.claim(session, clock.now, kinds=("slot_reminder",))
+    assert item.key == notices.slot_key(slot)
+
+    await restart(w.env, settings, clock)
+    await tick(w.env)
+    assert [c for c in dms(dirk) if c.startswith("⏰ Your slot")] == []  # maybe still being sent
+    for _ in range(3):
+        clock.advance(minutes=1)
+        await tick(w.env)
+    assert len([c for c in dms(dirk) if c.startswith("⏰ Your slot")]) == 1
+    sends = [
+        r.json
+        for r in w.env.http_requests
+        if r.method == "POST" and r.path == f"/channels/{dirk.user.dm_channel.id}/messages"
+    ]
+    assert (sends[-1]["nonce"], sends[-1]["enforce_nonce"]) == (outbox.nonce(item.key), True)
 
 
 async def test_event_edit_adds_an_expert(world):

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from bot import outbox
 from bot.db import Database
 from bot.services import intros, rounds
 from models import Introduction, IntroParty, IntroRound
@@ -53,15 +54,30 @@ async def _prepare(db: Database, run: int) -> tuple[set[tuple[int, int]], int, s
     return proposals, round_id, connected
 
 
-async def _tick(db: Database, guild: int) -> tuple[list[tuple[int, int]], list[int], list[int]]:
-    """What the minute tick claims, each in its own unit of work as the scheduler does."""
+async def _parties(db: Database, intro_ids: set[int]) -> set[tuple[int, int]]:
+    async with db.read() as session:
+        rows = await session.execute(
+            select(IntroParty.introduction_id, IntroParty.user_id).where(IntroParty.introduction_id.in_(intro_ids))
+        )
+        return {(intro_id, user_id) for intro_id, user_id in rows}
+
+
+async def _tick(db: Database, guild: int) -> tuple[list[tuple[int, int]], list[int], list[int], list[str]]:
+    """What the minute tick claims, each in its own unit of work as the scheduler does: the
+    claims put messages in the outbox, then the senders claim the outbox items to send."""
     async with db.session() as session:
         proposals = await intros.claim_undelivered(session, guild, NOW)
     async with db.session() as session:
+        sending = await outbox.claim(session, NOW, kinds=("proposal",), guild_id=guild)
+    async with db.session() as session:
         summaries = [s.round_id for s in await rounds.claim_summaries(session, guild, NOW)]
     async with db.session() as session:
+        sending += await outbox.claim(session, NOW, kinds=("summary",), guild_id=guild)
+    async with db.session() as session:
         followups = [i.id for i in await intros.claim_followups(session, NOW)]
-    return proposals, summaries, followups
+    async with db.session() as session:
+        sending += await outbox.claim(session, NOW, kinds=("followup",))
+    return proposals, summaries, followups, [item.key for item in sending]
 
 
 async def test_two_schedulers_claim_each_message_once(db_url, db):
@@ -79,11 +95,17 @@ async def test_two_schedulers_claim_each_message_once(db_url, db):
             sent = Counter(p for tick in ticks for p in tick[0])
             summaries = Counter(s for tick in ticks for s in tick[1])
             followups = Counter(f for tick in ticks for f in tick[2])
-            duplicates += sum(n - 1 for c in (sent, summaries, followups) for n in c.values())
+            keys = Counter(k for tick in ticks for k in tick[3])
+            duplicates += sum(n - 1 for c in (sent, summaries, followups, keys) for n in c.values())
             if len(ticks) == 2:
                 assert set(sent) == proposals
                 assert set(summaries) == {round_id}
                 assert set(followups) == connected
+                assert set(keys) == (
+                    {intros.proposal_key(i, u) for i, u in proposals}
+                    | {rounds.summary_key(round_id)}
+                    | {intros.followup_key(i, u) for i, u in await _parties(db, connected)}
+                )
     finally:
         await other.dispose()
     assert errors == []

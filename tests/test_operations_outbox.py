@@ -81,6 +81,25 @@ async def test_claims_by_kind(db):
     assert [i.key for i in await claim(db)] == ["p"]
 
 
+async def test_many_recorded_at_once_and_claimed_by_server_in_batches(db):
+    async with db.session() as session:
+        first = [(f"proposal:{i}:1", {"intro": i, "user": 1}) for i in range(5)]
+        assert await outbox.enqueue_many(session, "proposal", first, now=NOW, guild_id=1) == 5
+        # Keys recorded before are left out; the new one is recorded.
+        again = [*first[:2], ("proposal:9:1", {"intro": 9, "user": 1})]
+        assert await outbox.enqueue_many(session, "proposal", again, now=NOW, guild_id=1) == 1
+        await outbox.enqueue_many(session, "proposal", [("proposal:1:2", {})], now=NOW, guild_id=2)
+    assert [i.key for i in await claim(db, guild_id=2)] == ["proposal:1:2"]
+    batch = await claim(db, guild_id=1, limit=4)
+    assert [i.payload["intro"] for i in batch] == [0, 1, 2, 3]
+    # Only above the given id: a sender working through a long queue never meets its own retries.
+    [fourth] = await claim(db, guild_id=1, limit=1)
+    async with db.session() as session:
+        await outbox.fail(session, fourth.id, "503")
+    assert [i.payload["intro"] for i in await claim(db, guild_id=1, after=fourth.id)] == [9]
+    assert [i.payload["intro"] for i in await claim(db, guild_id=1)] == [4]
+
+
 async def test_two_senders_claim_each_item_once(db_url, db):
     other = Database(db_url)
     try:

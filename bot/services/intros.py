@@ -15,6 +15,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
+from bot import outbox
 from bot.errors import UserError
 from bot.services import learning, privacy
 from bot.services.profiles import ensure_member
@@ -308,14 +309,23 @@ async def record_prompt(
     party.prompt_message_id = message_id
 
 
+def proposal_key(intro_id: int, user_id: int) -> str:
+    return f"proposal:{intro_id}:{user_id}"
+
+
+def followup_key(intro_id: int, user_id: int) -> str:
+    return f"followup:{intro_id}:{user_id}"
+
+
 async def claim_undelivered(session: AsyncSession, guild_id: int, now: datetime) -> list[tuple[int, int]]:
-    """Mark pending, unsent proposals as sent and return them as (introduction id, user id).
+    """Put pending, unsent proposals in the outbox and return them as (introduction id, user id).
 
     One conditional ``UPDATE ... WHERE notified_at IS NULL ... RETURNING``: of two schedulers
     claiming at the same moment each row goes to exactly one (PostgreSQL re-checks the condition
-    after waiting for the other's row lock; SQLite write transactions begin IMMEDIATE).
-    Marking before sending makes delivery at most once: a crash right after this commit loses
-    a message rather than sending it twice.
+    after waiting for the other's row lock; SQLite write transactions begin IMMEDIATE). In the
+    same transaction each claimed proposal is recorded in the outbox (kind ``proposal``, key
+    :func:`proposal_key`), so a crash after this commit loses nothing: the sender claims the
+    outbox item, and an item claimed but never confirmed is sent again (at least once, with a nonce).
     """
     pending = select(Introduction.id).where(
         Introduction.guild_id == guild_id, Introduction.status == IntroStatus.PENDING.value
@@ -327,7 +337,15 @@ async def claim_undelivered(session: AsyncSession, guild_id: int, now: datetime)
         .returning(IntroParty.introduction_id, IntroParty.user_id)
         .execution_options(synchronize_session=False)
     )
-    return sorted((intro_id, user_id) for intro_id, user_id in (await session.execute(stmt)).all())
+    claimed = sorted((intro_id, user_id) for intro_id, user_id in (await session.execute(stmt)).all())
+    await outbox.enqueue_many(
+        session,
+        "proposal",
+        ((proposal_key(i, u), {"intro": i, "user": u}) for i, u in claimed),
+        now=now,
+        guild_id=guild_id,
+    )
+    return claimed
 
 
 async def expire_due(session: AsyncSession, now: datetime) -> list[Introduction]:
@@ -344,10 +362,11 @@ async def expire_due(session: AsyncSession, now: datetime) -> list[Introduction]
 
 
 async def claim_followups(session: AsyncSession, now: datetime) -> list[Introduction]:
-    """Connected introductions a week old whose "did you meet?" was not sent yet; marked as sent.
+    """Connected introductions a week old whose "did you meet?" was not sent yet; put in the outbox.
 
     Claimed by one conditional ``UPDATE ... RETURNING`` (see :func:`claim_undelivered`), so two
-    schedulers never both send it.
+    schedulers never both send it; in the same transaction one outbox item per member (kind
+    ``followup``, key :func:`followup_key`) is recorded for the sender.
     """
     claim = (
         update(Introduction)
@@ -370,7 +389,16 @@ async def claim_followups(session: AsyncSession, now: datetime) -> list[Introduc
         .options(selectinload(Introduction.parties).selectinload(IntroParty.member))
         .execution_options(populate_existing=True)
     )
-    return list((await session.execute(stmt)).scalars())
+    due = list((await session.execute(stmt)).scalars())
+    for intro in due:
+        await outbox.enqueue_many(
+            session,
+            "followup",
+            ((followup_key(intro.id, p.user_id), {"intro": intro.id, "user": p.user_id}) for p in intro.parties),
+            now=now,
+            guild_id=intro.guild_id,
+        )
+    return due
 
 
 async def record_met(session: AsyncSession, intro_id: int, user_id: int, met: Met) -> None:

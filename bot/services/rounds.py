@@ -3,7 +3,8 @@
 Exactly once comes from the database: a round is a row unique per server and ISO week,
 inserted in the same transaction as all of its proposals. A second attempt in the same
 week (a restart, a second process, a clock that jumps back over a DST change) finds the
-row and plans nothing. Delivery then claims each unsent proposal before sending it.
+row and plans nothing. Delivery then claims each unsent proposal and puts it in the outbox
+(``bot.outbox``), from which it is sent at least once.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import Integer, cast, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import outbox
 from bot.services import guilds, intros
 from bot.services.schedule import next_round
 from models import GuildSettings, Introduction, IntroParty, IntroRound
@@ -82,10 +84,12 @@ async def record_round(
 
 
 async def claim_summaries(session: AsyncSession, guild_id: int, now: datetime) -> list[Summary]:
-    """Rounds whose summary is not posted yet, marked complete so it is posted once.
+    """Rounds whose summary is not posted yet, marked complete and put in the outbox.
 
     One conditional ``UPDATE ... WHERE completed_at IS NULL ... RETURNING``: of two schedulers
-    claiming at the same moment, each round goes to exactly one.
+    claiming at the same moment, each round goes to exactly one. In the same transaction the
+    summary of each round with proposals is recorded in the outbox (kind ``summary``, key
+    :func:`summary_key`, its numbers in the payload); a round without proposals posts nothing.
     """
     claim = (
         update(IntroRound)
@@ -109,7 +113,22 @@ async def claim_summaries(session: AsyncSession, guild_id: int, now: datetime) -
             .where(Introduction.round_id == round_id)
         )
         summaries.append(Summary(round_id, int(pairs), int(chance), int(members or 0)))
+    await outbox.enqueue_many(
+        session,
+        "summary",
+        (
+            (summary_key(s.round_id), {"round": s.round_id, "pairs": s.pairs, "chance": s.chance, "members": s.members})
+            for s in summaries
+            if s.pairs
+        ),
+        now=now,
+        guild_id=guild_id,
+    )
     return summaries
+
+
+def summary_key(round_id: int) -> str:
+    return f"summary:{round_id}"
 
 
 async def set_summary_message(session: AsyncSession, round_id: int, message_id: int) -> None:

@@ -3,7 +3,8 @@ weekly agenda, and the news of a cancelled event.
 
 The database is the source of truth, so there are no per-event jobs to rebuild after a restart:
 each tick works out from the events table what is due. Every message is recorded (an
-``EventNotice`` or an ``AgendaPost`` row, unique) before it is sent, so it goes out at most once,
+``EventNotice`` or an ``AgendaPost`` row, unique) before it is sent, so it goes out at most once
+(a slot reminder at least once: it is put in the outbox with its row),
 also with two processes or a restart in between; see ``notices.claim_due_notices`` for what a
 restart catches up and what it skips.
 
@@ -12,19 +13,23 @@ for a cancellation also the waitlist): answering is consent to that event's noti
 not the member joined introductions. A post in the events channel (in the server's language)
 tells everyone else; it mentions nobody except those members whose DMs turned out to be closed,
 so they are still reached. Experts get the questions by DM, or in a private thread of the events
-channel with only them; a member who booked a slot is reminded of it by DM. An event that ended
+channel with only them; a member who booked a slot is reminded of it by DM (through the outbox:
+at least once, with a nonce; the other messages here are at most once). An event that ended
 has its announcement marked as over (no more buttons). Nothing ever pings @everyone or a role.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import discord
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import messaging
+from bot import messaging, outbox
 from bot.i18n import t
+from bot.membership import still_member
 from bot.services import experts, guilds
 from bot.services.events import notices, records, rules
 from bot.ui import NO_PINGS, safe
@@ -42,18 +47,15 @@ async def run_due_work(bot: Bot) -> None:
     now = bot.clock()
     async with bot.db.session() as session:
         claimed = await notices.claim_due_notices(session, now, bot.settings.timezone)
-        slots = await notices.claim_slot_reminders(session, now)
+        await notices.claim_slot_reminders(session, now)
         ended = await notices.claim_finished(session, now)
     for event_id in ended:
         try:
             await refresh_announcement(bot, event_id)
         except Exception:
             log.exception("marking event %s as over failed", event_id)
-    for slot in slots:
-        try:
-            await send_slot_reminder(bot, slot)
-        except Exception:
-            log.exception("slot reminder of event %s failed", slot.event_id)
+    # Through the outbox, also those a crash left claimed but unsent (failures are recorded there).
+    await messaging.send_outbox(bot.db, bot.clock, ("slot_reminder",), lambda item: send_slot_reminder(bot, item))
     for notice in claimed:
         try:
             if notice.kind == rules.QUESTIONS:
@@ -184,17 +186,36 @@ async def tell_cancelled(bot: Bot, event: Event, people: list[records.Recipient]
     return len(reached)
 
 
-async def send_slot_reminder(bot: Bot, slot: notices.SlotDue) -> None:
-    """By DM to the member who booked the slot (booking it asked for it); nothing public."""
+async def send_slot_reminder(bot: Bot, item: outbox.Item) -> bool:
+    """By DM to the member who booked the slot (booking it asked for it); nothing public.
+
+    An outbox item of kind ``slot_reminder``: sent with its nonce and confirmed; a member who left
+    (or an event gone) is skipped, closed DMs are not retried.
+    """
+    event_id, user_id = int(item.payload["event"]), int(item.payload["user"])
+    starts_at = datetime.fromtimestamp(int(item.payload["starts_at"]), UTC)
     async with bot.db.session() as session:
-        event = await session.get(Event, slot.event_id)
-        if event is None:
-            return
-        settings = await guilds.get_settings(session, event.guild_id)
-        tz = guilds.zone(settings, bot.settings.timezone)
-        locale = (await records.member_locales(session, event.guild_id, [slot.user_id])).get(slot.user_id)
-        session.expunge(event)
+        event = await session.get(Event, event_id)
+        if event is not None:
+            settings = await guilds.get_settings(session, event.guild_id)
+            tz = guilds.zone(settings, bot.settings.timezone)
+            locale = (await records.member_locales(session, event.guild_id, [user_id])).get(user_id)
+            session.expunge(event)
+    if event is None or not await still_member(bot, event.guild_id, user_id):
+        async with bot.db.session() as session:
+            await outbox.confirm(session, item.id, now=bot.clock(), message_id=None)
+        return False
     locale = locale or guilds.language(settings, bot.settings.default_locale)
-    text = render.slot_reminder(locale, event, slot.starts_at, tz)
-    if await messaging.send_dm(bot, slot.user_id, content=text) is None:
-        log.info("slot reminder for %s of event %s not delivered (DMs closed)", slot.user_id, slot.event_id)
+    text = render.slot_reminder(locale, event, starts_at, tz)
+
+    async def post() -> discord.Message:
+        message = await messaging.send_dm(bot, user_id, content=text, nonce=item.nonce)
+        if message is None:
+            raise messaging.NotReached(f"slot reminder for {user_id} of event {event_id}: DMs closed")
+        return message
+
+    async def store(session: AsyncSession, message: discord.Message) -> None:
+        await outbox.confirm(session, item.id, now=bot.clock(), message_id=message.id)
+
+    await messaging.post_then_store(bot.db, post, store, lambda message: message.delete())
+    return True

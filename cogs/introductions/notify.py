@@ -4,6 +4,12 @@ Members who joined introductions get DMs. Where a DM is closed (Discord answers 
 the bot asks in a private thread of the introductions channel with that member only.
 One failed delivery never stops the others. No database session is open while Discord is
 called: read, close, send, then store in a new short unit of work (``post_then_store``).
+
+Proposals, follow-ups and round summaries go through the outbox (``bot.outbox``): the claim that
+decides a message is due records it under a key; :func:`send_due` claims the due items, sends each
+with the item's nonce and confirms it together with what it stores (or records the failure).
+A message claimed but never confirmed (a crash mid-send) is sent again after
+``outbox.CLAIM_TIMEOUT``: at least once, the nonce keeping a quick retry from doubling it.
 """
 
 from __future__ import annotations
@@ -16,9 +22,20 @@ from typing import TYPE_CHECKING
 import discord
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import outbox
 from bot.i18n import t
 from bot.membership import still_member, still_members
-from bot.messaging import fetch_channel, pings, post_then_store, private_thread, send_dm, text_channel
+from bot.messaging import (
+    NotReached,
+    Sender,
+    fetch_channel,
+    pings,
+    post_then_store,
+    private_thread,
+    send_dm,
+    send_outbox,
+    text_channel,
+)
 from bot.services import guilds, intros, privacy, rounds
 from bot.services.schedule import due_round
 from bot.ui import safe
@@ -33,40 +50,54 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class NotReached(Exception):
-    """A member could be reached neither by DM nor in a thread."""
+async def send_due(bot: Bot, kinds: tuple[str, ...], *, guild_id: int | None = None) -> tuple[int, int]:
+    """Send what the outbox holds of these kinds (of one server, or all); (sent, not sent)."""
+    return await send_outbox(bot.db, bot.clock, kinds, lambda item: SENDERS[item.kind](bot, item), guild_id=guild_id)
 
 
-async def send_proposal(bot: Bot, intro_id: int, user_id: int) -> bool:
-    """Ask one member about one introduction. Returns whether it reached them."""
+async def _skip(bot: Bot, item: outbox.Item) -> bool:
+    """Nothing to send any more (the member left, the introduction ended): done, never sent."""
+    async with bot.db.session() as session:
+        await outbox.confirm(session, item.id, now=bot.clock(), message_id=None)
+    return False
+
+
+async def send_proposal(bot: Bot, item: outbox.Item) -> bool:
+    """Ask one member about one introduction (an outbox item of kind ``proposal``).
+
+    Returns whether it was sent; raises when it could not be (``send_outbox`` records the failure).
+    """
+    intro_id, user_id = int(item.payload["intro"]), int(item.payload["user"])
     async with bot.db.session() as session:
         intro = await intros.get(session, intro_id)
-        if intro is None:
-            return False
-        settings = await guilds.get_settings(session, intro.guild_id)
-        guild_id, channel_id = intro.guild_id, settings.intro_channel_id
-        other = intros.other_party(intro, user_id).member
-        locale = intros.party_of(intro, user_id).member.locale
-        names = {p.user_id: p.member.name for p in intro.parties}
-        embed = proposal_embed(
-            locale,
-            reader=user_id,
-            other_name=other.name,
-            other_sector=other.sector,
-            other_organisation=other.organisation,
-            reasons=intro.reasons,
-            names=names,
-            chance=intro.chance,
-            expires_at=int(intro.expires_at.timestamp()),
-        )
-        thread_name = t(locale, "intro.thread.ask_name", name=other.name)
-        others = [p.user_id for p in intro.parties if p.user_id != user_id]
-        # Imported by the operator: the first DM says why it came and offers to stop with one click.
-        first_after_import = await privacy.first_contact_after_import(session, guild_id, user_id)
+        ended = intro is None or intro.expires_at <= bot.clock()
+        if intro is not None and not ended:
+            settings = await guilds.get_settings(session, intro.guild_id)
+            guild_id, channel_id = intro.guild_id, settings.intro_channel_id
+            other = intros.other_party(intro, user_id).member
+            locale = intros.party_of(intro, user_id).member.locale
+            names = {p.user_id: p.member.name for p in intro.parties}
+            embed = proposal_embed(
+                locale,
+                reader=user_id,
+                other_name=other.name,
+                other_sector=other.sector,
+                other_organisation=other.organisation,
+                reasons=intro.reasons,
+                names=names,
+                chance=intro.chance,
+                expires_at=int(intro.expires_at.timestamp()),
+            )
+            thread_name = t(locale, "intro.thread.ask_name", name=other.name)
+            others = [p.user_id for p in intro.parties if p.user_id != user_id]
+            # Imported by the operator: the first DM says why it came and offers to stop with one click.
+            first_after_import = await privacy.first_contact_after_import(session, guild_id, user_id)
+    if ended:
+        return await _skip(bot, item)
     # Nobody who left is proposed or asked: checked right before sending, a missed leave included.
     # (still_member records a leave it finds, which ends the introduction silently.)
     if await still_members(bot, guild_id, [user_id, *others]) != [user_id, *others]:
-        return False
+        return await _skip(bot, item)
     view = answer_view(intro_id, locale)
     content = None
     if first_after_import:
@@ -74,7 +105,7 @@ async def send_proposal(bot: Bot, intro_id: int, user_id: int) -> bool:
         view.add_item(stop_button(guild_id, Purpose.INTRODUCTIONS, locale))
 
     async def post() -> discord.Message:
-        message = await send_dm(bot, user_id, content=content, embed=embed, view=view)
+        message = await send_dm(bot, user_id, content=content, embed=embed, view=view, nonce=item.nonce)
         if message is not None:
             return message
         channel = await text_channel(bot, channel_id)
@@ -86,35 +117,26 @@ async def send_proposal(bot: Bot, intro_id: int, user_id: int) -> bool:
             embed=embed,
             view=view,
             allowed_mentions=pings([user_id]),
+            nonce=item.nonce,
         )
 
     async def store(session: AsyncSession, message: discord.Message) -> None:
+        # The buttons need the prompt; recorded with the confirmation, so both or neither.
         await intros.record_prompt(session, intro_id, user_id, channel_id=message.channel.id, message_id=message.id)
+        await outbox.confirm(session, item.id, now=bot.clock(), message_id=message.id)
 
-    try:
-        await post_then_store(bot.db, post, store, lambda message: message.delete())
-    except NotReached as exc:
-        log.warning("%s", exc)
-        return False
-    except discord.HTTPException:
-        log.exception("could not reach member %s about introduction %s", user_id, intro_id)
-        return False
+    await post_then_store(bot.db, post, store, lambda message: message.delete())
     return True
 
 
 async def deliver_pending(bot: Bot, guild_id: int) -> tuple[int, int]:
-    """Send every pending, unsent proposal of a server once. Returns (reached, not reached)."""
+    """Put every pending, unsent proposal of a server in the outbox, then send what is due there.
+
+    Returns (sent, not sent).
+    """
     async with bot.db.session() as session:
-        claimed = await intros.claim_undelivered(session, guild_id, bot.clock())
-    reached = failed = 0
-    for intro_id, user_id in claimed:
-        try:
-            ok = await send_proposal(bot, intro_id, user_id)
-        except Exception:
-            log.exception("proposal %s for %s failed", intro_id, user_id)
-            ok = False
-        reached, failed = (reached + 1, failed) if ok else (reached, failed + 1)
-    return reached, failed
+        await intros.claim_undelivered(session, guild_id, bot.clock())
+    return await send_due(bot, ("proposal",), guild_id=guild_id)
 
 
 async def open_connection(bot: Bot, intro_id: int) -> discord.Thread | None:
@@ -150,77 +172,68 @@ async def open_connection(bot: Bot, intro_id: int) -> discord.Thread | None:
     return await post_then_store(bot.db, post, store, lambda thread: thread.delete())
 
 
-async def send_followups(bot: Bot) -> int:
-    """A week after connecting: "Did you meet?" to both, once."""
+async def send_followup(bot: Bot, item: outbox.Item) -> bool:
+    """ "Did you meet?" to one member (an outbox item of kind ``followup``): by DM, else in their thread."""
+    intro_id, user_id = int(item.payload["intro"]), int(item.payload["user"])
     async with bot.db.session() as session:
-        due = await intros.claim_followups(session, bot.clock())
-        jobs = [
-            (
-                intro.id,
-                intro.thread_id,
-                p.user_id,
-                p.member.locale,
-                p.member.intro_joined,
-                intros.other_party(intro, p.user_id).member.name,
-                intro.guild_id,
-            )
-            for intro in due
-            for p in intro.parties
-        ]
-    sent = 0
-    for intro_id, thread_id, user_id, locale, may_dm, other_name, guild_id in jobs:
-        if not await still_member(bot, guild_id, user_id):
-            continue
-        content = t(locale, "intro.met.question", other=safe(other_name))
-        view = met_view(intro_id, locale)
-        message = None
+        intro = await intros.get(session, intro_id)
+        if intro is not None:
+            party = intros.party_of(intro, user_id)
+            locale, may_dm = party.member.locale, party.member.intro_joined
+            other_name = intros.other_party(intro, user_id).member.name
+            guild_id, thread_id = intro.guild_id, intro.thread_id
+    if intro is None or not await still_member(bot, guild_id, user_id):
+        return await _skip(bot, item)
+    content = t(locale, "intro.met.question", other=safe(other_name))
+    view = met_view(intro_id, locale)
+
+    async def post() -> discord.Message:
         if may_dm:  # a member who left introductions since gets no more DMs, only the thread
-            message = await send_dm(bot, user_id, content=content, view=view)
-        if message is None and thread_id is not None:
-            thread = await fetch_channel(bot, thread_id)
-            try:
-                assert isinstance(thread, discord.Thread)
-                message = await thread.send(f"<@{user_id}> {content}", view=view, allowed_mentions=pings([user_id]))
-            except (discord.HTTPException, AssertionError):
-                log.info("follow-up for %s in introduction %s could not be delivered", user_id, intro_id)
-        sent += message is not None
-    return sent
+            message = await send_dm(bot, user_id, content=content, view=view, nonce=item.nonce)
+            if message is not None:
+                return message
+        thread = await fetch_channel(bot, thread_id)
+        if not isinstance(thread, discord.Thread):
+            raise NotReached(f"follow-up for {user_id} in introduction {intro_id}: no DM and no thread")
+        return await thread.send(
+            f"<@{user_id}> {content}", view=view, allowed_mentions=pings([user_id]), nonce=item.nonce
+        )
+
+    async def store(session: AsyncSession, message: discord.Message) -> None:
+        await outbox.confirm(session, item.id, now=bot.clock(), message_id=message.id)
+
+    await post_then_store(bot.db, post, store, lambda message: message.delete())
+    return True
 
 
-async def post_summaries(bot: Bot, guild_id: int) -> None:
-    """The weekly round's summary in the introductions channel, once per round, in the server's language.
-
-    A round without proposals posts nothing: an empty summary every week only teaches members to
-    skip the channel.
-    """
+async def send_summary(bot: Bot, item: outbox.Item) -> bool:
+    """A round's summary (an outbox item of kind ``summary``) in the introductions channel, in the server's language."""
+    if item.guild_id is None:
+        raise NotReached(f"{item.key} names no server")
+    guild_id, round_id = item.guild_id, int(item.payload["round"])
     async with bot.db.session() as session:
         settings = await guilds.get_settings(session, guild_id)
-        claimed = await rounds.claim_summaries(session, guild_id, bot.clock())
         channel_id = settings.intro_channel_id
         locale = guilds.language(settings, bot.settings.default_locale)
-    claimed = [summary for summary in claimed if summary.pairs]
-    if not claimed:
-        return
     channel = await text_channel(bot, channel_id)
     if channel is None:
-        return
+        raise NotReached(f"guild {guild_id} has no introductions channel for the summary of round {round_id}")
     join = await bot.command_mention(guild_id, "intro join")
-    for summary in claimed:
-        text = summary_text(locale, summary.pairs, summary.chance, summary.members, join=join)
-        try:
-            await _post_summary(bot, channel, text, summary.round_id)
-        except discord.HTTPException:
-            log.exception("summary of round %s could not be posted", summary.round_id)
+    text = summary_text(locale, item.payload["pairs"], item.payload["chance"], item.payload["members"], join=join)
 
-
-async def _post_summary(bot: Bot, channel: discord.TextChannel, text: str, round_id: int) -> None:
     async def post() -> discord.Message:
-        return await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
+        return await channel.send(text, allowed_mentions=discord.AllowedMentions.none(), nonce=item.nonce)
 
     async def store(session: AsyncSession, message: discord.Message) -> None:
         await rounds.set_summary_message(session, round_id, message.id)
+        await outbox.confirm(session, item.id, now=bot.clock(), message_id=message.id)
 
     await post_then_store(bot.db, post, store, lambda message: message.delete())
+    return True
+
+
+#: Who sends an outbox item of each kind this feature records.
+SENDERS: dict[str, Sender] = {"proposal": send_proposal, "followup": send_followup, "summary": send_summary}
 
 
 async def run_round_if_due(bot: Bot, guild_id: int) -> rounds.RoundResult | None:
@@ -233,9 +246,12 @@ async def run_round_if_due(bot: Bot, guild_id: int) -> rounds.RoundResult | None
         if due is not None:
             # Recorded (with every proposal) in one transaction, before anything is sent.
             result = await rounds.record_round(session, bot.matcher, settings, week=due[0], due_at=due[1], now=now)
-    # Also finishes a round that a crash interrupted: unsent proposals, missing summary.
-    await deliver_pending(bot, guild_id)
-    await post_summaries(bot, guild_id)
+    # Also finishes a round that a crash interrupted: unsent proposals, missing summary. Each
+    # claim puts its messages in the outbox; run_due_work sends them (proposals before the summary).
+    async with bot.db.session() as session:
+        await intros.claim_undelivered(session, guild_id, now)
+    async with bot.db.session() as session:
+        await rounds.claim_summaries(session, guild_id, now)
     return result
 
 
@@ -252,4 +268,7 @@ async def run_due_work(bot: Bot) -> None:
             log.exception("weekly round of guild %s failed", settings.guild_id)
     async with bot.db.session() as session:
         await intros.expire_due(session, now)
-    await send_followups(bot)
+    async with bot.db.session() as session:
+        await intros.claim_followups(session, now)
+    # One pass over the outbox for every server (in the order recorded), also what a crash left unsent.
+    await send_due(bot, ("proposal", "summary", "followup"))

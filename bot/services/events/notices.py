@@ -10,6 +10,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import outbox
 from bot.errors import UserError
 from bot.services import guilds
 from bot.services.events.rules import (
@@ -186,9 +187,12 @@ async def claim_slot_reminders(session: AsyncSession, now: datetime) -> list[Slo
     A slot booked when it was already that close was recorded as skipped when it was booked
     (:func:`skip_slot_reminder`): its booking reply said when it is. A slot that started while the
     bot was down is not reminded late.
+
+    Each reminder to send is put in the outbox in the same transaction (kind ``slot_reminder``,
+    key :func:`slot_key`): sent at least once from there, with a nonce.
     """
     rows = await session.execute(
-        select(EventSlot.event_id, EventSlot.user_id, EventSlot.starts_at)
+        select(EventSlot.event_id, EventSlot.user_id, EventSlot.starts_at, Event.guild_id)
         .join(Event, Event.id == EventSlot.event_id)
         .where(
             Event.status == EventStatus.SCHEDULED.value,
@@ -198,10 +202,17 @@ async def claim_slot_reminders(session: AsyncSession, now: datetime) -> list[Slo
         .order_by(EventSlot.starts_at, EventSlot.id)
     )
     due = []
-    for event_id, user_id, starts_at in list(rows):
+    for event_id, user_id, starts_at, guild_id in list(rows):
         if await _record(session, event_id, slot_kind(starts_at), starts_at - SLOT_LEAD, now):
-            due.append(SlotDue(event_id, user_id, starts_at))
+            slot = SlotDue(event_id, user_id, starts_at)
+            due.append(slot)
+            payload = {"event": event_id, "user": user_id, "starts_at": int(starts_at.timestamp())}
+            await outbox.enqueue_many(session, "slot_reminder", [(slot_key(slot), payload)], now=now, guild_id=guild_id)
     return due
+
+
+def slot_key(slot: SlotDue) -> str:
+    return f"slot:{slot.event_id}:{slot.user_id}:{int(slot.starts_at.timestamp())}"
 
 
 async def skip_slot_reminder(session: AsyncSession, event_id: int, starts_at: datetime, now: datetime) -> None:
