@@ -11,7 +11,9 @@ import discord
 import pytest
 from sqlalchemy import select
 
+from bot import outbox
 from bot.services import intros
+from bot.services.events import notices as notice_service
 from bot.simulation import run_jobs
 from models import AgendaPost, Event, EventNotice
 from tests.sim import restart, synced_guild
@@ -180,6 +182,52 @@ async def test_after_a_restart_a_recently_missed_reminder_is_sent_once_and_older
     assert await notices(w.env) == {"announce": True, "remind_7d": False, "remind_1d": True, "remind_1h": False}
 
 
+def nonces_sent(env, channel_id: int) -> list[tuple[str, bool]]:
+    return [
+        (r.json["nonce"], r.json["enforce_nonce"])
+        for r in env.http_requests
+        if r.method == "POST" and r.path == f"/channels/{channel_id}/messages" and r.json and "nonce" in r.json
+    ]
+
+
+async def test_a_reminder_claimed_but_never_sent_goes_out_once_after_a_restart(world, clock, settings):
+    w = world
+    event_id = await create(world)
+    await answer(world, event_id)
+    clock.now = START - timedelta(days=7)
+    bot = w.env.bot
+    # The tick records the reminder and puts it in the outbox, a sender claims it... and the process dies.
+    async with bot.db.session() as session:
+        claimed = await notice_service.claim_due_notices(session, clock.now, "Europe/Amsterdam")
+    async with bot.db.session() as session:
+        items = await outbox.claim(session, clock.now, kinds=("event_notice",))
+    assert (
+        [i.key for i in items]
+        == [notice_service.notice_key(c) for c in claimed]
+        == [f"event_notice:{event_id}:remind_7d"]
+    )
+
+    await restart(w.env, settings, clock)
+    await tick(w.env)
+    assert reminders_in(w.channel) == [] and dm_reminders(w.people["anouk"]) == []  # maybe still being sent
+    for _ in range(3):
+        clock.advance(minutes=1)
+        await tick(w.env)
+    assert len(reminders_in(w.channel)) == 1
+    assert len(dm_reminders(w.people["anouk"])) == len(dm_reminders(w.people["dirk"])) == 1
+    # Each message with a nonce of its own, the same on every retry: a quick repeat is dropped by Discord.
+    [item] = items
+    anouk = w.people["anouk"]
+    assert nonces_sent(w.env, anouk.user.dm_channel.id) == [(outbox.nonce(f"{item.key}:{anouk.id}"), True)]
+    assert nonces_sent(w.env, w.channel.id)[-1] == (outbox.nonce(f"{item.key}:post"), True)
+    async with bot.db.session() as session:
+        assert set((await outbox.counts(session, clock.now)).values()) == {0}  # sent and confirmed
+    clock.advance(minutes=10)
+    await restart(w.env, settings, clock)
+    await tick(w.env)
+    assert len(reminders_in(w.channel)) == 1 and len(dm_reminders(anouk)) == 1
+
+
 async def test_a_cancelled_event_gets_no_reminders(world, clock):
     w = world
     event_id = await create(world)
@@ -313,5 +361,33 @@ async def test_a_long_agenda_is_split_over_several_messages_not_cut(world, clock
     assert all(f"**{title}**" in text for title in titles)  # every event, none cut
     assert all(line.startswith("• <t:") for line in text.splitlines())
     async with w.env.bot.db.session() as session:
+        [post] = (await session.execute(select(AgendaPost))).scalars()
+    assert post.message_id == agendas[0].id
+
+
+async def test_an_agenda_claimed_but_never_posted_goes_out_once_after_a_restart(world, clock, settings):
+    w = world
+    intros_channel = w.guild.create_text_channel("kennismaken")
+    await w.officer.slash(w.general, "intro setup", channel=intros_channel, day=2, time="14:30")
+    await create(world, start="2026-12-10 19:30", title="Hack de Stad")
+    clock.now = utc(2026, 12, 2, 13, 30)  # Wednesday 2 December, 14:30 CET
+    bot = w.env.bot
+    async with bot.db.session() as session:
+        assert await notice_service.claim_agenda(session, w.guild.id, "2026-W49", clock.now)
+    async with bot.db.session() as session:
+        [item] = await outbox.claim(session, clock.now, kinds=("agenda",))
+    assert item.key == notice_service.agenda_key(w.guild.id, "2026-W49")
+
+    await restart(w.env, settings, clock)
+    clock.advance(minutes=1)
+    await tick(w.env)
+    assert [m for m in w.channel.history() if m.embeds and m.embeds[0].title.startswith("Agenda")] == []
+    clock.advance(minutes=2)
+    await tick(w.env)
+    await tick(w.env)
+    agendas = [m for m in w.channel.history() if m.embeds and m.embeds[0].title.startswith("Agenda")]
+    assert len(agendas) == 1 and "**Hack de Stad**" in agendas[0].embeds[0].description
+    assert nonces_sent(w.env, w.channel.id)[-1] == (outbox.nonce(f"{item.key}:0"), True)
+    async with bot.db.session() as session:
         [post] = (await session.execute(select(AgendaPost))).scalars()
     assert post.message_id == agendas[0].id

@@ -14,7 +14,9 @@ import discord
 import pytest
 from sqlalchemy import func, select
 
+from bot import outbox
 from bot.services import intros, privacy
+from bot.services.value import celebrate
 from bot.simulation import member_locales, run_jobs
 from models import Member, Thanks, ValueCelebration
 from tests.sim import over_discord_limits, pings_nobody, restart, sent_messages, synced_guild, take_user_errors
@@ -299,6 +301,31 @@ async def test_a_failed_celebration_is_tried_again_within_the_day(world, clock):
     [post] = await celebrations(w)
     assert post.embeds[0].title == "🎉 Wat we samen maakten in november 2026"
     assert timedelta(0) < clock.now - datetime(2026, 12, 7, 8, 0, tzinfo=UTC) < timedelta(hours=24)
+
+
+async def test_a_celebration_claimed_but_never_posted_goes_out_once_after_a_restart(world, settings, clock):
+    w = world
+    await setup(w)
+    clock.now = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    bot = w.env.bot
+    # The job claims the month and puts the post in the outbox, a sender claims it... and the process dies.
+    async with bot.db.session() as session:
+        assert await celebrate.claim(session, w.guild.id, "2026-12", clock.now)
+    async with bot.db.session() as session:
+        [item] = await outbox.claim(session, clock.now, kinds=("celebration",))
+    await restart(w.env, settings, clock)
+    await run_jobs(w.env, "value")
+    assert await celebrations(w) == []  # maybe still being sent
+    clock.advance(minutes=3)
+    await run_jobs(w.env, "value")
+    await run_jobs(w.env, "value")
+    [post] = await celebrations(w)
+    path = f"/channels/{w.channel.id}/messages"
+    sent = [r.json for r in w.env.http_requests if r.method == "POST" and r.path == path]
+    assert (sent[-1]["nonce"], sent[-1]["enforce_nonce"]) == (item.nonce, True)
+    async with bot.db.session() as session:
+        [row] = (await session.execute(select(ValueCelebration))).scalars()
+    assert row.message_id == post.id
 
 
 async def test_the_celebration_never_names_a_member_who_left(world, clock):

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot import outbox
 from bot.errors import UserError
 from bot.services import charts
 from bot.services.value import celebrate, thanks
@@ -306,15 +307,18 @@ def test_the_celebration_is_due_on_the_first_monday_at_nine_local_time_for_a_day
     assert celebrate.previous_month("2027-01") == (datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
 
 
-async def test_a_month_is_claimed_once_and_can_be_given_back(db):
+async def test_a_month_is_claimed_once_and_put_in_the_outbox_once(db):
+    now = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
     async with db.session() as session:
-        assert await celebrate.claim(session, GUILD, "2026-12")
-        assert not await celebrate.claim(session, GUILD, "2026-12")
-        assert await celebrate.claim(session, GUILD + 1, "2026-12")
+        assert await celebrate.claim(session, GUILD, "2026-12", now)
+        assert not await celebrate.claim(session, GUILD, "2026-12", now)
+        assert await celebrate.claim(session, GUILD + 1, "2026-12", now)
     async with db.session() as session:
-        await celebrate.release(session, GUILD, "2026-12")
-    async with db.session() as session:
-        assert await celebrate.claim(session, GUILD, "2026-12")
+        items = await outbox.claim(session, now, kinds=("celebration",))
+    assert [(i.key, i.guild_id, i.payload) for i in items] == [
+        (celebrate.celebration_key(GUILD, "2026-12"), GUILD, {"month": "2026-12"}),
+        (celebrate.celebration_key(GUILD + 1, "2026-12"), GUILD + 1, {"month": "2026-12"}),
+    ]
 
 
 async def test_highlights_show_only_stories_members_allowed(db):

@@ -90,9 +90,15 @@ async def server_locale(bot: Bot, guild_id: int) -> str:
 
 
 async def dm_answered(
-    bot: Bot, recipients: Sequence[records.Recipient], text: Callable[[str], str], default_locale: str
+    bot: Bot,
+    recipients: Sequence[records.Recipient],
+    text: Callable[[str], str],
+    default_locale: str,
+    *,
+    nonce: Callable[[int], str] | None = None,
 ) -> tuple[list[int], list[int]]:
-    """DM every recipient (their answer to the event is their consent), each in their language.
+    """DM every recipient (their answer to the event is their consent), each in their language;
+    ``nonce(user_id)`` gives each DM a nonce (a notice sent from the outbox).
 
     Returns (reached, DMs closed).
     """
@@ -102,7 +108,8 @@ async def dm_answered(
         if not await still_member(bot, recipient.guild_id, recipient.user_id):
             continue
         content = text(recipient.locale or default_locale)[: render.MESSAGE_MAX]
-        message = await messaging.send_dm(bot, recipient.user_id, content=content)
+        tag = nonce(recipient.user_id) if nonce is not None else None
+        message = await messaging.send_dm(bot, recipient.user_id, content=content, nonce=tag)
         (reached if message is not None else closed).append(recipient.user_id)
     return reached, closed
 

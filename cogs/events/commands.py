@@ -67,7 +67,7 @@ class EventsCog(commands.Cog, name="Events"):
         self.bot.unschedule("events")
 
     async def run_due_work(self) -> None:
-        """Idempotent: safe to call any time, as often as wanted; every notice is sent at most once."""
+        """Idempotent: safe to call any time, as often as wanted; each notice is recorded once, sent from the outbox."""
         await self.bot.wait_until_ready()
         await notify.run_due_work(self.bot)
 

@@ -2,19 +2,19 @@
 weekly agenda, and the news of a cancelled event.
 
 The database is the source of truth, so there are no per-event jobs to rebuild after a restart:
-each tick works out from the events table what is due. Every message is recorded (an
-``EventNotice`` or an ``AgendaPost`` row, unique) before it is sent, so it goes out at most once
-(a slot reminder at least once: it is put in the outbox with its row),
-also with two processes or a restart in between; see ``notices.claim_due_notices`` for what a
-restart catches up and what it skips.
+each tick works out from the events table what is due. Every notice is recorded (an
+``EventNotice`` or an ``AgendaPost`` row, unique) and put in the outbox in the same transaction,
+then sent from there: at least once, each of its messages with a nonce of its own (one per
+recipient or part), so a retry after a crash goes out again without doubling what Discord
+already has within its nonce window. See ``notices.claim_due_notices`` for what a restart
+catches up and what it skips.
 
 Who is told how: reminders and cancellations go by DM to members who answered (Going or Maybe;
 for a cancellation also the waitlist): answering is consent to that event's notices, whether or
 not the member joined introductions. A post in the events channel (in the server's language)
 tells everyone else; it mentions nobody except those members whose DMs turned out to be closed,
 so they are still reached. Experts get the questions by DM, or in a private thread of the events
-channel with only them; a member who booked a slot is reminded of it by DM (through the outbox:
-at least once, with a nonce; the other messages here are at most once). An event that ended
+channel with only them; a member who booked a slot is reminded of it by DM. An event that ended
 has its announcement marked as over (no more buttons). Nothing ever pings @everyone or a role.
 """
 
@@ -46,34 +46,40 @@ log = logging.getLogger(__name__)
 async def run_due_work(bot: Bot) -> None:
     now = bot.clock()
     async with bot.db.session() as session:
-        claimed = await notices.claim_due_notices(session, now, bot.settings.timezone)
+        await notices.claim_due_notices(session, now, bot.settings.timezone)
         await notices.claim_slot_reminders(session, now)
         ended = await notices.claim_finished(session, now)
+        for settings in await records.servers_with_events_channel(session):
+            due = notices.agenda_due(settings, now, bot.settings.timezone)
+            if due is not None:
+                await notices.claim_agenda(session, settings.guild_id, due[0], now)
     for event_id in ended:
         try:
             await refresh_announcement(bot, event_id)
         except Exception:
             log.exception("marking event %s as over failed", event_id)
     # Through the outbox, also those a crash left claimed but unsent (failures are recorded there).
-    await messaging.send_outbox(bot.db, bot.clock, ("slot_reminder",), lambda item: send_slot_reminder(bot, item))
-    for notice in claimed:
-        try:
-            if notice.kind == rules.QUESTIONS:
-                await send_questions(bot, notice.event_id)
-            else:
-                await send_reminder(bot, notice.event_id)
-        except Exception:
-            log.exception("%s of event %s failed", notice.kind, notice.event_id)
+    await messaging.send_outbox(bot.db, bot.clock, tuple(SENDERS), lambda item: SENDERS[item.kind](bot, item))
+
+
+def _nonce(item: outbox.Item, part: str | int) -> str:
+    """The nonce of one message of a notice that sends several (one per recipient or part)."""
+    return outbox.nonce(f"{item.key}:{part}")
+
+
+async def send_notice(bot: Bot, item: outbox.Item) -> bool:
+    """An event's reminder or the questions for its experts (an outbox item of kind ``event_notice``)."""
+    event_id, kind = int(item.payload["event"]), str(item.payload["notice"])
+    if kind == rules.QUESTIONS:
+        await send_questions(bot, event_id, item)
+    else:
+        await send_reminder(bot, event_id, item)
     async with bot.db.session() as session:
-        servers = await records.servers_with_events_channel(session)
-    for settings in servers:
-        try:
-            await post_agenda_if_due(bot, settings.guild_id)
-        except Exception:
-            log.exception("weekly agenda of guild %s failed", settings.guild_id)
+        await outbox.confirm(session, item.id, now=bot.clock(), message_id=None)
+    return True
 
 
-async def send_reminder(bot: Bot, event_id: int) -> None:
+async def send_reminder(bot: Bot, event_id: int, item: outbox.Item) -> None:
     """By DM to members who said Going or Maybe; one post in the events channel for everyone,
     which mentions only those of them whose DMs are closed."""
     await sync_interest(bot, event_id)
@@ -98,11 +104,19 @@ async def send_reminder(bot: Bot, event_id: int) -> None:
         ).strip()
 
     default = guilds.language(settings, bot.settings.default_locale)
-    _reached, closed = await dm_answered(bot, going, lambda lang: text("event.reminder.dm", lang), default)
-    await post(bot, settings.events_channel_id, text("event.reminder.post", default), mention=closed)
+    _reached, closed = await dm_answered(
+        bot, going, lambda lang: text("event.reminder.dm", lang), default, nonce=lambda user: _nonce(item, user)
+    )
+    await post(
+        bot,
+        settings.events_channel_id,
+        text("event.reminder.post", default),
+        mention=closed,
+        nonce=_nonce(item, "post"),
+    )
 
 
-async def send_questions(bot: Bot, event_id: int) -> None:
+async def send_questions(bot: Bot, event_id: int, item: outbox.Item) -> None:
     """The session's questions to each of its experts: by DM, or in a private thread with only them."""
     async with bot.db.session() as session:
         event = await session.get(Event, event_id)
@@ -120,10 +134,10 @@ async def send_questions(bot: Bot, event_id: int) -> None:
     for user_id in expert_ids:
         locale = locales.get(user_id) or public
         messages = render.questions_messages(locale, event, asked, holders)
-        first = await messaging.send_dm(bot, user_id, content=messages[0])
+        first = await messaging.send_dm(bot, user_id, content=messages[0], nonce=_nonce(item, f"{user_id}:0"))
         if first is not None:
-            for message in messages[1:]:
-                await messaging.send_dm(bot, user_id, content=message)
+            for i, message in enumerate(messages[1:], 1):
+                await messaging.send_dm(bot, user_id, content=message, nonce=_nonce(item, f"{user_id}:{i}"))
             continue
         channel = await messaging.text_channel(bot, settings.events_channel_id)
         if channel is None:
@@ -136,39 +150,38 @@ async def send_questions(bot: Bot, event_id: int) -> None:
             await thread.send(
                 t(locale, "event.questions.thread_hello", mention=f"<@{user_id}>"),
                 allowed_mentions=messaging.pings([user_id]),
+                nonce=_nonce(item, f"{user_id}:hello"),
             )
-            for message in messages:
-                await thread.send(message, allowed_mentions=NO_PINGS)
+            for i, message in enumerate(messages):
+                await thread.send(message, allowed_mentions=NO_PINGS, nonce=_nonce(item, f"{user_id}:{i}"))
         except discord.HTTPException:
             log.exception("could not give expert %s the questions of event %s", user_id, event_id)
 
 
-async def post_agenda_if_due(bot: Bot, guild_id: int) -> None:
-    """Once per ISO week: the events of the next two weeks (nothing is posted for an empty agenda)."""
-    now = bot.clock()
+async def send_agenda(bot: Bot, item: outbox.Item) -> bool:
+    """The week's agenda (an outbox item of kind ``agenda``): the events of the two weeks from when
+    it was due (nothing is posted for an empty agenda); a long one in several messages, not cut."""
+    if item.guild_id is None:
+        raise messaging.NotReached(f"{item.key} names no server")
+    guild_id, week = item.guild_id, str(item.payload["week"])
+    since = datetime.fromtimestamp(int(item.payload["since"]), UTC)
     async with bot.db.session() as session:
         settings = await guilds.get_settings(session, guild_id)
-        due = notices.agenda_due(settings, now, bot.settings.timezone)
-        if due is None:
-            return
-        week = due[0]
-        if not await notices.claim_agenda(session, guild_id, week):
-            return
-        found = await records.upcoming(session, guild_id, now, until=now + rules.AGENDA_SPAN)
+        found = await records.upcoming(session, guild_id, since, until=since + rules.AGENDA_SPAN)
         counts = await records.counts(session, [e.id for e in found])
-    if not found:
-        return
-    locale = guilds.language(settings, bot.settings.default_locale)
-    # A long agenda goes out in several messages rather than being cut.
     first = None
-    for embed in render.agenda_embeds(locale, found, counts):
-        message = await post(bot, settings.events_channel_id, None, embed=embed)
-        if message is None:
-            break
-        first = first or message
-    if first is not None:
-        async with bot.db.session() as session:
+    if found:
+        locale = guilds.language(settings, bot.settings.default_locale)
+        for i, embed in enumerate(render.agenda_embeds(locale, found, counts)):
+            message = await post(bot, settings.events_channel_id, None, embed=embed, nonce=_nonce(item, i))
+            if message is None:
+                break
+            first = first or message
+    async with bot.db.session() as session:
+        if first is not None:
             await notices.set_agenda_message(session, guild_id, week, first.id)
+        await outbox.confirm(session, item.id, now=bot.clock(), message_id=first.id if first else None)
+    return first is not None
 
 
 async def tell_cancelled(bot: Bot, event: Event, people: list[records.Recipient], reason: str) -> int:
@@ -219,3 +232,11 @@ async def send_slot_reminder(bot: Bot, item: outbox.Item) -> bool:
 
     await messaging.post_then_store(bot.db, post, store, lambda message: message.delete())
     return True
+
+
+#: Who sends an outbox item of each kind this feature records.
+SENDERS: dict[str, messaging.Sender] = {
+    "slot_reminder": send_slot_reminder,
+    "event_notice": send_notice,
+    "agenda": send_agenda,
+}

@@ -40,7 +40,7 @@ class ValueCog(commands.Cog, name="Value"):
         self.bot.unschedule(JOB)
 
     async def run_due_work(self) -> None:
-        """Idempotent: safe to run any time, as often as wanted; each month is posted at most once."""
+        """Idempotent: safe to run any time, as often as wanted; each month claimed once, posted from the outbox."""
         await self.bot.wait_until_ready()
         await celebrate_due(self.bot)
 

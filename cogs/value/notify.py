@@ -6,9 +6,11 @@ import logging
 from typing import TYPE_CHECKING
 
 import discord
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import outbox
 from bot.membership import still_member
-from bot.messaging import text_channel
+from bot.messaging import NotReached, post_then_store, send_outbox, text_channel
 from bot.services import guilds
 from bot.services.value import celebrate
 from bot.services.value.thanks import get_settings
@@ -16,22 +18,22 @@ from bot.ui import NO_PINGS
 from cogs.value.render import celebration_embed
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
     from bot.app import Bot
 
 log = logging.getLogger(__name__)
 
 
 async def celebrate_due(bot: Bot) -> None:
-    """Post every server's monthly celebration that is due now; each at most once per month."""
+    """Claim every server's monthly celebration that is due now (once per month), then send what
+    the outbox holds: at least once, with a nonce (also a post a crash interrupted)."""
     async with bot.db.session() as session:
         servers = await celebrate.servers_celebrating(session)
     for guild_id in servers:
         try:
-            await celebrate_server(bot, guild_id)
+            await claim_celebration(bot, guild_id)
         except Exception:
             log.exception("monthly celebration of guild %s failed", guild_id)
+    await send_outbox(bot.db, bot.clock, ("celebration",), lambda item: send_celebration(bot, item))
 
 
 async def still_members(bot: Bot, guild_id: int, stories: list[celebrate.Story]) -> list[celebrate.Story]:
@@ -56,44 +58,45 @@ async def still_members(bot: Bot, guild_id: int, stories: list[celebrate.Story])
     return kept
 
 
-async def celebrate_server(bot: Bot, guild_id: int) -> bool:
+async def claim_celebration(bot: Bot, guild_id: int) -> bool:
+    """Claim this month's celebration of a server when it is due (recorded once, put in the outbox)."""
     if bot.get_guild(guild_id) is None:
         # The bot is no longer in that server: nothing to celebrate there.
         return False
     now = bot.clock()
 
-    async def claim(session: AsyncSession) -> tuple[str, str, int] | None:
-        """(language, month, channel) when this tick claimed the month's post."""
+    async def claim(session: AsyncSession) -> bool:
         server = await guilds.get_settings(session, guild_id)
-        tz = guilds.zone(server, bot.settings.timezone)
-        month = celebrate.due_month(now, tz)
-        if month is None:
-            return None
-        channel_id = (await get_settings(session, guild_id)).channel_id
-        # The claim is committed before anything is sent: whoever claims first posts.
-        if channel_id is None or not await celebrate.claim(session, guild_id, month):
-            return None
-        return guilds.language(server, bot.settings.default_locale), month, channel_id
+        month = celebrate.due_month(now, guilds.zone(server, bot.settings.timezone))
+        if month is None or (await get_settings(session, guild_id)).channel_id is None:
+            return False
+        return await celebrate.claim(session, guild_id, month, now)
 
-    claimed = await bot.db.run(claim)
-    if claimed is None:
-        return False
-    locale, month, channel_id = claimed
+    return await bot.db.run(claim)
+
+
+async def send_celebration(bot: Bot, item: outbox.Item) -> bool:
+    """The month's celebration post (an outbox item of kind ``celebration``), in the server's language."""
+    if item.guild_id is None:
+        raise NotReached(f"{item.key} names no server")
+    guild_id, month = item.guild_id, str(item.payload["month"])
     async with bot.db.session() as session:
+        server = await guilds.get_settings(session, guild_id)
+        locale = guilds.language(server, bot.settings.default_locale)
+        channel_id = (await get_settings(session, guild_id)).channel_id
         found = await celebrate.highlights(session, guild_id, month)
     found.stories = await still_members(bot, guild_id, found.stories)
-    message = None
     channel = await text_channel(bot, channel_id)
-    if channel is not None:
-        embed = celebration_embed(locale, found, await bot.command_mention(guild_id, "thanks"))
-        try:
-            message = await channel.send(embed=embed, allowed_mentions=NO_PINGS)
-        except discord.HTTPException:
-            log.warning("could not post the celebration of guild %s", guild_id, exc_info=True)
-    async with bot.db.session() as session:
-        if message is None:
-            # Nothing went out: give the month back so a later tick (within the day) tries again.
-            await celebrate.release(session, guild_id, month)
-            return False
+    if channel is None:
+        raise NotReached(f"guild {guild_id} has no value channel for the celebration of {month}")
+    embed = celebration_embed(locale, found, await bot.command_mention(guild_id, "thanks"))
+
+    async def post() -> discord.Message:
+        return await channel.send(embed=embed, allowed_mentions=NO_PINGS, nonce=item.nonce)
+
+    async def store(session: AsyncSession, message: discord.Message) -> None:
         await celebrate.set_message(session, guild_id, month, message.id)
+        await outbox.confirm(session, item.id, now=bot.clock(), message_id=message.id)
+
+    await post_then_store(bot.db, post, store, lambda message: message.delete())
     return True

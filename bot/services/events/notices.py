@@ -146,8 +146,20 @@ async def claim_due_notices(session: AsyncSession, now: datetime, default_tz: st
             send = planned in sendable and (not planned.reminder or planned is latest_reminder)
             if await _record(session, event.id, planned.kind, planned.due_at, now if send else None) and send:
                 claimed.append(Claimed(event.id, event.guild_id, planned.kind))
+    # Each notice to send is put in the outbox in the same transaction (kind ``event_notice``):
+    # sent at least once from there, each of its messages with a nonce of its own.
+    for notice in claimed:
+        payload = {"event": notice.event_id, "notice": notice.kind}
+        await outbox.enqueue_many(
+            session, "event_notice", [(notice_key(notice), payload)], now=now, guild_id=notice.guild_id
+        )
     await session.flush()
     return claimed
+
+
+def notice_key(notice: Claimed) -> str:
+    """The outbox key of an event's reminder or questions: one per event and notice kind."""
+    return f"event_notice:{notice.event_id}:{notice.kind}"
 
 
 async def claim_finished(session: AsyncSession, now: datetime) -> list[int]:
@@ -245,15 +257,24 @@ def agenda_time(settings: GuildSettings) -> tuple[int, time]:
     return 0, time(9, 0)
 
 
-async def claim_agenda(session: AsyncSession, guild_id: int, week: str) -> bool:
-    """Record the week's agenda before it is posted; False when it was recorded before."""
+async def claim_agenda(session: AsyncSession, guild_id: int, week: str, now: datetime) -> bool:
+    """Record the week's agenda before it is posted; False when it was recorded before.
+
+    Put in the outbox in the same transaction (kind ``agenda``, key :func:`agenda_key`), with the
+    moment it was due, so that a retry lists the same weeks."""
     try:
         async with session.begin_nested():
             session.add(AgendaPost(guild_id=guild_id, week=week))
             await session.flush()
     except IntegrityError:
         return False
+    payload = {"week": week, "since": int(now.timestamp())}
+    await outbox.enqueue_many(session, "agenda", [(agenda_key(guild_id, week), payload)], now=now, guild_id=guild_id)
     return True
+
+
+def agenda_key(guild_id: int, week: str) -> str:
+    return f"agenda:{guild_id}:{week}"
 
 
 async def set_agenda_message(session: AsyncSession, guild_id: int, week: str, message_id: int) -> None:

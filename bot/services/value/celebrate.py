@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import outbox
 from bot.services import privacy
 from bot.services.value.impact import Impact, impact
 from models import Thanks, ValueCelebration, ValueSettings, ValueSharing
@@ -63,22 +64,24 @@ async def servers_celebrating(session: AsyncSession) -> list[int]:
     return list((await session.execute(stmt)).scalars())
 
 
-async def claim(session: AsyncSession, guild_id: int, month: str) -> bool:
-    """Record the month's post before it is sent; False when it was recorded before."""
+async def claim(session: AsyncSession, guild_id: int, month: str, now: datetime) -> bool:
+    """Record the month's post before it is sent; False when it was recorded before.
+
+    Put in the outbox in the same transaction (kind ``celebration``, key :func:`celebration_key`):
+    sent at least once from there, with a nonce."""
     try:
         async with session.begin_nested():
             session.add(ValueCelebration(guild_id=guild_id, month=month))
             await session.flush()
     except IntegrityError:
         return False
+    key = celebration_key(guild_id, month)
+    await outbox.enqueue_many(session, "celebration", [(key, {"month": month})], now=now, guild_id=guild_id)
     return True
 
 
-async def release(session: AsyncSession, guild_id: int, month: str) -> None:
-    """Give a claim back after the post failed, so a later tick posts it (still within the day)."""
-    await session.execute(
-        delete(ValueCelebration).where(ValueCelebration.guild_id == guild_id, ValueCelebration.month == month)
-    )
+def celebration_key(guild_id: int, month: str) -> str:
+    return f"celebration:{guild_id}:{month}"
 
 
 async def set_message(session: AsyncSession, guild_id: int, month: str, message_id: int) -> None:
