@@ -135,6 +135,23 @@ async def test_a_new_member_and_a_member_who_left(world) -> None:
     assert BASE + 500 in index and BASE + 2 not in index
 
 
+async def test_a_deleted_member_is_never_suggested_between_two_counts(world, monkeypatch) -> None:
+    db, matcher = world
+    monkeypatch.setattr(matchmaking, "COUNT_EVERY_S", 10**9)  # /match does not count the members again
+    now = datetime.now(UTC)
+    before = await everything(db, matcher)
+    asker, [(gone, *_), *_] = next((user, found) for user, found in sorted(before.items()) if found)
+    async with db.session() as session:
+        await session.execute(delete(Member).where(Member.guild_id == GUILD, Member.user_id == gone))
+    async with db.session() as session:
+        got = await matcher.suggest(session, GUILD, asker, now=now, limit=5)
+    assert gone not in [s.user_id for s in got]
+    assert [(s.user_id, s.score, s.reasons) for s in got] == (await fresh(db))[asker]
+    assert matcher.full_builds == 1
+    index = await _index(db, matcher)
+    assert gone not in index
+
+
 async def test_a_reimport_applies_only_the_members_it_changed(world) -> None:
     db, matcher = world
     lines = community_csv(60).splitlines()

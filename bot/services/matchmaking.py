@@ -14,7 +14,10 @@ marks a member changed:
 * the importer stamps every member it changes (Core statements, so it sets the column itself);
 * a deleted member (or a member added and one deleted between two requests) shows up as a
   member count that differs from what the cache expects: then the server's member ids are
-  read and the missing ones dropped.
+  read and the missing ones dropped. Counting a large server's members is the dearest part of
+  a request (10 ms at 100,000 members), so a request counts at most every ``COUNT_EVERY``
+  (a round and ``index`` always count); meanwhile a deleted member is never shown, because the
+  names of suggested members are read from their rows.
 
 Each request reads the rows stamped after ``OVERLAP`` before the previous request began (a
 transaction may commit a little after it stamped its rows, and processes' clocks differ a
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
@@ -40,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, inspect, literal_column, select, update
+from sqlalchemy import and_, bindparam, func, inspect, literal_column, null, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, aliased
@@ -67,6 +71,8 @@ from models import (
 
 DEFAULT_HISTORY = timedelta(weeks=12)
 DEFAULT_CACHE_MIB = 768
+# A request that only suggests counts the server's members (to notice deleted ones) at most this often.
+COUNT_EVERY_S = 10.0
 # Rows stamped this long before the previous request began are read again (see the docstring).
 OVERLAP = timedelta(seconds=30)
 # Above this share of changed members a fresh build is cheaper than replacing them one by one.
@@ -199,26 +205,33 @@ class _Row(NamedTuple):
     visibility: str
 
 
-def _version_columns(guild_id: int) -> list[Any]:
-    """The server's synonym groups' version (count, newest id and stamp) and its member count."""
+def _version_columns(guild_id: int, count: bool) -> list[Any]:
+    """The server's synonym groups' version (count, newest id and stamp) and (``count``) its
+    member count."""
     groups = SynonymGroup.guild_id == guild_id
+    members = select(func.count()).select_from(Member).where(Member.guild_id == guild_id).scalar_subquery()
     return [
         select(func.count(SynonymGroup.id)).where(groups).scalar_subquery(),
         select(func.max(SynonymGroup.id)).where(groups).scalar_subquery(),
         select(func.max(SynonymGroup.updated_at)).where(groups).scalar_subquery(),
-        select(func.count(Member.id)).where(Member.guild_id == guild_id).scalar_subquery(),
+        members if count else null(),
     ]
 
 
+async def _member_count(session: AsyncSession, guild_id: int) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Member).where(Member.guild_id == guild_id)) or 0)
+
+
 async def _versions(
-    session: AsyncSession, guild_id: int, since: datetime | None
-) -> tuple[tuple[Any, ...], int, list[Any]]:
-    """Synonym version, member count and (with ``since``) the member rows stamped after it, in
-    one query: a one-row select of the versions, outer-joined to the changed members."""
-    versions = _version_columns(guild_id)
+    session: AsyncSession, guild_id: int, since: datetime | None, *, count: bool = True
+) -> tuple[tuple[Any, ...], int | None, list[Any]]:
+    """Synonym version, member count (None unless ``count``) and (with ``since``) the member
+    rows stamped after it, in one query: a one-row select of the versions, outer-joined to the
+    changed members."""
+    versions = _version_columns(guild_id, count)
     if since is None:
         row = (await session.execute(select(*versions))).one()
-        return tuple(row[:3]), int(row[3]), []
+        return tuple(row[:3]), None if row[3] is None else int(row[3]), []
     one = select(literal_column("1").label("one")).subquery()  # no parameter: any dialect
     changed = and_(Member.guild_id == guild_id, Member.updated_at > since)
     rows = (
@@ -226,7 +239,7 @@ async def _versions(
     ).all()
     first = rows[0]
     members = [_Row._make(row[4:]) for row in rows if row[4] is not None]
-    return tuple(first[:3]), int(first[3]), members
+    return tuple(first[:3]), None if first[3] is None else int(first[3]), members
 
 
 @dataclass(slots=True)
@@ -243,6 +256,16 @@ class _Server:
     # Private profiles: used for their owner's own suggestions, proposed to nobody.
     private: set[int] = field(default_factory=set)
     size: int = 0
+
+    def drop(self, row_ids: Iterable[int]) -> None:
+        """Forget the members of these rows (deleted): out of the index and every set."""
+        for row_id in row_ids:
+            user_id = self.user_of.pop(row_id)
+            self.index.remove_member(user_id)
+            self.joined.discard(user_id)
+            self.private.discard(user_id)
+            self.paused.pop(user_id, None)
+            self.recent.pop(user_id, None)
 
     def is_available(self, user_id: int, now: datetime) -> bool:
         if user_id not in self.joined or user_id in self.private:
@@ -321,6 +344,7 @@ class Matchmaker:
         self._locks: dict[int, asyncio.Lock] = {}
         self.full_builds = 0  # for tests and benchmarks
         self.members_applied = 0
+        self._counted: dict[int, float] = {}  # server -> when its members were last counted (monotonic)
 
     # -- the cache ------------------------------------------------------------------------------
 
@@ -336,21 +360,27 @@ class Matchmaker:
     async def index(self, session: AsyncSession, guild_id: int) -> MatchIndex:
         return (await self._server(session, guild_id)).index
 
-    async def _server(self, session: AsyncSession, guild_id: int) -> _Server:
+    async def _server(self, session: AsyncSession, guild_id: int, *, exact: bool = True) -> _Server:
+        """The server's index, up to date; ``exact=False`` (``suggest``): deleted members may be
+        noticed up to ``COUNT_EVERY`` late (see the module docstring)."""
         # One request per server at a time updates or builds its index: two /match at once after
         # a restart build it once, not twice (twice the memory).
         lock = self._locks.get(guild_id)
         if lock is None:
             lock = self._locks[guild_id] = asyncio.Lock()
         async with lock:
-            return await self._server_locked(session, guild_id)
+            return await self._server_locked(session, guild_id, exact)
 
-    async def _server_locked(self, session: AsyncSession, guild_id: int) -> _Server:
+    async def _server_locked(self, session: AsyncSession, guild_id: int, exact: bool) -> _Server:
         server = self._cache.get(guild_id)
         read_at = utcnow()
+        now = time.monotonic()
+        count_now = server is None or exact or now - self._counted.get(guild_id, -COUNT_EVERY_S) >= COUNT_EVERY_S
         synonyms, count, changed = await _versions(
-            session, guild_id, None if server is None else server.read_at - OVERLAP
+            session, guild_id, None if server is None else server.read_at - OVERLAP, count=count_now
         )
+        if count is not None:
+            self._counted[guild_id] = now
         if (
             server is None
             or server.synonyms != synonyms
@@ -358,6 +388,8 @@ class Matchmaker:
         ):
             self._cache.pop(guild_id, None)
             server = None  # the old index goes before the new one is built, not after
+            if count is None:
+                count = await _member_count(session, guild_id)
             self._evict(keep=None, room=BUILD_BYTES_PER_MEMBER * count)  # make room first
             server = await self._build(session, guild_id, synonyms, count)
         self._store(guild_id, server)
@@ -392,7 +424,7 @@ class Matchmaker:
         self.full_builds += 1
         read_at = utcnow()
         if count is None:
-            count = int(await session.scalar(select(func.count(Member.id)).where(Member.guild_id == guild_id)) or 0)
+            count = await _member_count(session, guild_id)
         # The helper process starts up while the vocabulary is loaded and the rows are read.
         helper = spawn_helper() if count >= HELPER_MIN_MEMBERS else None
         # The collector stays off from the first row read: reading a large server creates
@@ -431,10 +463,17 @@ class Matchmaker:
         return server
 
     async def _refresh(
-        self, session: AsyncSession, guild_id: int, server: _Server, count: int, rows: list[Any], read_at: datetime
+        self,
+        session: AsyncSession,
+        guild_id: int,
+        server: _Server,
+        count: int | None,
+        rows: list[Any],
+        read_at: datetime,
     ) -> bool:
         """Apply the members changed since the last request (``rows``, stamped since then;
-        ``count`` members now in the server; read at ``read_at``); False when a rebuild is cheaper."""
+        ``count`` members now in the server, None when not counted this time; read at
+        ``read_at``); False when a rebuild is cheaper."""
         changed = [row for row in rows if server.recent.get(row.user_id) != row.updated_at]
         if len(changed) > max(50, REBUILD_SHARE * len(server.user_of)):
             return False
@@ -444,16 +483,10 @@ class Matchmaker:
             if old is not None and old != row.user_id:
                 return False  # a row id reused for someone else: start afresh
         expected = len(server.user_of) + sum(row.id not in server.user_of for row in changed)
-        if count != expected:
+        if count is not None and count != expected:
             # Someone left (their row was deleted): drop whoever is gone.
             present = set((await session.execute(select(Member.id).where(Member.guild_id == guild_id))).scalars())
-            for row_id in [r for r in server.user_of if r not in present]:
-                user_id = server.user_of.pop(row_id)
-                index.remove_member(user_id)
-                server.joined.discard(user_id)
-                server.private.discard(user_id)
-                server.paused.pop(user_id, None)
-                server.recent.pop(user_id, None)
+            server.drop([r for r in server.user_of if r not in present])
         if changed:
             items = await _items_of(session, MemberItem.member_id.in_([row.id for row in changed]))
             for row in sorted(changed, key=lambda r: r.user_id):
@@ -490,22 +523,30 @@ class Matchmaker:
         """The member's best partners among members who joined introductions and are not paused."""
         if locale is not None:
             await remember_locale(session, guild_id, user_id, locale)
-        server = await self._server(session, guild_id)
+        server = await self._server(session, guild_id, exact=False)
         index = server.index
         if user_id not in index:
             return []
         recent = await _recent_partners(session, guild_id, user_id, now - history)
-        gone = await _gone(session, guild_id, index.member_ids())
+        gone = await _gone(session, guild_id, index.member_ids)
         # What this server's introductions taught re-ranks what the engine proposes (a few extra
         # candidates stand in for any it drops below the threshold).
         learned = await learning.weights(session, guild_id)
-        found = index.suggest(
-            user_id,
-            limit + (learning.LOOKAHEAD if learned else 0),
-            exclude=_Unavailable(server, now, gone),
-            excluded_pairs=lambda a, b: b in recent,
-        )
-        people = await _people(session, guild_id, [s.member for s in found])
+        while True:
+            found = index.suggest(
+                user_id,
+                limit + (learning.LOOKAHEAD if learned else 0),
+                exclude=_Unavailable(server, now, gone),
+                excluded_pairs=lambda a, b: b in recent,
+            )
+            people = await _people(session, guild_id, [s.member for s in found])
+            deleted = {s.member for s in found if s.member not in people}
+            rows = [row_id for row_id, user in server.user_of.items() if user in deleted] if deleted else []
+            if not rows:
+                break
+            # Deleted since the server's members were last counted: gone from the index now, and
+            # asked again, so the answer is the one a fresh index gives.
+            server.drop(rows)
         suggestions = [_suggestion(people[s.member], s.member, s.score, s.reasons) for s in found if s.member in people]
         return [adjusted.item for adjusted in learning.apply(suggestions, learned)][:limit]
 
@@ -556,7 +597,7 @@ class Matchmaker:
             server = await self._build(session, guild_id, ())
         index = server.index
         people = server.available(now)
-        people -= await _gone(session, guild_id, people)
+        people -= await _gone(session, guild_id, lambda: people)
         recent = await intros.recent_pairs(session, guild_id, now - history)
 
         def met(a: int, b: int) -> bool:
@@ -612,17 +653,26 @@ def chance_hosts(
     return found
 
 
+_ASKER, _PARTNER = aliased(IntroParty), aliased(IntroParty)
+# Built once (asked on every /match): the statement's parameters are bound per call.
+_RECENT_PARTNERS = (
+    select(_PARTNER.user_id)
+    .join(_ASKER, and_(_ASKER.introduction_id == _PARTNER.introduction_id, _ASKER.id != _PARTNER.id))
+    .join(Introduction, Introduction.id == _ASKER.introduction_id)
+    .where(
+        _ASKER.member_id  # indexed: intro_parties.member_id
+        == select(Member.id)
+        .where(Member.guild_id == bindparam("guild"), Member.user_id == bindparam("user"))
+        .scalar_subquery(),
+        Introduction.created_at >= bindparam("since"),
+    )
+)
+
+
 async def _recent_partners(session: AsyncSession, guild_id: int, user_id: int, since: datetime) -> set[int]:
     """Members proposed to ``user_id`` since ``since`` (whatever came of it): not proposed again."""
-    a, b = aliased(IntroParty), aliased(IntroParty)
-    member = select(Member.id).where(Member.guild_id == guild_id, Member.user_id == user_id).scalar_subquery()
-    stmt = (
-        select(b.user_id)
-        .join(a, and_(a.introduction_id == b.introduction_id, a.id != b.id))
-        .join(Introduction, Introduction.id == a.introduction_id)
-        .where(a.member_id == member, Introduction.created_at >= since)  # indexed: intro_parties.member_id
-    )
-    return set((await session.execute(stmt)).scalars())
+    rows = await session.execute(_RECENT_PARTNERS, {"guild": guild_id, "user": user_id, "since": since})
+    return set(rows.scalars())
 
 
 async def _people(session: AsyncSession, guild_id: int, user_ids: Iterable[int]) -> dict[int, _Person]:
@@ -637,13 +687,14 @@ async def _people(session: AsyncSession, guild_id: int, user_ids: Iterable[int])
     return {row[0]: _Person(*row[1:]) for row in rows}
 
 
-async def _gone(session: AsyncSession, guild_id: int, user_ids: Iterable[int]) -> set[int]:
-    """Of ``user_ids``, those who left the server (all of them when the bot left it): never proposed.
+async def _gone(session: AsyncSession, guild_id: int, user_ids: Callable[[], Iterable[int]]) -> set[int]:
+    """Of ``user_ids()``, those who left the server (all of them when the bot left it): never
+    proposed. (A callable: listing a large server's members only when the bot left it.)
 
     Read on every request from the departure records (few rows), not cached with the index, so a
     leave counts at once."""
     if await session.get(GuildDeparture, guild_id) is not None:
-        return set(user_ids)
+        return set(user_ids())
     return await privacy.departed(session, guild_id)
 
 
