@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
@@ -87,34 +86,30 @@ class NotReached(Exception):
     """A member could be reached neither by DM nor in a thread (or a server has no channel): not retried."""
 
 
+# What sends one outbox item of a kind (see send_outbox).
 Sender = Callable[["Bot", outbox.Item], Awaitable[bool]]
 BATCH = 100
 
 
-async def send_outbox(
-    db: Database,
-    clock: Callable[[], datetime],
-    kinds: tuple[str, ...],
-    send: Callable[[outbox.Item], Awaitable[bool]],
-    *,
-    guild_id: int | None = None,
-) -> tuple[int, int]:
-    """Send the due outbox items of ``kinds`` (of one server, or all): claim, send, confirm or fail.
+async def send_outbox(bot: Bot, senders: Mapping[str, Sender], *, guild_id: int | None = None) -> tuple[int, int]:
+    """Send the due outbox items of the kinds in ``senders`` (of one server, or all): claim, send,
+    confirm or fail.
 
-    Each batch is claimed in a short unit of work; each item is sent with no session open by
-    ``send``, which confirms it (in the unit of work that stores what was sent, or with no message
+    Each batch is claimed in a short unit of work; each item is sent with no session open by its
+    kind's sender, which confirms it (in the unit of work that stores what was sent, or with no message
     when there is nothing to send any more) and returns whether it sent. A send that raises is
     recorded on the item: retried at the next drain up to ``outbox.MAX_ATTEMPTS`` times, never
     when it cannot succeed (:class:`NotReached`, 403, 404). Returns (sent, not sent).
     """
+    db, kinds = bot.db, tuple(senders)
     sent = failed = 0
     after = 0
     while True:
         async with db.session() as session:
-            items = await outbox.claim(session, clock(), kinds=kinds, guild_id=guild_id, after=after, limit=BATCH)
+            items = await outbox.claim(session, bot.clock(), kinds=kinds, guild_id=guild_id, after=after, limit=BATCH)
         for item in items:
             try:
-                ok = await send(item)
+                ok = await senders[item.kind](bot, item)
             except Exception as exc:
                 ok = False
                 permanent = isinstance(exc, (NotReached, discord.Forbidden, discord.NotFound))

@@ -53,6 +53,16 @@ def sent_messages(env: Any) -> list[dict[str, Any]]:
     return found
 
 
+def nonces(env: Any, channel_id: int) -> list[tuple[str | None, bool | None]]:
+    """(nonce, enforce_nonce) of every message the bot posted to a channel (a DM channel too), in
+    order: what makes Discord drop a repeat (SimCord records them but does not act on them)."""
+    return [
+        (r.json.get("nonce"), r.json.get("enforce_nonce"))
+        for r in env.http_requests
+        if r.method == "POST" and r.path == f"/channels/{channel_id}/messages" and isinstance(r.json, dict)
+    ]
+
+
 def over_discord_limits(message: dict[str, Any]) -> list[str]:
     """What in one sent message breaks Discord's limits (empty when nothing does)."""
     problems = []

@@ -16,7 +16,7 @@ from bot.services import intros
 from bot.services.events import notices as notice_service
 from bot.simulation import run_jobs
 from models import AgendaPost, Event, EventNotice
-from tests.sim import restart, synced_guild
+from tests.sim import nonces, restart, synced_guild
 
 # Thursday 10 December 2026, 19:30 in Amsterdam (CET) is 18:30 UTC.
 START = datetime(2026, 12, 10, 18, 30, tzinfo=UTC)
@@ -182,14 +182,6 @@ async def test_after_a_restart_a_recently_missed_reminder_is_sent_once_and_older
     assert await notices(w.env) == {"announce": True, "remind_7d": False, "remind_1d": True, "remind_1h": False}
 
 
-def nonces_sent(env, channel_id: int) -> list[tuple[str, bool]]:
-    return [
-        (r.json["nonce"], r.json["enforce_nonce"])
-        for r in env.http_requests
-        if r.method == "POST" and r.path == f"/channels/{channel_id}/messages" and r.json and "nonce" in r.json
-    ]
-
-
 async def test_a_reminder_claimed_but_never_sent_goes_out_once_after_a_restart(world, clock, settings):
     w = world
     event_id = await create(world)
@@ -218,8 +210,8 @@ async def test_a_reminder_claimed_but_never_sent_goes_out_once_after_a_restart(w
     # Each message with a nonce of its own, the same on every retry: a quick repeat is dropped by Discord.
     [item] = items
     anouk = w.people["anouk"]
-    assert nonces_sent(w.env, anouk.user.dm_channel.id) == [(outbox.nonce(f"{item.key}:{anouk.id}"), True)]
-    assert nonces_sent(w.env, w.channel.id)[-1] == (outbox.nonce(f"{item.key}:post"), True)
+    assert nonces(w.env, anouk.user.dm_channel.id) == [(outbox.nonce(f"{item.key}:{anouk.id}"), True)]
+    assert nonces(w.env, w.channel.id)[-1] == (outbox.nonce(f"{item.key}:post"), True)
     async with bot.db.session() as session:
         assert set((await outbox.counts(session, clock.now)).values()) == {0}  # sent and confirmed
     clock.advance(minutes=10)
@@ -387,7 +379,7 @@ async def test_an_agenda_claimed_but_never_posted_goes_out_once_after_a_restart(
     await tick(w.env)
     agendas = [m for m in w.channel.history() if m.embeds and m.embeds[0].title.startswith("Agenda")]
     assert len(agendas) == 1 and "**Hack de Stad**" in agendas[0].embeds[0].description
-    assert nonces_sent(w.env, w.channel.id)[-1] == (outbox.nonce(f"{item.key}:0"), True)
+    assert nonces(w.env, w.channel.id)[-1] == (outbox.nonce(f"{item.key}:0"), True)
     async with bot.db.session() as session:
         [post] = (await session.execute(select(AgendaPost))).scalars()
     assert post.message_id == agendas[0].id

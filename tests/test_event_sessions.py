@@ -16,7 +16,7 @@ from bot import outbox
 from bot.services.events import notices
 from bot.simulation import run_jobs
 from models import Event, EventExpert, EventNotice
-from tests.sim import restart, synced_guild, take_user_errors
+from tests.sim import nonces, restart, synced_guild, take_user_errors
 
 # Thursday 3 December 2026, 19:30 in Amsterdam; slots of 30 minutes: 19:30, 20:00, 20:30.
 START = datetime(2026, 12, 3, 18, 30, tzinfo=UTC)
@@ -200,12 +200,7 @@ async def test_a_slot_reminder_claimed_but_never_sent_goes_out_once_after_a_rest
         clock.advance(minutes=1)
         await tick(w.env)
     assert len([c for c in dms(dirk) if c.startswith("⏰ Your slot")]) == 1
-    sends = [
-        r.json
-        for r in w.env.http_requests
-        if r.method == "POST" and r.path == f"/channels/{dirk.user.dm_channel.id}/messages"
-    ]
-    assert (sends[-1]["nonce"], sends[-1]["enforce_nonce"]) == (outbox.nonce(item.key), True)
+    assert nonces(w.env, dirk.user.dm_channel.id)[-1] == (outbox.nonce(item.key), True)
 
 
 async def test_event_edit_adds_an_expert(world):

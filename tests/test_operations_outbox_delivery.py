@@ -22,7 +22,7 @@ from bot import outbox
 from bot.services import guilds, intros, rounds
 from bot.status import collect
 from models import Introduction, IntroParty, IntroRound, OutboxMessage
-from tests.sim import restart, run_scheduled, synced_guild
+from tests.sim import nonces, restart, run_scheduled, synced_guild
 
 # Monday 30 November 2026, 09:00 in Amsterdam: the default round time.
 ROUND_TIME = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
@@ -70,15 +70,6 @@ def dms(member, containing: str = "") -> list[discord.Message]:
 
 def summaries(channel) -> list[discord.Message]:
     return [m for m in channel.history() if SUMMARY in m.content]
-
-
-def nonces(env, channel_id: int) -> list[tuple[str, bool]]:
-    """(nonce, enforce_nonce) of every message the bot posted to a channel, in order."""
-    return [
-        (r.json.get("nonce"), r.json.get("enforce_nonce"))
-        for r in env.http_requests
-        if r.method == "POST" and r.path == f"/channels/{channel_id}/messages" and isinstance(r.json, dict)
-    ]
 
 
 async def items(env) -> dict[str, OutboxMessage]:

@@ -19,7 +19,7 @@ from bot.services import intros, privacy
 from bot.services.value import celebrate
 from bot.simulation import member_locales, run_jobs
 from models import Member, Thanks, ValueCelebration
-from tests.sim import over_discord_limits, pings_nobody, restart, sent_messages, synced_guild, take_user_errors
+from tests.sim import nonces, over_discord_limits, pings_nobody, restart, sent_messages, synced_guild, take_user_errors
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -320,9 +320,7 @@ async def test_a_celebration_claimed_but_never_posted_goes_out_once_after_a_rest
     await run_jobs(w.env, "value")
     await run_jobs(w.env, "value")
     [post] = await celebrations(w)
-    path = f"/channels/{w.channel.id}/messages"
-    sent = [r.json for r in w.env.http_requests if r.method == "POST" and r.path == path]
-    assert (sent[-1]["nonce"], sent[-1]["enforce_nonce"]) == (item.nonce, True)
+    assert nonces(w.env, w.channel.id)[-1] == (item.nonce, True)
     async with bot.db.session() as session:
         [row] = (await session.execute(select(ValueCelebration))).scalars()
     assert row.message_id == post.id

@@ -430,37 +430,32 @@ class Matchmaker:
         # The collector stays off from the first row read: reading a large server creates
         # millions of long-lived objects and no cycles (a quarter of a round's time otherwise).
         with gc_paused():
-            return await self._build_from_rows(session, guild_id, synonyms, helper, read_at)
-
-    async def _build_from_rows(
-        self, session: AsyncSession, guild_id: int, synonyms: tuple[Any, ...], helper: Any, read_at: datetime
-    ) -> _Server:
-        try:
-            scorer = await self._scorer(session, guild_id)
-            rows = (
-                await session.execute(
-                    select(*_MEMBER_COLUMNS).where(Member.guild_id == guild_id).order_by(Member.user_id)
-                )
-            ).all()
-        except BaseException:
+            try:
+                scorer = await self._scorer(session, guild_id)
+                rows = (
+                    await session.execute(
+                        select(*_MEMBER_COLUMNS).where(Member.guild_id == guild_id).order_by(Member.user_id)
+                    )
+                ).all()
+            except BaseException:
+                if helper is not None:
+                    helper.close()
+                raise
+            index = MatchIndex(scorer)
             if helper is not None:
-                helper.close()
-            raise
-        index = MatchIndex(scorer)
-        if helper is not None:
-            index.forms.use_helper(helper)
-        server = _Server(index, synonyms, {}, set(), {}, read_at)
-        items = await _items_of(session, MemberItem.guild_id == guild_id)
-        for row in rows:
-            server.note(row.user_id, row.id, row.intro_joined, row.intro_paused_until, row.visibility)
-        index.add_bulk(m for m in (_member_data(row, items.pop(row.id, None)) for row in rows) if m is not None)
-        del items
-        floor = read_at - OVERLAP
-        server.recent = {r.user_id: r.updated_at for r in rows if r.updated_at > floor}
-        del rows
-        index.finish_bulk()
-        server.size = index.approx_bytes() + 200 * len(server.user_of)
-        return server
+                index.forms.use_helper(helper)
+            server = _Server(index, synonyms, {}, set(), {}, read_at)
+            items = await _items_of(session, MemberItem.guild_id == guild_id)
+            for row in rows:
+                server.note(row.user_id, row.id, row.intro_joined, row.intro_paused_until, row.visibility)
+            index.add_bulk(m for m in (_member_data(row, items.pop(row.id, None)) for row in rows) if m is not None)
+            del items
+            floor = read_at - OVERLAP
+            server.recent = {r.user_id: r.updated_at for r in rows if r.updated_at > floor}
+            del rows
+            index.finish_bulk()
+            server.size = index.approx_bytes() + 200 * len(server.user_of)
+            return server
 
     async def _refresh(
         self,
@@ -576,53 +571,38 @@ class Matchmaker:
         run such as ``verbinder match``) builds an index for this call and keeps nothing."""
         # A round reads and creates millions of objects and no cycles: the collector waits.
         with gc_paused():
-            return await self._plan(
-                session, guild_id, now=now, per_member=per_member, history=history, seed=seed, cache=cache
-            )
+            if cache:
+                server = await self._server(session, guild_id)
+            else:
+                server = await self._build(session, guild_id, ())
+            index = server.index
+            people = server.available(now)
+            people -= await _gone(session, guild_id, lambda: people)
+            recent = await intros.recent_pairs(session, guild_id, now - history)
 
-    async def _plan(
-        self,
-        session: AsyncSession,
-        guild_id: int,
-        *,
-        now: datetime,
-        per_member: int,
-        history: timedelta,
-        seed: str,
-        cache: bool,
-    ) -> Plan:
-        if cache:
-            server = await self._server(session, guild_id)
-        else:
-            server = await self._build(session, guild_id, ())
-        index = server.index
-        people = server.available(now)
-        people -= await _gone(session, guild_id, lambda: people)
-        recent = await intros.recent_pairs(session, guild_id, now - history)
+            def met(a: int, b: int) -> bool:
+                return frozenset((a, b)) in recent
 
-        def met(a: int, b: int) -> bool:
-            return frozenset((a, b)) in recent
-
-        planned = plan_round(index, people, met, max_per_member=per_member)
-        pairs = [Pair(p.a, p.b, round(p.score, 1), [reason_dict(r) for r in p.reasons]) for p in planned.pairs]
-        del planned
-        # Learning re-ranks the chosen pairs; one it pushes below the threshold is not proposed.
-        pairs = [adjusted.item for adjusted in learning.apply(pairs, await learning.weights(session, guild_id))]
-        matched = {p.a for p in pairs} | {p.b for p in pairs}
-        # Members without any need-offer match who allowed it meet someone from another sector.
-        chance = await _allows_chance(session, guild_id, people - matched)
-        allows_chance = {u: sector for u, sector in chance.items()}
-        extra = chance_meetings(allows_chance, allows_chance, met, seed=seed)
-        pairs += [Pair(p.a, p.b, 0.0, [], chance=True) for p in extra.pairs]
-        matched |= {p.a for p in extra.pairs} | {p.b for p in extra.pairs}
-        if extra.unmatched:
-            # Nobody else without a match wanted one: someone who allows chance meetings and got a
-            # proposal this round meets them too (a chance meeting on top of that proposal).
-            hosts = await _allows_chance(session, guild_id, people - set(extra.unmatched))
-            for pair in chance_hosts(extra.unmatched, allows_chance, hosts, met, seed=seed):
-                pairs.append(pair)
-                matched |= {pair.a, pair.b}
-        return Plan(pairs, sorted(people - matched))
+            planned = plan_round(index, people, met, max_per_member=per_member)
+            pairs = [Pair(p.a, p.b, round(p.score, 1), [reason_dict(r) for r in p.reasons]) for p in planned.pairs]
+            del planned
+            # Learning re-ranks the chosen pairs; one it pushes below the threshold is not proposed.
+            pairs = [adjusted.item for adjusted in learning.apply(pairs, await learning.weights(session, guild_id))]
+            matched = {p.a for p in pairs} | {p.b for p in pairs}
+            # Members without any need-offer match who allowed it meet someone from another sector.
+            chance = await _allows_chance(session, guild_id, people - matched)
+            allows_chance = {u: sector for u, sector in chance.items()}
+            extra = chance_meetings(allows_chance, allows_chance, met, seed=seed)
+            pairs += [Pair(p.a, p.b, 0.0, [], chance=True) for p in extra.pairs]
+            matched |= {p.a for p in extra.pairs} | {p.b for p in extra.pairs}
+            if extra.unmatched:
+                # Nobody else without a match wanted one: someone who allows chance meetings and got a
+                # proposal this round meets them too (a chance meeting on top of that proposal).
+                hosts = await _allows_chance(session, guild_id, people - set(extra.unmatched))
+                for pair in chance_hosts(extra.unmatched, allows_chance, hosts, met, seed=seed):
+                    pairs.append(pair)
+                    matched |= {pair.a, pair.b}
+            return Plan(pairs, sorted(people - matched))
 
 
 def chance_hosts(

@@ -59,7 +59,7 @@ async def run_due_work(bot: Bot) -> None:
         except Exception:
             log.exception("marking event %s as over failed", event_id)
     # Through the outbox, also those a crash left claimed but unsent (failures are recorded there).
-    await messaging.send_outbox(bot.db, bot.clock, tuple(SENDERS), lambda item: SENDERS[item.kind](bot, item))
+    await messaging.send_outbox(bot, SENDERS)
 
 
 def _nonce(item: outbox.Item, part: str | int) -> str:

@@ -6,7 +6,7 @@ One failed delivery never stops the others. No database session is open while Di
 called: read, close, send, then store in a new short unit of work (``post_then_store``).
 
 Proposals, follow-ups and round summaries go through the outbox (``bot.outbox``): the claim that
-decides a message is due records it under a key; :func:`send_due` claims the due items, sends each
+decides a message is due records it under a key; ``messaging.send_outbox`` claims the due items, sends each
 with the item's nonce and confirms it together with what it stores (or records the failure).
 A message claimed but never confirmed (a crash mid-send) is sent again after
 ``outbox.CLAIM_TIMEOUT``: at least once, the nonce keeping a quick retry from doubling it.
@@ -48,11 +48,6 @@ if TYPE_CHECKING:
     from bot.app import Bot
 
 log = logging.getLogger(__name__)
-
-
-async def send_due(bot: Bot, kinds: tuple[str, ...], *, guild_id: int | None = None) -> tuple[int, int]:
-    """Send what the outbox holds of these kinds (of one server, or all); (sent, not sent)."""
-    return await send_outbox(bot.db, bot.clock, kinds, lambda item: SENDERS[item.kind](bot, item), guild_id=guild_id)
 
 
 async def _skip(bot: Bot, item: outbox.Item) -> bool:
@@ -136,7 +131,7 @@ async def deliver_pending(bot: Bot, guild_id: int) -> tuple[int, int]:
     """
     async with bot.db.session() as session:
         await intros.claim_undelivered(session, guild_id, bot.clock())
-    return await send_due(bot, ("proposal",), guild_id=guild_id)
+    return await send_outbox(bot, {"proposal": send_proposal}, guild_id=guild_id)
 
 
 async def open_connection(bot: Bot, intro_id: int) -> discord.Thread | None:
@@ -271,4 +266,4 @@ async def run_due_work(bot: Bot) -> None:
     async with bot.db.session() as session:
         await intros.claim_followups(session, now)
     # One pass over the outbox for every server (in the order recorded), also what a crash left unsent.
-    await send_due(bot, ("proposal", "summary", "followup"))
+    await send_outbox(bot, SENDERS)

@@ -33,7 +33,7 @@ async def celebrate_due(bot: Bot) -> None:
             await claim_celebration(bot, guild_id)
         except Exception:
             log.exception("monthly celebration of guild %s failed", guild_id)
-    await send_outbox(bot.db, bot.clock, ("celebration",), lambda item: send_celebration(bot, item))
+    await send_outbox(bot, {"celebration": send_celebration})
 
 
 async def still_members(bot: Bot, guild_id: int, stories: list[celebrate.Story]) -> list[celebrate.Story]:

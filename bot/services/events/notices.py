@@ -150,9 +150,7 @@ async def claim_due_notices(session: AsyncSession, now: datetime, default_tz: st
     # sent at least once from there, each of its messages with a nonce of its own.
     for notice in claimed:
         payload = {"event": notice.event_id, "notice": notice.kind}
-        await outbox.enqueue_many(
-            session, "event_notice", [(notice_key(notice), payload)], now=now, guild_id=notice.guild_id
-        )
+        await outbox.enqueue(session, notice_key(notice), "event_notice", payload, now=now, guild_id=notice.guild_id)
     await session.flush()
     return claimed
 
@@ -219,7 +217,7 @@ async def claim_slot_reminders(session: AsyncSession, now: datetime) -> list[Slo
             slot = SlotDue(event_id, user_id, starts_at)
             due.append(slot)
             payload = {"event": event_id, "user": user_id, "starts_at": int(starts_at.timestamp())}
-            await outbox.enqueue_many(session, "slot_reminder", [(slot_key(slot), payload)], now=now, guild_id=guild_id)
+            await outbox.enqueue(session, slot_key(slot), "slot_reminder", payload, now=now, guild_id=guild_id)
     return due
 
 
@@ -269,7 +267,7 @@ async def claim_agenda(session: AsyncSession, guild_id: int, week: str, now: dat
     except IntegrityError:
         return False
     payload = {"week": week, "since": int(now.timestamp())}
-    await outbox.enqueue_many(session, "agenda", [(agenda_key(guild_id, week), payload)], now=now, guild_id=guild_id)
+    await outbox.enqueue(session, agenda_key(guild_id, week), "agenda", payload, now=now, guild_id=guild_id)
     return True
 
 

@@ -76,7 +76,7 @@ async def claim(session: AsyncSession, guild_id: int, month: str, now: datetime)
     except IntegrityError:
         return False
     key = celebration_key(guild_id, month)
-    await outbox.enqueue_many(session, "celebration", [(key, {"month": month})], now=now, guild_id=guild_id)
+    await outbox.enqueue(session, key, "celebration", {"month": month}, now=now, guild_id=guild_id)
     return True
 
 
