@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import discord
+from discord import app_commands
 
 from bot.errors import UserError
 from bot.i18n import normalize_locale, t
@@ -190,3 +191,12 @@ def is_moderator(interaction: discord.Interaction[Any]) -> bool:
     """Checked when the command runs, whatever a server admin set in the integration settings."""
     permissions = interaction.permissions
     return permissions.manage_guild or permissions.administrator
+
+
+Command = TypeVar("Command")
+
+
+def moderators_only(command: Command) -> Command:
+    """A moderator command: offered to members with Manage Server by default, and checked again
+    (:func:`is_moderator`) when it runs."""
+    return app_commands.default_permissions(manage_guild=True)(app_commands.check(is_moderator)(command))

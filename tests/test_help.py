@@ -48,3 +48,23 @@ def test_a_long_list_stays_within_discord_limits_and_says_how_many_more():
     assert len(embed.description) <= 4096
     shown = embed.description.count("</cmd")
     assert embed.description.endswith(f"… en nog {200 - shown} opdrachten")
+
+
+async def test_every_moderator_command_is_hidden_from_members_and_checked_when_it_runs(simcord_env):
+    from discord import app_commands
+
+    from bot.ui import is_moderator
+
+    commands = [c for c in simcord_env.bot.tree.walk_commands() if isinstance(c, app_commands.Command)]
+    checked = {c.qualified_name for c in commands if is_moderator in c.checks}
+
+    def hidden_from_members(node: app_commands.Command | app_commands.Group | None) -> bool:
+        while node is not None:  # set on the command or on its group
+            if node.default_permissions is not None and node.default_permissions.manage_guild:
+                return True
+            node = node.parent
+        return False
+
+    hidden = {c.qualified_name for c in commands if hidden_from_members(c)}
+    assert {"intro setup", "event create", "challenge post", "value setup", "synonym add"} <= checked
+    assert checked == hidden

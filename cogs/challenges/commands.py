@@ -16,7 +16,7 @@ from bot.services.challenges import fit, records
 from bot.services.challenges.rules import ACTIVE_VALUES
 from bot.services.events import records as event_records
 from bot.text import clean
-from bot.ui import already_stored, clip, is_moderator, locale_of, safe, send_ephemeral
+from bot.ui import already_stored, clip, is_moderator, locale_of, moderators_only, safe, send_ephemeral
 from cogs.challenges import notify
 from cogs.challenges.buttons import (
     DescriptionModal,
@@ -71,8 +71,7 @@ class ChallengesCog(commands.Cog, name="Challenges"):
         language=_("The language of public posts (default: the bot's setting)"),
     )
     @app_commands.choices(language=LANGUAGES)
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.check(is_moderator)
+    @moderators_only
     async def setup(
         self,
         interaction: discord.Interaction[Bot],
@@ -106,8 +105,7 @@ class ChallengesCog(commands.Cog, name="Challenges"):
         deadline=_("Deadline as a date, e.g. 2026-12-31 (server time zone)"),
         event=_("A hackathon where teams work on it"),
     )
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.check(is_moderator)
+    @moderators_only
     async def post(
         self,
         interaction: discord.Interaction[Bot],
@@ -154,8 +152,7 @@ class ChallengesCog(commands.Cog, name="Challenges"):
 
     @challenge.command(name=_("suggest"), description=_("Moderators: members whose offers fit a challenge's skills"))
     @app_commands.describe(id=ID_TEXT)
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.check(is_moderator)
+    @moderators_only
     async def suggest(self, interaction: discord.Interaction[Bot], id: int) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         await send_fits(interaction, id, locale_of(interaction), posted=False)
@@ -163,8 +160,7 @@ class ChallengesCog(commands.Cog, name="Challenges"):
     @challenge.command(name=_("status"), description=_("Moderators: move a challenge on, or close it"))
     @app_commands.describe(id=ID_TEXT, status=_("Open → team formed → in progress → done; or closed"))
     @app_commands.choices(status=STATUS_CHOICES)
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.check(is_moderator)
+    @moderators_only
     async def status(self, interaction: discord.Interaction[Bot], id: int, status: app_commands.Choice[str]) -> None:
         assert interaction.guild_id is not None
         locale = locale_of(interaction)

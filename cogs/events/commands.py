@@ -19,7 +19,7 @@ from bot.i18n import t
 from bot.services import experts, guilds
 from bot.services.events import notices, records, rsvps, rules
 from bot.text import clean
-from bot.ui import already_stored, is_moderator, locale_of, safe, send_ephemeral
+from bot.ui import already_stored, is_moderator, locale_of, moderators_only, safe, send_ephemeral
 from cogs.events import native, notify, render
 from cogs.events.buttons import (
     DescriptionModal,
@@ -126,8 +126,7 @@ class EventsCog(commands.Cog, name="Events"):
         expert=_("Expert sessions: an expert who takes part"),
     )
     @app_commands.choices(kind=KINDS)
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.check(is_moderator)
+    @moderators_only
     async def create(
         self,
         interaction: discord.Interaction[Bot],
@@ -181,8 +180,7 @@ class EventsCog(commands.Cog, name="Events"):
         description=_("Also change the description (opens a form)"),
         expert=_("Expert sessions: add an expert who takes part"),
     )
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.check(is_moderator)
+    @moderators_only
     async def edit(
         self,
         interaction: discord.Interaction[Bot],
@@ -225,8 +223,7 @@ class EventsCog(commands.Cog, name="Events"):
 
     @event.command(name=_("cancel"), description=_("Moderators: cancel an event and tell who said Going or Maybe"))
     @app_commands.describe(event=_("The event"), reason=_("Why (shown to members, optional)"))
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.check(is_moderator)
+    @moderators_only
     async def cancel(self, interaction: discord.Interaction[Bot], event: int, reason: str | None = None) -> None:
         """The row first (so nothing more is scheduled), then the native event, the announcement,
         and the members who said Going or Maybe (or wait for a place)."""
@@ -272,8 +269,7 @@ class EventsCog(commands.Cog, name="Events"):
         language=_("The language of public posts (default: the bot's setting)"),
     )
     @app_commands.choices(language=LANGUAGES)
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.check(is_moderator)
+    @moderators_only
     async def setup(
         self,
         interaction: discord.Interaction[Bot],

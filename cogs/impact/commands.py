@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot.services import charts
 from bot.services.value.impact import CSV_NAME, DEFAULT_DAYS, impact, to_csv
-from bot.ui import NO_PINGS, is_moderator, locale_of
+from bot.ui import NO_PINGS, locale_of, moderators_only
 from cogs.impact.render import impact_embed
 
 if TYPE_CHECKING:
@@ -28,8 +28,7 @@ class ImpactCog(commands.Cog, name="Impact"):
     @app_commands.command(name=_("impact"), description=_("Moderators: what came of it, with charts and a table"))
     @app_commands.describe(period=_("How many days to look back (default 90)"))
     @app_commands.guild_only()
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.check(is_moderator)
+    @moderators_only
     async def impact_command(
         self, interaction: discord.Interaction[Bot], period: app_commands.Range[int, 1, 3650] = DEFAULT_DAYS
     ) -> None:

@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.i18n import t
 from bot.services import guilds, intros, profiles, rounds
-from bot.ui import already_stored, is_moderator, locale_of, send_ephemeral
+from bot.ui import already_stored, locale_of, moderators_only, send_ephemeral
 from cogs.introductions import notify
 from cogs.introductions.buttons import IntroduceButton
 from cogs.introductions.render import match_embed, status_text
@@ -112,8 +112,7 @@ class IntroductionsCog(commands.Cog, name="Introductions"):
     @app_commands.rename(time_=_("time"))
     @app_commands.choices(day=[app_commands.Choice(name=_(label), value=i) for i, label in enumerate(WEEKDAY_LABELS)])
     @app_commands.choices(language=LANGUAGE_CHOICES)
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.check(is_moderator)
+    @moderators_only
     async def setup(
         self,
         interaction: discord.Interaction[Bot],

@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.i18n import t
 from bot.services import profiles
 from bot.services.value import thanks
-from bot.ui import already_stored, is_moderator, locale_of, send_ephemeral
+from bot.ui import already_stored, locale_of, moderators_only, send_ephemeral
 from cogs.value.notify import celebrate_due
 from cogs.value.render import balance_embed, setup_text
 
@@ -50,8 +50,7 @@ class ValueCog(commands.Cog, name="Value"):
         celebrate=_("Post a monthly celebration (first Monday, 09:00)"),
         time_credits=_("Count hours as time credits (off by default)"),
     )
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.check(is_moderator)
+    @moderators_only
     async def setup(
         self,
         interaction: discord.Interaction[Bot],
