@@ -55,7 +55,7 @@ from rapidfuzz.utils import default_process  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from bot.db import Database  # noqa: E402
-from bot.services import matchmaking, profiles, synonyms  # noqa: E402
+from bot.services import analyses, matchmaking, profiles, synonyms  # noqa: E402
 from bot.services.matching import MatchIndex, MemberData, load_vocabulary  # noqa: E402
 from bot.services.matching.forms import NEED, OFFER  # noqa: E402
 from bot.services.matching.scoring import STRING_SCORER, default_scorer  # noqa: E402
@@ -154,8 +154,8 @@ def rss_mib() -> float:
 
 
 async def write_database(url: str, members: list[MemberData], guild: int = GUILD, seed: int = 5) -> None:
-    """The community in a fresh, migrated database, with Core inserts (the importer's own speed
-    is benchmarks/import_members.py)."""
+    """The community in a fresh, migrated database, with Core inserts and the texts analysed
+    as the importer does (the importer's own speed is benchmarks/import_members.py)."""
     db = Database(url)
     await db.upgrade()
     rng = random.Random(seed)
@@ -239,6 +239,8 @@ async def write_database(url: str, members: list[MemberData], guild: int = GUILD
             if intros:
                 await conn.execute(insert(Introduction), intros)
                 await conn.execute(insert(IntroParty), parties)
+        # As the importer leaves it: every text analysed (timed by benchmarks/import_members.py).
+        await analyses.catch_up(db, guild, helpers=True)
     finally:
         await db.dispose()
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, TimestampMixin, UTCDateTime
@@ -97,5 +107,8 @@ class MemberItem(TimestampMixin, Base):
     kind: Mapped[str] = mapped_column(String(8))
     text: Mapped[str] = mapped_column(String(100))
     folded: Mapped[str] = mapped_column(String(100))
+    # How matching reads the folded text under the server's vocabulary, prefixed by that
+    # vocabulary's fingerprint (bot.services.matching.stored); None until analysed.
+    analysis: Mapped[str | None] = mapped_column(Text, default=None)
 
     member: Mapped[Member] = relationship(back_populates="items")

@@ -26,6 +26,7 @@ from bot.services.matching import (
     stem,
 )
 from bot.services.matching import forms as forms_module
+from bot.services.matching import stored as stored_module
 from bot.services.matching.planning import EXACT_LIMIT, _approximate
 
 SCORER = Scorer()
@@ -333,7 +334,7 @@ def test_analysis_shared_with_a_helper_process_gives_the_same_index(monkeypatch:
     monkeypatch.setattr(forms_module, "HELPER_MIN_QUERIES", None)
     alone = MatchIndex.build(members, scorer=Scorer())
     monkeypatch.setattr(forms_module, "HELPER_MIN_QUERIES", 10**9)  # the helper analyses, nothing more
-    monkeypatch.setattr(forms_module, "HELPER_MIN_TEXTS", 1)
+    monkeypatch.setattr(stored_module, "HELPER_MIN_TEXTS", 1)
     monkeypatch.setattr(helper_process, "cores", lambda: 2)
     started = []
     start = helper_process.Helper.start

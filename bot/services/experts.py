@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
 from bot.services import privacy
+from bot.services.analyses import synonym_groups
 from bot.services.events.notices import skip_slot_reminder
 from bot.services.events.records import get_event
 from bot.services.events.rules import QUESTIONS_LEAD, parse_topics
 from bot.services.matching import DEFAULT_THRESHOLD, Scorer, load_vocabulary
-from bot.services.matchmaking import synonym_groups
 from bot.services.profiles import ensure_member
 from bot.text import clean
 from models import (

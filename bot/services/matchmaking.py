@@ -51,11 +51,10 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement
 
 from bot.services import intros, learning, privacy
+from bot.services.analyses import scorer_of, synonym_groups
 from bot.services.matching import MatchIndex, MemberData, Reason, chance_meetings, plan_round
 from bot.services.matching.forms import spawn_helper
 from bot.services.matching.index import gc_paused
-from bot.services.matching.scoring import DEFAULT_THRESHOLD, Scorer, default_scorer
-from bot.services.matching.vocabulary import load_vocabulary
 from bot.services.profiles import remember_locale
 from models import (
     GuildDeparture,
@@ -171,15 +170,6 @@ install_change_marks()
 
 
 # -- reading -----------------------------------------------------------------------------------
-
-
-async def synonym_groups(session: AsyncSession, guild_id: int) -> list[list[str]]:
-    rows = (
-        await session.execute(
-            select(SynonymGroup.terms).where(SynonymGroup.guild_id == guild_id).order_by(SynonymGroup.id)
-        )
-    ).scalars()
-    return [terms.split("|") for terms in rows]
 
 
 _MEMBER_COLUMNS = (
@@ -309,11 +299,14 @@ class _Unavailable(AbstractSet[int]):
         return sum(1 for _m in self)
 
 
-async def _items_of(session: AsyncSession, where: ColumnElement[bool]) -> dict[int, tuple[list[str], list[str]]]:
-    """member row id -> (needs, offers), texts in the order they were added."""
+async def _items_of(
+    session: AsyncSession, where: ColumnElement[bool], stored: dict[str, str | None] | None = None
+) -> dict[int, tuple[list[str], list[str]]]:
+    """member row id -> (needs, offers), texts in the order they were added. With ``stored``,
+    also text -> its stored analysis (the first row's: they depend on the folded text only)."""
     found: dict[int, tuple[list[str], list[str]]] = {}
     result = await session.stream(
-        select(MemberItem.member_id, MemberItem.kind, MemberItem.text)
+        select(MemberItem.member_id, MemberItem.kind, MemberItem.text, MemberItem.analysis)
         .where(where)
         # Needs, then offers, each in the order added: per member the same lists as ordering by
         # member, and SQLite reads it straight from the (guild_id, kind) index, no sorting.
@@ -321,11 +314,13 @@ async def _items_of(session: AsyncSession, where: ColumnElement[bool]) -> dict[i
         .execution_options(yield_per=READ_BATCH)
     )
     async for part in result.partitions():
-        for member_id, kind, text in part:
+        for member_id, kind, text, analysis in part:
             lists = found.get(member_id)
             if lists is None:
                 lists = found[member_id] = ([], [])
             lists[0 if kind == _NEED else 1].append(text)
+            if stored is not None and text not in stored:
+                stored[text] = analysis
     return found
 
 
@@ -410,12 +405,6 @@ class Matchmaker:
             if oldest != keep:
                 total -= self._cache.pop(oldest).size
 
-    async def _scorer(self, session: AsyncSession, guild_id: int) -> Scorer:
-        groups = await synonym_groups(session, guild_id)
-        if not groups:
-            return default_scorer()  # shared by every server without synonym groups
-        return Scorer(load_vocabulary(extra=groups), threshold=DEFAULT_THRESHOLD)
-
     async def _build(
         self, session: AsyncSession, guild_id: int, synonyms: tuple[Any, ...], count: int | None = None
     ) -> _Server:
@@ -431,7 +420,7 @@ class Matchmaker:
         # millions of long-lived objects and no cycles (a quarter of a round's time otherwise).
         with gc_paused():
             try:
-                scorer = await self._scorer(session, guild_id)
+                scorer = scorer_of(await synonym_groups(session, guild_id))
                 rows = (
                     await session.execute(
                         select(*_MEMBER_COLUMNS).where(Member.guild_id == guild_id).order_by(Member.user_id)
@@ -445,11 +434,14 @@ class Matchmaker:
             if helper is not None:
                 index.forms.use_helper(helper)
             server = _Server(index, synonyms, {}, set(), {}, read_at)
-            items = await _items_of(session, MemberItem.guild_id == guild_id)
+            stored: dict[str, str | None] = {}
+            items = await _items_of(session, MemberItem.guild_id == guild_id, stored)
             for row in rows:
                 server.note(row.user_id, row.id, row.intro_joined, row.intro_paused_until, row.visibility)
-            index.add_bulk(m for m in (_member_data(row, items.pop(row.id, None)) for row in rows) if m is not None)
-            del items
+            index.add_bulk(
+                (m for m in (_member_data(row, items.pop(row.id, None)) for row in rows) if m is not None), stored
+            )
+            del items, stored
             floor = read_at - OVERLAP
             server.recent = {r.user_id: r.updated_at for r in rows if r.updated_at > floor}
             del rows

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
+from bot.services import analyses
 from bot.text import clean, fold
 from models import SynonymGroup
 
@@ -52,6 +53,7 @@ async def add_group(session: AsyncSession, guild_id: int, text: str, *, created_
             await session.flush()
     except IntegrityError:
         raise UserError("synonym.duplicate") from None
+    await analyses.forget(session, guild_id)
     return Group(group.id, terms)
 
 
@@ -68,4 +70,5 @@ async def remove_group(session: AsyncSession, guild_id: int, group_id: int) -> G
         raise UserError("synonym.unknown", id=group_id)
     await session.delete(group)
     await session.flush()
+    await analyses.forget(session, guild_id)
     return Group(group_id, group.terms.split("|"))

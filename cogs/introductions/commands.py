@@ -12,7 +12,7 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.i18n import t
-from bot.services import guilds, intros, profiles, rounds
+from bot.services import analyses, guilds, intros, profiles, rounds
 from bot.ui import already_stored, locale_of, moderators_only, send_ephemeral
 from cogs.introductions import notify
 from cogs.introductions.buttons import IntroduceButton
@@ -38,9 +38,15 @@ class IntroductionsCog(commands.Cog, name="Introductions"):
     async def cog_load(self) -> None:
         # Every minute: due rounds (and a missed one after a restart), expiries, follow-ups.
         self.bot.schedule("introductions", self.tick, TICK)
+        if self.bot.scheduler is not None:  # not when the bot only lists its commands
+            # Analyses made by an older version are made again (by the job below).
+            async with self.bot.db.session() as session:
+                await analyses.forget_stale(session)
+            self.bot.schedule("analyses", self.analyse, TICK)
 
     async def cog_unload(self) -> None:
         self.bot.unschedule("introductions")
+        self.bot.unschedule("analyses")
 
     # --- member controls -------------------------------------------------------------------
 
@@ -191,3 +197,7 @@ class IntroductionsCog(commands.Cog, name="Introductions"):
     async def tick(self) -> None:
         """Every minute: due rounds (and a missed one after a restart), expiries, follow-ups."""
         await notify.run_due_work(self.bot)
+
+    async def analyse(self) -> None:
+        """Every minute: analyse new offers and needs for matching, so a round need not."""
+        await analyses.keep_current(self.bot.db)

@@ -26,11 +26,11 @@ from __future__ import annotations
 import collections
 import hashlib
 import heapq
-import marshal
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from operator import itemgetter
 
 from bot.services.matching import helper_process
+from bot.services.matching import stored as stored_analysis
 from bot.services.matching.analysis import fast_fold
 from bot.services.matching.helper_process import AFFIX
 from bot.services.matching.scoring import (
@@ -63,10 +63,6 @@ CACHE_LIMIT = 1_000_000  # concept scores kept between signature pairs before th
 # two cores are usable (set to None to never start one). The helper takes this share.
 HELPER_MIN_QUERIES: int | None = 4_000
 HELPER_SHARE = 0.55
-# A bulk build with at least this many new texts has a helper analyse a share of them (it
-# also sets up its analyser first; this process numbers the forms afterwards).
-HELPER_MIN_TEXTS: int | None = 8_000
-HELPER_SHARE_TEXTS = 0.5
 
 
 _RANK = itemgetter(0, 1)  # (-score, key) of an entry
@@ -176,12 +172,14 @@ class FormTable:
         self._close_helper()
         self._helper = helper
 
-    def prepare(self, texts: Sequence[str]) -> None:
+    def prepare(self, texts: Sequence[str], stored: Mapping[str, str | None] | None = None) -> None:
         """Analyse the new texts among ``texts`` (a bulk build's, in the order it will see
-        them). From ``HELPER_MIN_TEXTS`` new texts on, a helper process analyses a share while
-        this process does the rest; forms are numbered in the order of ``texts`` either way, so
-        the index is the same as when :meth:`form` meets the texts one by one. That helper is
-        then replaced by a fresh one for :meth:`flush` (a smaller peak of memory)."""
+        them), using a text's analysis in ``stored`` (text -> stored value, see ``stored``)
+        when it fits this vocabulary. From ``HELPER_MIN_TEXTS`` texts to analyse on, a helper
+        process analyses a share while this process does the rest; forms are numbered in the
+        order of ``texts`` either way, so the index is the same as when :meth:`form` meets
+        the texts one by one. A helper that analysed is then replaced by a fresh one for
+        :meth:`flush` (a smaller peak of memory)."""
         known, first = self._form_of_text, {}
         key_of: dict[str, str] = {}  # new text as written -> its folded key
         for text in texts:
@@ -189,44 +187,31 @@ class FormTable:
                 key = key_of[text] = fast_fold(text)
                 if key not in known and key not in first:
                     first[key] = text
-        if HELPER_MIN_TEXTS is None or len(first) < HELPER_MIN_TEXTS:
-            return  # form() analyses them as they come
-        self.start_helper()
-        helper = self._helper
-        if helper is None:
-            return
-        keys = list(first)
-        cut = int(len(keys) * (1 - HELPER_SHARE_TEXTS))
-        helper.send(
-            "analyse", (*helper_process.vocabulary_payload(self.scorer.vocabulary), [first[k] for k in keys[cut:]])
-        )
-        analyze = self.scorer.analyzer.analyze
-        features: dict[str, tuple[str, tuple[tuple[str, float], ...], frozenset[str]]] = {}
-        for key in keys[:cut]:
-            f = analyze(first[key])
-            features[key] = (f.norm, f.concepts, f.head)
-        data = helper.receive()
-        theirs = None
-        if data is not None:
-            try:
-                theirs = marshal.loads(data)
-            except (EOFError, ValueError, TypeError):
-                theirs = None
-        # A new helper for the string matching (if it fails, the rest is analysed here as texts
-        # come): it starts while this process registers the forms, and holds no analysis caches.
-        self._close_helper()
-        if not isinstance(theirs, list) or len(theirs) != len(keys) - cut:
-            theirs = []
+        features: dict[str, stored_analysis.Analysed] = {}
+        if stored:
+            fingerprint = stored_analysis.analysis_key(self.scorer.vocabulary)
+            decode, get = stored_analysis.decode, stored.get
+            for key, text in first.items():
+                analysed = decode(fingerprint, get(text))
+                if analysed is not None:
+                    features[key] = analysed
+        missing = [key for key in first if key not in features]
+        if stored_analysis.HELPER_MIN_TEXTS is None or len(missing) < stored_analysis.HELPER_MIN_TEXTS:
+            if not features:
+                return  # form() analyses them as they come
         else:
-            self.start_helper(analyse=False)
-        for key, (norm, concepts, head) in zip(keys[cut:], theirs, strict=False):
-            features[key] = (norm, tuple(concepts), frozenset(head))
-        del data, theirs
+            self.start_helper()
+        if missing:
+            found, used = stored_analysis.analyse_many(self.scorer, [first[k] for k in missing], self._helper)
+            features.update(zip(missing, found, strict=True))
+            if used:
+                # A new helper for the string matching: it starts while this process registers
+                # the forms, and holds no analysis caches.
+                self._close_helper()
+                self.start_helper(analyse=False)
         register = self._register
-        for key in keys:
-            found = features.get(key)
-            if found is not None:
-                known[key] = register(*found)
+        for key in first:
+            known[key] = register(*features[key])
         for text, key in key_of.items():  # as form() would remember them
             form = known.get(key)
             if form is not None:

@@ -153,13 +153,14 @@ class MatchIndex:
             index.finish_bulk()
         return index
 
-    def add_bulk(self, members: Iterable[MemberData]) -> None:
+    def add_bulk(self, members: Iterable[MemberData], stored: Mapping[str, str | None] | None = None) -> None:
         """Add members as part of a bulk load (a build fed in parts, e.g. while reading the
         database): string matches and concept counts wait for :meth:`finish_bulk`, which must
-        follow before the index is asked anything. Wrap the load in :func:`gc_paused`."""
+        follow before the index is asked anything. Wrap the load in :func:`gc_paused`.
+        ``stored``: text -> its stored analysis (see ``stored``), used where it still fits."""
         members = list(members)
         # Texts in the order _add meets them: needs, then offers (each sorted, see _items), member by member.
-        self.forms.prepare([t for m in members for texts in (m.needs, m.offers) for t in sorted(texts)])
+        self.forms.prepare([t for m in members for texts in (m.needs, m.offers) for t in sorted(texts)], stored)
         add = self._add
         for member in members:
             add(member, defer=True)
