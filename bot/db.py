@@ -140,14 +140,22 @@ def schema_head() -> str | None:
     """The newest migration, read from the files in migrations/versions/ without Alembic.
 
     Importing Alembic and loading every migration costs more than the rest of a short
-    command, so ``Database.upgrade`` asks this first. None whenever a file is not in the plain
-    shape (one ``revision``, a single or no ``down_revision``, no branch labels or
-    dependencies) or the revisions do not end in exactly one head: callers then ask Alembic.
-    tests/test_migrations.py keeps this equal to Alembic's own head.
+    command, so ``Database.upgrade`` asks this first. None when :func:`head_in` cannot
+    tell: callers then ask Alembic. tests/test_migrations.py keeps this equal to Alembic's head.
+    """
+    return head_in(MIGRATIONS_DIR / "versions")
+
+
+def head_in(versions: Path) -> str | None:
+    """The one head of the migration files in ``versions``, read as text.
+
+    None whenever a file is not in the plain shape Alembic's template writes (one ``revision``,
+    a single or no ``down_revision``, no branch labels or dependencies), a revision names a
+    parent that is missing, or the revisions do not end in exactly one head.
     """
     revisions: set[str] = set()
     parents: set[str] = set()
-    for path in sorted((MIGRATIONS_DIR / "versions").iterdir()):
+    for path in sorted(versions.iterdir()):
         if not path.is_file() or not _REVISION_FILE.match(path.name):
             continue
         source = path.read_text(encoding="utf-8")
