@@ -3,22 +3,36 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from pydantic import ValidationError
-
-from bot.config import Settings, load_settings
 from bot.diagnose import Problem
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+# Everything heavy (pydantic, SQLAlchemy, Alembic, discord.py, the services) is imported by the
+# command that uses it: ``verbinder --help`` and every command start only pay for what they run.
+
+T = TypeVar("T")
+
+
+def _run(work: Coroutine[Any, Any, T]) -> T:
+    import asyncio
+
+    return asyncio.run(work)
 
 
 def _settings() -> Settings:
+    from pydantic import ValidationError
+
+    from bot.config import load_settings
+
     try:
         return load_settings()
     except ValidationError as exc:
@@ -27,6 +41,8 @@ def _settings() -> Settings:
 
 
 def _configure_logging(settings: Settings) -> None:
+    import logging
+
     from bot.db import quiet_alembic
 
     logging.basicConfig(
@@ -55,7 +71,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.serve import serve
 
     # The database is checked (and migrated) and the serving lease taken before logging in.
-    return asyncio.run(serve(settings, token, standby=args.standby))
+    return _run(serve(settings, token, standby=args.standby))
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -87,12 +103,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
         print(f"Synced {len(synced)} commands to {where}.")
         return 0
 
-    return asyncio.run(sync())
+    return _run(sync())
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from alembic.util import CommandError
-
     from bot.db import quiet_alembic
     from bot.diagnose import guarded, open_database
 
@@ -110,6 +124,8 @@ def cmd_db(args: argparse.Namespace) -> int:
                 await guarded(url, db.downgrade(args.revision))
                 print(f"Database is at revision {args.revision}.")
             else:
+                from alembic.util import CommandError
+
                 try:
                     await guarded(url, db.check())
                 except CommandError as exc:
@@ -120,14 +136,14 @@ def cmd_db(args: argparse.Namespace) -> int:
             await db.dispose()
         return 0
 
-    return asyncio.run(go())
+    return _run(go())
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     from bot.status import collect, render
 
     settings = _settings()
-    report = asyncio.run(collect(settings))
+    report = _run(collect(settings))
     if args.json:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
@@ -168,7 +184,7 @@ def cmd_import_members(args: argparse.Namespace) -> int:
         finally:
             await db.dispose()
 
-    report = asyncio.run(go())
+    report = _run(go())
     rejected = len(report.rejected)
     print(
         f"Imported {report.imported} member{'' if report.imported == 1 else 's'} into server {args.guild}: "
@@ -338,8 +354,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         finally:
             await db.dispose()
 
-    result = asyncio.run(go())
-    server = asyncio.run(_server_for_printing(settings, args.guild))
+    result = _run(go())
+    server = _run(_server_for_printing(settings, args.guild))
     problem = _unknown(server, args.guild, args.member)
     if problem:
         print(problem, file=sys.stderr)
@@ -389,8 +405,8 @@ def cmd_match(args: argparse.Namespace) -> int:
         finally:
             await db.dispose()
 
-    result, due = asyncio.run(go())
-    server = asyncio.run(_server_for_printing(settings, args.guild, names=not args.json))
+    result, due = _run(go())
+    server = _run(_server_for_printing(settings, args.guild, names=not args.json))
     problem = _unknown(server, args.guild)
     if problem:
         print(problem, file=sys.stderr)
@@ -452,7 +468,7 @@ def cmd_privacy(args: argparse.Namespace) -> int:
         finally:
             await db.dispose()
 
-    return asyncio.run(go())
+    return _run(go())
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -499,6 +515,8 @@ def cmd_report(args: argparse.Namespace) -> int:
                 found = await impact(session, args.guild, since, until)
         finally:
             await db.dispose()
+        import asyncio
+
         images = await asyncio.to_thread(charts.render, found, args.lang or settings.default_locale)
         out.mkdir(parents=True, exist_ok=True)
         written = []
@@ -509,7 +527,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         written.append(out / CSV_NAME)
         return 0, written
 
-    code, written = asyncio.run(go())
+    code, written = _run(go())
     for path in written:
         print(f"Wrote {path}")
     return code

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 import migrations
+
+if TYPE_CHECKING:
+    # Alembic is imported where a migration, a check or its own head lookup runs: importing it
+    # costs about a quarter of a second at every start of the ``verbinder`` command.
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -87,6 +90,8 @@ def quiet_alembic() -> None:
 
 
 def alembic_config(url: str | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if url is not None:
@@ -95,21 +100,86 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def _upgrade(connection: Connection, revision: str) -> None:
+    from alembic import command
+
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, revision)
 
 
 def _downgrade(connection: Connection, revision: str) -> None:
+    from alembic import command
+
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
     command.downgrade(cfg, revision)
 
 
 def _check(connection: Connection) -> None:
+    from alembic import command
+
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
     command.check(cfg)
+
+
+VERSION_TABLE = "alembic_version"
+# The lines Alembic's template writes in a migration file (see migrations/script.py.mako).
+_REVISION_LINE = re.compile(r'^revision(?:: [^=\n]+)? = "([^"\n]+)"$', re.MULTILINE)
+_DOWN_REVISION_LINE = re.compile(r'^down_revision(?:: [^=\n]+)? = (?:None|"([^"\n]+)")$', re.MULTILINE)
+_NONE_LINES = (
+    re.compile(r"^branch_labels\b.*$", re.MULTILINE),
+    re.compile(r"^depends_on\b.*$", re.MULTILINE),
+)
+# Files Alembic reads as revisions (alembic.script.base._only_source_rev_file).
+_REVISION_FILE = re.compile(r"(?!\.\#|__init__)(.*\.py)$")
+
+
+@functools.cache
+def schema_head() -> str | None:
+    """The newest migration, read from the files in migrations/versions/ without Alembic.
+
+    Importing Alembic and loading every migration costs more than the rest of a short
+    command, so ``Database.upgrade`` asks this first. None when :func:`head_in` cannot
+    tell: callers then ask Alembic. tests/test_migrations.py keeps this equal to Alembic's head.
+    """
+    return head_in(MIGRATIONS_DIR / "versions")
+
+
+def head_in(versions: Path) -> str | None:
+    """The one head of the migration files in ``versions``, read as text.
+
+    None whenever a file is not in the plain shape Alembic's template writes (one ``revision``,
+    a single or no ``down_revision``, no branch labels or dependencies), a revision names a
+    parent that is missing, or the revisions do not end in exactly one head.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted(versions.iterdir()):
+        if not path.is_file() or not _REVISION_FILE.match(path.name):
+            continue
+        source = path.read_text(encoding="utf-8")
+        revision = _REVISION_LINE.findall(source)
+        down = _DOWN_REVISION_LINE.findall(source)
+        if len(revision) != 1 or len(down) != 1 or revision[0] in revisions:
+            return None
+        for line in _NONE_LINES:
+            if any(not found.endswith("= None") for found in line.findall(source)):
+                return None
+        revisions.add(revision[0])
+        if down[0]:
+            parents.add(down[0])
+    heads = revisions - parents
+    if len(heads) != 1 or not parents <= revisions:
+        return None
+    return heads.pop()
+
+
+def script_head() -> str | None:
+    """Alembic's own answer: loads Alembic and every migration file."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 class Database:
@@ -152,14 +222,35 @@ class Database:
         async with self.read_engine.connect() as conn:
             return bool(await conn.run_sync(lambda c: inspect(c).has_table(name)))
 
+    async def _stored_revisions(self) -> list[str] | None:
+        """The rows of Alembic's version table; None when there is no such table (never migrated)."""
+
+        def stored(connection: Connection) -> list[str] | None:
+            if not inspect(connection).has_table(VERSION_TABLE):
+                return None
+            return list(connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
+
+        async with self.read_engine.connect() as conn:
+            return await conn.run_sync(stored)
+
     async def revision(self) -> str | None:
         """The schema revision the database is at (None: not migrated yet)."""
+        stored = await self._stored_revisions()
+        if stored is None or len(stored) <= 1:
+            return stored[0] if stored else None
+
+        def several(connection: Connection) -> str | None:
+            from alembic.runtime.migration import MigrationContext
+
+            return MigrationContext.configure(connection).get_current_revision()  # raises, naming the heads
+
         async with self.read_engine.connect() as conn:
-            return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+            return await conn.run_sync(several)
 
     @staticmethod
     def head() -> str | None:
-        return ScriptDirectory.from_config(alembic_config()).get_current_head()
+        """The newest schema revision this version of Verbinder knows."""
+        return schema_head() or script_head()
 
     async def run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run ``work`` as one unit of work; on SQLite, try it again when another unit wrote meanwhile.
@@ -181,6 +272,8 @@ class Database:
         raise AssertionError("unreachable")
 
     async def upgrade(self, revision: str = "head") -> None:
+        if revision == "head" and (head := schema_head()) is not None and await self._stored_revisions() == [head]:
+            return  # already at head: nothing for Alembic to do, so it is not even imported
         async with self.engine.begin() as conn:
             await conn.run_sync(_upgrade, revision)
 

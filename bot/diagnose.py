@@ -9,12 +9,15 @@ from __future__ import annotations
 import socket
 import sqlite3
 from collections.abc import Awaitable, Iterator
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, InvalidRequestError, NoSuchModuleError, SQLAlchemyError
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
-from bot.db import Database, ensure_sqlite_dir
+    from bot.db import Database
+
+# SQLAlchemy and bot.db are imported by the functions that need them: the CLI imports this module
+# for :class:`Problem` at every start, also for ``verbinder --help``.
 
 T = TypeVar("T")
 EXAMPLE_URLS = "sqlite+aiosqlite:///verbinder.db or postgresql+asyncpg://USER:PASSWORD@HOST:5432/DATABASE"
@@ -43,6 +46,8 @@ def _first_line(exc: BaseException) -> str:
 
 def shown_url(url: str) -> str:
     """The URL without its password, for messages and logs."""
+    from sqlalchemy.engine import make_url
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
@@ -50,6 +55,8 @@ def shown_url(url: str) -> str:
 
 
 def _parse(url: str) -> URL | None:
+    from sqlalchemy.engine import make_url
+
     try:
         return make_url(url)
     except Exception:
@@ -58,6 +65,8 @@ def _parse(url: str) -> URL | None:
 
 def database_problem(exc: BaseException, url: str) -> str | None:
     """One line for a database error the operator can fix; None when it is not one (a bug)."""
+    from sqlalchemy.exc import ArgumentError, InvalidRequestError, NoSuchModuleError, SQLAlchemyError
+
     parsed = _parse(url)
     chain = list(_chain(exc))
     names = {type(e).__name__ for e in chain}
@@ -136,6 +145,8 @@ def discord_problem(exc: BaseException) -> str | None:
 
 def open_database(url: str) -> Database:
     """Build the database (no connection yet); a URL that cannot work is a :class:`Problem`."""
+    from bot.db import Database, ensure_sqlite_dir
+
     try:
         ensure_sqlite_dir(url)
         return Database(url)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot.cli import main
-from bot.db import Database
+from bot.db import Database, alembic_config
 from models import Member
 from tests.conftest import SAMPLE_MEMBERS
 
@@ -195,3 +197,62 @@ def test_import_in_a_subprocess(tmp_path, db_url):
     assert result.returncode == 0, result.stderr
     assert "12 created" in result.stdout
     assert len(snapshot(db_url)) == 12
+
+
+# --- start-up: each command imports only what it uses ---------------------------------------------
+
+HEAVY = ("alembic", "sqlalchemy", "pydantic", "pydantic_settings", "asyncio", "discord")
+
+
+def imported(cwd: Path, db_url: str, code: str) -> tuple[str, set[str]]:
+    """Run ``code`` in a fresh interpreter; its standard output and which HEAVY packages it loaded."""
+    env = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
+    env |= {"DISCORD_TOKEN": "", "DATABASE_URL": db_url}
+    report = f"import sys; print(*[m for m in {HEAVY!r} if m in sys.modules], file=sys.stderr)"
+    done = subprocess.run(
+        [sys.executable, "-c", f"{code}\n{report}"], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout, set(done.stderr.split())
+
+
+def test_the_command_line_is_parsed_before_anything_heavy_is_imported(tmp_path, db_url):
+    _, loaded = imported(
+        tmp_path, db_url, "import bot.cli\nbot.cli.build_parser().parse_args(['match', '--guild', '1'])"
+    )
+    assert loaded == set()
+
+
+def test_match_on_a_database_at_head_never_loads_alembic(capsys, tmp_path, db_url):
+    assert run(capsys, "import-members", str(SAMPLE_MEMBERS), "--guild", str(GUILD))[0] == 0
+    code = f"from bot.cli import main\nassert main(['match', '--guild', '{GUILD}', '--json']) == 0"
+    out, loaded = imported(tmp_path, db_url, code)
+    assert json.loads(out)["pairs"]
+    assert "sqlalchemy" in loaded and "alembic" not in loaded
+
+
+def test_match_upgrades_a_database_that_is_behind(capsys, db_url):
+    head = Database.head()
+    previous = ScriptDirectory.from_config(alembic_config()).get_revision(head).down_revision
+    assert isinstance(previous, str)
+
+    async def step_back() -> None:
+        db = Database(db_url)
+        try:
+            await db.upgrade()
+            await db.downgrade(previous)
+        finally:
+            await db.dispose()
+
+    async def revision() -> str | None:
+        db = Database(db_url)
+        try:
+            return await db.revision()
+        finally:
+            await db.dispose()
+
+    asyncio.run(step_back())
+    assert asyncio.run(revision()) == previous
+    code, _, err = run(capsys, "match", "--guild", str(GUILD), "--json")
+    assert code == 1 and "not in this database" in err  # an empty database, now at head
+    assert asyncio.run(revision()) == head
