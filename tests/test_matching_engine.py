@@ -27,6 +27,7 @@ from bot.services.matching import (
 )
 from bot.services.matching import forms as forms_module
 from bot.services.matching import stored as stored_module
+from bot.services.matching.index import gc_paused
 from bot.services.matching.planning import EXACT_LIMIT, _approximate
 
 SCORER = Scorer()
@@ -317,6 +318,48 @@ def test_string_matching_shared_with_a_helper_process_gives_the_same_index(monke
     monkeypatch.setattr(helper_process.sys, "executable", sys.executable)
     monkeypatch.setattr(helper_process.marshal, "dumps", lambda _obj: b"not a payload")
     assert MatchIndex.build(members, scorer=SCORER).forms.str_rel == alone.forms.str_rel
+
+
+def test_a_helper_started_before_the_members_are_added_gives_the_same_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    members = _community(400)
+    monkeypatch.setattr(forms_module, "HELPER_MIN_QUERIES", None)
+    alone = MatchIndex.build(members, scorer=SCORER)
+    monkeypatch.setattr(forms_module, "HELPER_MIN_QUERIES", 1)
+    monkeypatch.setattr(helper_process, "cores", lambda: 2)
+    early = []
+    match_early = forms_module.FormTable.match_early
+
+    def recording(table: forms_module.FormTable, needs: list[int], offers: list[int]) -> None:
+        before = table._early
+        match_early(table, needs, offers)
+        early.append(table._early is not before)
+
+    monkeypatch.setattr(forms_module.FormTable, "match_early", recording)
+
+    def build(parts: int = 1) -> MatchIndex:
+        index = MatchIndex(SCORER)
+        helper = forms_module.spawn_helper(analyse=False)
+        assert helper is not None
+        index.forms.use_helper(helper)
+        with gc_paused():
+            size = len(members) // parts + 1
+            for start in range(0, len(members), size):
+                index.add_bulk(members[start : start + size])
+            index.finish_bulk()
+        return index
+
+    shared = build()
+    assert early == [True]  # the helper had its share before the members were added
+    assert alone.forms.str_rel and shared.forms.str_rel == alone.forms.str_rel
+    ids = [m.member_id for m in members[:40]]
+    assert [shared.suggest(i) for i in ids] == [alone.suggest(i) for i in ids]
+    # A load in parts: the helper's early answers would miss the later offers, so flush redoes them.
+    early.clear()
+    assert build(parts=3).forms.str_rel == alone.forms.str_rel
+    assert early == [True, False, False]
+    # A helper that fails leaves its share to this process.
+    monkeypatch.setattr(helper_process.marshal, "dumps", lambda _obj: b"not a payload")
+    assert build().forms.str_rel == alone.forms.str_rel
 
 
 def test_vocabulary_sent_to_a_helper_keeps_every_field() -> None:

@@ -50,6 +50,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement
 
+from bot.db import plain_rows
 from bot.services import intros, learning, privacy
 from bot.services.analyses import scorer_of, synonym_groups
 from bot.services.matching import MatchIndex, MemberData, Reason, chance_meetings, plan_round
@@ -305,15 +306,14 @@ async def _items_of(
     """member row id -> (needs, offers), texts in the order they were added. With ``stored``,
     also text -> its stored analysis (the first row's: they depend on the folded text only)."""
     found: dict[int, tuple[list[str], list[str]]] = {}
-    result = await session.stream(
+    statement = (
         select(MemberItem.member_id, MemberItem.kind, MemberItem.text, MemberItem.analysis)
         .where(where)
         # Needs, then offers, each in the order added: per member the same lists as ordering by
         # member, and SQLite reads it straight from the (guild_id, kind) index, no sorting.
         .order_by(MemberItem.kind, MemberItem.id)
-        .execution_options(yield_per=READ_BATCH)
     )
-    async for part in result.partitions():
+    async for part in plain_rows(session, statement, READ_BATCH):
         for member_id, kind, text, analysis in part:
             lists = found.get(member_id)
             if lists is None:
@@ -415,7 +415,7 @@ class Matchmaker:
         if count is None:
             count = await _member_count(session, guild_id)
         # The helper process starts up while the vocabulary is loaded and the rows are read.
-        helper = spawn_helper() if count >= HELPER_MIN_MEMBERS else None
+        helper = spawn_helper(analyse=False) if count >= HELPER_MIN_MEMBERS else None
         # The collector stays off from the first row read: reading a large server creates
         # millions of long-lived objects and no cycles (a quarter of a round's time otherwise).
         with gc_paused():

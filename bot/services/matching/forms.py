@@ -63,6 +63,8 @@ CACHE_LIMIT = 1_000_000  # concept scores kept between signature pairs before th
 # two cores are usable (set to None to never start one). The helper takes this share.
 HELPER_MIN_QUERIES: int | None = 4_000
 HELPER_SHARE = 0.55
+# The helper's share when it starts before the members are added (see match_early).
+HELPER_EARLY_SHARE = 0.7
 
 
 _RANK = itemgetter(0, 1)  # (-score, key) of an entry
@@ -125,6 +127,9 @@ class FormTable:
         self._pending: list[tuple[int, int]] = []  # (role, form) whose string matches are owed
         self._bulk = False  # a bulk load is under way: concept_holders are counted at flush()
         self._helper: helper_process.Helper | None = None  # of a bulk build, see start_helper()
+        # String queries the helper started on before the load was added (see match_early):
+        # (its share, the strings sent, offer forms and offer strings it was sent).
+        self._early: tuple[list[tuple[int, int]], list[str], int, int] | None = None
 
     # -- forms and signatures ------------------------------------------------------------------
 
@@ -376,6 +381,8 @@ class FormTable:
                 done.add(key)
                 owed.append((role, form))
         try:
+            if self._finish_early(owed):
+                return
             if HELPER_MIN_QUERIES is not None and len(owed) >= HELPER_MIN_QUERIES:
                 self.start_helper(analyse=False)
                 if self._helper is not None and self._match_shared(owed, self._helper):
@@ -384,6 +391,60 @@ class FormTable:
                 self._match(form, role)
         finally:
             self._close_helper()
+
+    def match_early(self, need_forms: Sequence[int], offer_forms: Sequence[int]) -> None:
+        """Start the helper on its share of the string queries of a bulk load into an empty
+        table, before the members are added: ``need_forms`` and ``offer_forms`` are the forms
+        the load will hold (as ``add_holders`` will get them). The queries and postings are
+        those :meth:`flush` would have, so the result is the same; :meth:`flush` runs this
+        process's share and takes the helper's."""
+        helper = self._helper
+        if helper is None or HELPER_MIN_QUERIES is None or self._early is not None:
+            return
+        if self.holders[NEED] or self.holders[OFFER] or self._pending:
+            return  # not the first part of a load: flush decides then
+        queries: dict[str, int] = {}  # need string -> its first form, as _first_holder owes them
+        for form in need_forms:
+            queries.setdefault(self.norm[form], form)
+        if len(queries) < HELPER_MIN_QUERIES:
+            return
+        offers: dict[str, int] = {}
+        for form in offer_forms:
+            offers.setdefault(self.norm[form], form)
+        postings: dict[str, set[str]] = {}
+        for norm, form in offers.items():
+            for token in self.tokens[form] | self._affixes[form]:
+                posted = postings.get(token)
+                if posted is None:
+                    posted = postings[token] = set()
+                posted.add(norm)
+        offer_count = len(set(offer_forms))
+        common = max(COMMON_STEM_MIN, int(COMMON_STEM_FRACTION * offer_count))
+        owed = list(queries.values())
+        # The helper takes the larger share: this process first adds the members.
+        theirs = [(NEED, form) for form in owed[: int(len(owed) * HELPER_EARLY_SHARE)]]
+        strings = list({*queries, *offers})
+        self._send_share(helper, theirs, strings, {OFFER: postings}, {OFFER: common})
+        self._early = (theirs, strings, offer_count, len(offers))
+
+    def _finish_early(self, owed: list[tuple[int, int]]) -> bool:
+        """Run this process's share of the queries the helper started on (``match_early``)
+        and take the helper's; False when there is none (or the load changed since)."""
+        early, self._early = self._early, None
+        if early is None or self._helper is None:
+            return False
+        theirs, strings, offer_count, offer_strings = early
+        if offer_count != len(self.holders[OFFER]) or offer_strings != len(self._norm_forms[OFFER]):
+            self._close_helper()  # more was loaded after it started: its answers may be short
+            return False
+        taken = {self.norm[form] for _role, form in theirs}
+        for role, form in owed:
+            if role != NEED or self.norm[form] not in taken:
+                self._match(form, role)
+        if not self._receive_share(self._helper, theirs, strings):
+            for role, form in theirs:  # the helper failed: do its share here
+                self._match(form, role)
+        return True
 
     def _match(self, form: int, role: int) -> None:
         """String matches of a form's normalized string (new in ``role``) against the strings
@@ -408,33 +469,54 @@ class FormTable:
     def _match_shared(self, owed: list[tuple[int, int]], helper: helper_process.Helper) -> bool:
         """:meth:`_match` for every (role, form) in ``owed``, with a share of the queries run by
         the helper process (fed the strings and postings it needs) while this one runs the rest.
-        The helper sends back string numbers and scores; this process stores them. The results
-        are those of matching here."""
+        The results are those of matching here."""
         cut = int(len(owed) * HELPER_SHARE)
         theirs, ours = owed[:cut], owed[cut:]
         strings = list({*self._norm_forms[NEED], *self._norm_forms[OFFER]})
-        number = {string: i for i, string in enumerate(strings)}
         roles = {1 - role for role, _form in theirs}
+        self._send_share(
+            helper, theirs, strings, {r: self._postings[r] for r in roles}, {r: self._common(r) for r in roles}
+        )
+        for role, form in ours:
+            self._match(form, role)
+        if not self._receive_share(helper, theirs, strings):
+            for role, form in theirs:  # the helper failed: do its share here
+                self._match(form, role)
+        return True
+
+    def _send_share(
+        self,
+        helper: helper_process.Helper,
+        theirs: list[tuple[int, int]],
+        strings: list[str],
+        postings: dict[int, dict[str, set[str]]],
+        common: dict[int, int],
+    ) -> None:
+        """Send the helper the queries ``theirs`` (role, form) with what they are matched
+        against: ``strings`` (numbered by position) and the other role's postings and limit."""
+        number = {string: i for i, string in enumerate(strings)}
         helper.send(
             "match",
             (
                 self.threshold,
                 strings,
-                {r: {t: [number[s] for s in norms] for t, norms in self._postings[r].items()} for r in roles},
-                {r: self._common(r) for r in roles},
+                {
+                    r: {t: [number[s] for s in norms] for t, norms in by_token.items()}
+                    for r, by_token in postings.items()
+                },
+                common,
                 [(1 - role, self.norm[f], tuple(self.tokens[f]), tuple(self._affixes[f])) for role, f in theirs],
             ),
         )
-        del number
-        for role, form in ours:
-            self._match(form, role)
+
+    def _receive_share(self, helper: helper_process.Helper, theirs: list[tuple[int, int]], strings: list[str]) -> bool:
+        """Store the string matches the helper found for ``theirs``; False if it failed. The
+        helper sends back string numbers and scores."""
         data = helper.receive()
         parts = None if data is None else helper_process.unpack(data, len(theirs))
         del data
         if parts is None:
-            for role, form in theirs:  # the helper failed: do its share here
-                self._match(form, role)
-            return True
+            return False
         counts, found_ids, scores, others, sizes, back_ids, back_scores = parts
         str_rel = self.str_rel
         queries = [self.norm[form] for _role, form in theirs]

@@ -161,9 +161,15 @@ class MatchIndex:
         members = list(members)
         # Texts in the order _add meets them: needs, then offers (each sorted, see _items), member by member.
         self.forms.prepare([t for m in members for texts in (m.needs, m.offers) for t in sorted(texts)], stored)
+        items = [(m, self._items(m.needs), self._items(m.offers)) for m in members]
+        # What string matching owes is known now: a helper starts on its share while this
+        # process registers the members.
+        self.forms.match_early(
+            [f for _m, needs, _o in items for f, _t in needs], [f for *_x, offers in items for f, _t in offers]
+        )
         add = self._add
-        for member in members:
-            add(member, defer=True)
+        for member, needs, offers in items:
+            add(member, defer=True, items=(needs, offers))
 
     def finish_bulk(self) -> None:
         self.forms.flush()
@@ -195,11 +201,17 @@ class MatchIndex:
             for form, _text in items:
                 self.forms.remove_holder(role, form, member_id)
 
-    def _add(self, data: MemberData, *, defer: bool) -> None:
+    def _add(
+        self,
+        data: MemberData,
+        *,
+        defer: bool,
+        items: tuple[tuple[tuple[int, str], ...], tuple[tuple[int, str], ...]] | None = None,
+    ) -> None:
         if data.member_id in self._members:
             self.remove_member(data.member_id)
         forms = self.forms
-        needs, offers = self._items(data.needs), self._items(data.offers)
+        needs, offers = items if items is not None else (self._items(data.needs), self._items(data.offers))
         keys, norm = forms.keys_of, forms.norm
         info = tuple([(f, text, keys(f), norm[f]) for f, text in offers])
         record = _Member(

@@ -23,8 +23,8 @@ heads name the same thing ("strong match"), in between the link is looser ("poss
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from functools import lru_cache
+from collections.abc import Callable, Mapping
+from functools import cached_property, lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -85,9 +85,7 @@ class Scorer:
 
     def __init__(self, vocabulary: Vocabulary | None = None, *, threshold: float = DEFAULT_THRESHOLD) -> None:
         self.vocabulary = vocabulary if vocabulary is not None else load_vocabulary()
-        self.analyzer = Analyzer(self.vocabulary)
         self.threshold = threshold
-        self.features = lru_cache(maxsize=100_000)(self.analyzer.analyze)
         groups = self.vocabulary.groups
         self.topics = frozenset(g.id for g in groups if g.role == TOPIC)
         self.objects = frozenset(g.id for g in groups if g.object)
@@ -102,6 +100,16 @@ class Scorer:
             for wider in g.broader:
                 children.setdefault(wider, set()).add(g.id)
         self.children = {c: frozenset(k) for c, k in children.items()}
+
+    # Made when first needed: a build that reads stored analyses needs none (its set-up is a
+    # good part of a small round).
+    @cached_property
+    def analyzer(self) -> Analyzer:
+        return Analyzer(self.vocabulary)
+
+    @cached_property
+    def features(self) -> Callable[[str], Features]:
+        return lru_cache(maxsize=100_000)(self.analyzer.analyze)
 
     # -- concepts ------------------------------------------------------------------------------
 
