@@ -16,6 +16,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import (
+    text as sql_text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, TimestampMixin, UTCDateTime
@@ -98,6 +101,13 @@ class MemberItem(TimestampMixin, Base):
         Index("ix_member_items_guild_id_kind", "guild_id", "kind"),
         # Community-wide vocabulary (autocomplete) groups by meaning within a server.
         Index("ix_member_items_guild_id_folded", "guild_id", "folded"),
+        # The minute job finds the few items still without an analysis without reading them all.
+        Index(
+            "ix_member_items_unanalysed",
+            "guild_id",
+            sqlite_where=sql_text("analysis IS NULL"),
+            postgresql_where=sql_text("analysis IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

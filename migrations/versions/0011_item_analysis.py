@@ -20,8 +20,16 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("member_items") as batch:
         batch.add_column(sa.Column("analysis", sa.Text(), nullable=True))
+    op.create_index(
+        "ix_member_items_unanalysed",
+        "member_items",
+        ["guild_id"],
+        sqlite_where=sa.text("analysis IS NULL"),
+        postgresql_where=sa.text("analysis IS NULL"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_member_items_unanalysed", table_name="member_items")
     with op.batch_alter_table("member_items") as batch:
         batch.drop_column("analysis")
