@@ -13,7 +13,10 @@ recently) is written into a fresh SQLite database, and then:
 * ``match_command``: the whole ``verbinder match --guild G --json`` command, run as a subprocess
   (start-up, reading the database, index, pairing, output), wall clock; peak resident memory
   summed over the command and every process it starts (``/proc`` polled every 10 ms); CPU time
-  of all of them;
+  of all of them. Timed on the database as the bot keeps it (every text analysed when written,
+  by its minute job: ``texts_analysed_s`` is that work done at once) and, as
+  ``match_command_unanalysed``, before that: right after a bulk import, every text analysed by
+  the round itself;
 * ``suggest_after_change``: a bot's ``Matchmaker`` with the server's index cached; then, 100
   times, one member adds an offer, removes a need or changes sector (through the same services
   as the slash commands) and the next ``/match`` of a random member is timed (it applies the
@@ -154,8 +157,8 @@ def rss_mib() -> float:
 
 
 async def write_database(url: str, members: list[MemberData], guild: int = GUILD, seed: int = 5) -> None:
-    """The community in a fresh, migrated database, with Core inserts and the texts analysed
-    as the importer does (the importer's own speed is benchmarks/import_members.py)."""
+    """The community in a fresh, migrated database, with Core inserts (the importer's own speed
+    is benchmarks/import_members.py); no text analysed yet, as after an import."""
     db = Database(url)
     await db.upgrade()
     rng = random.Random(seed)
@@ -239,8 +242,14 @@ async def write_database(url: str, members: list[MemberData], guild: int = GUILD
             if intros:
                 await conn.execute(insert(Introduction), intros)
                 await conn.execute(insert(IntroParty), parties)
-        # As the importer leaves it: every text analysed (timed by benchmarks/import_members.py).
-        await analyses.catch_up(db, guild, helpers=True)
+    finally:
+        await db.dispose()
+
+
+async def analyse_all(url: str) -> int:
+    db = Database(url)
+    try:
+        return await analyses.catch_up(db, GUILD, helpers=True)
     finally:
         await db.dispose()
 
@@ -514,6 +523,14 @@ def at_size(n: int, *, with_suggest: bool) -> tuple[dict[str, Any], list[MemberD
         asyncio.run(write_database(url, members))
         figures: dict[str, Any] = {"members": n, "database_written_s": round(time.perf_counter() - t, 1)}
         gc.collect()
+        # Right after an import: no text analysed yet, the round analyses them all.
+        figures["match_command_unanalysed"] = match_command(url, folder)
+        # What the bot's minute job does in its runs after an import (all of it here at once).
+        t = time.perf_counter()
+        figures["texts_analysed"] = asyncio.run(analyse_all(url))
+        figures["texts_analysed_s"] = round(time.perf_counter() - t, 1)
+        gc.collect()
+        # The weekly round: the texts were analysed when written (by the minute job).
         figures["match_command"] = match_command(url, folder)
         if with_suggest:
             figures["suggest"] = asyncio.run(suggest_after_change(url, members))

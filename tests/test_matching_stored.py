@@ -1,5 +1,5 @@
-"""Analyses stored with the items: written by the importer and the minute job, cleared when they
-go stale, and used by a build only when they fit the server's vocabulary."""
+"""Analyses stored with the items: written by the minute job, cleared when they go stale, and used
+by a build only when they fit the server's vocabulary."""
 
 from __future__ import annotations
 
@@ -36,10 +36,12 @@ def _refuse_to_analyse(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return asked
 
 
-async def test_imported_texts_are_analysed_and_a_build_reads_them(
+async def test_imported_texts_are_analysed_by_the_job_and_a_build_reads_them(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await load(db, community_csv(40))
+    assert set(await _values(db)) == {None}
+    assert await analyses.keep_current(db) > 0
     values = await _values(db)
     key = stored.analysis_key(default_scorer().vocabulary)
     assert values and all(v is not None and v.startswith(key + ":") for v in values)
@@ -61,6 +63,7 @@ async def test_imported_texts_are_analysed_and_a_build_reads_them(
 
 async def test_an_analysis_under_another_vocabulary_is_not_used(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     await load(db, community_csv(30))
+    await analyses.keep_current(db)
     expected = await everything(db, matchmaking.Matchmaker())
     # Values that would change every match if they were read.
     wrong = stored.encode("0" * stored.KEY_CHARS, ("x", (("funding.fundraising", 1.0),), frozenset({"x"})))
@@ -80,6 +83,7 @@ async def test_an_analysis_under_another_vocabulary_is_not_used(db: Database, mo
 async def test_synonyms_clear_the_servers_analyses_and_the_job_makes_them_again(db: Database) -> None:
     await load(db, community_csv(20))
     await load(db, community_csv(10, base=320_000_000_000_000_000), guild=GUILD + 1)
+    await analyses.keep_current(db)
     async with db.session() as session:
         await synonyms.add_group(session, GUILD, "kringloop, tweedehands", created_by=1)
     assert set(await _values(db)) == {None}
@@ -95,6 +99,7 @@ async def test_synonyms_clear_the_servers_analyses_and_the_job_makes_them_again(
 
 async def test_a_new_offer_waits_for_the_job(db: Database) -> None:
     await load(db, community_csv(5))
+    await analyses.keep_current(db)
     async with db.session() as session:
         await profiles.add_item(session, GUILD, 999, ItemKind.OFFER, "Fietsen repareren", name="Nieuw")
     async with db.read() as session:

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from bot.errors import UserError
 from bot.services import synonyms
-from models import SynonymGroup
+from bot.simulation import run_jobs
+from models import MemberItem, SynonymGroup
 from tests.sim import over_discord_limits, sent_messages, synced_guild, take_user_errors
 
 
@@ -142,3 +143,26 @@ async def test_a_long_list_of_groups_stays_within_discords_limits(world):
     assert description.startswith("`1` 000 ")
     assert description.endswith(f"… and {groups - shown} more") and 1 <= shown < groups
     assert [problem for m in sent_messages(w.env) for problem in over_discord_limits(m)] == []
+
+
+async def test_the_minute_job_analyses_new_offers_and_a_synonym_group_makes_it_redo_them(world) -> None:
+    w = world
+    await w.fien.slash(w.channel, "offer add", text="Zwerfvuil opruimen in de wijk")
+
+    async def analysis() -> str | None:
+        async with w.env.bot.db.read() as session:
+            return await session.scalar(
+                select(MemberItem.analysis).where(
+                    MemberItem.guild_id == w.guild.id, MemberItem.folded == "zwerfvuil opruimen in de wijk"
+                )
+            )
+
+    assert await analysis() is None
+    await run_jobs(w.env, "analyses")
+    before = await analysis()
+    assert before is not None and "zwerfvuil" in before
+    await w.officer.slash(w.channel, "synonym add", terms="plogging, zwerfvuil")
+    assert await analysis() is None  # made under the old vocabulary: made again
+    await run_jobs(w.env, "analyses")
+    after = await analysis()
+    assert after is not None and after != before

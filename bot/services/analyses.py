@@ -1,11 +1,11 @@
 """Stored analyses of member items (see ``matching.stored``), so a round reads them instead of
 analysing every text again.
 
-They are kept current in three ways: the importer analyses what it wrote, a minute job of the
-bot analyses items still without one (new offers and needs), and what makes them stale clears
-them: a server's synonym change (:func:`forget`) and a new analysing code (:func:`forget_stale`,
-once at start). A stale value that slips through (written while synonyms changed) is never
-used: readers check its key against the server's vocabulary.
+A minute job of the bot analyses the items still without one (new offers and needs, an
+import), and what makes them stale clears them: a server's synonym change (:func:`forget`) and
+new analysing code (:func:`forget_stale`, once at start). Until then a build analyses those
+texts itself, as it always could. A stale value that slips through (written while synonyms
+changed) is never used: readers check its key against the server's vocabulary.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from bot.services.matching.vocabulary import Vocabulary, load_vocabulary
 from models import MemberItem, SynonymGroup
 
 SAVE_BATCH = 5_000
-PER_RUN = 2_000  # texts the minute job analyses per server and run
+PER_RUN = 20_000  # texts the minute job analyses per server and run (about 2 s in a thread)
 
 
 async def synonym_groups(session: AsyncSession, guild_id: int) -> list[list[str]]:

@@ -10,7 +10,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.services import analyses
 from bot.services.importer.parsing import (
     BIGINT_MAX,
     CHUNK_SIZE,
@@ -64,20 +63,19 @@ def item_upsert(dialect: str) -> sqlite.Insert | postgresql.Insert:
 
 
 async def import_members(
-    db: Database,
+    target: Database | AsyncEngine,
     guild_id: int,
     rows: Iterable[ParsedRow],
     default_locale: str,
     *,
     chunk_size: int = CHUNK_SIZE,
 ) -> ImportReport:
-    """Write the valid rows into server ``guild_id`` in chunks; collect the rejected ones.
-    Then analyse the texts that are new to the server, for matching (see ``analyses``)."""
+    """Write the valid rows into server ``guild_id`` in chunks; collect the rejected ones."""
     if not 0 < guild_id <= BIGINT_MAX:
         raise ValueError(f"not a server id: {guild_id}")
     if default_locale not in LOCALES:
         raise ValueError(f"unsupported default locale {default_locale!r}")
-    engine = db.engine
+    engine = target if isinstance(target, AsyncEngine) else target.engine
     report = ImportReport()
     seen: set[int] = set()
     chunk: list[MemberRow] = []
@@ -96,7 +94,6 @@ async def import_members(
             chunk = []
     if chunk:
         await _write_chunk(engine, guild_id, chunk, default_locale, report)
-    await analyses.catch_up(db, guild_id, helpers=True)
     return report
 
 
