@@ -302,15 +302,15 @@ async def plain_rows(
 ) -> AsyncIterator[Sequence[tuple[Any, ...]]]:
     """The rows of ``statement`` in batches of plain tuples, for reading a whole server at once.
     On SQLite straight from the driver: at a million rows SQLAlchemy's result objects cost more
-    than the query. Columns get no result processing there, so select only plain ones
-    (integers, strings)."""
+    than the query. Columns and parameters get no type processing there, so use only
+    plain ones (integers, strings)."""
     conn = await session.connection()
     if conn.dialect.name != "sqlite":
         result = await session.stream(statement.execution_options(yield_per=batch))
         async for part in result.partitions():
             yield [tuple(row) for row in part]
         return
-    compiled = statement.compile(dialect=conn.dialect)
+    compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     params = compiled.construct_params()
     driver = (await conn.get_raw_connection()).driver_connection
     assert driver is not None
