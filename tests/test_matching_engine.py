@@ -304,12 +304,18 @@ def _community(n: int, seed: int = 3) -> list[MemberData]:
     return [MemberData(i, None, [text() for _ in range(3)], [text() for _ in range(3)]) for i in range(n)]
 
 
-def test_string_matching_shared_with_a_helper_process_gives_the_same_index(monkeypatch: pytest.MonkeyPatch) -> None:
+def _built_alone_then_two_cores(monkeypatch: pytest.MonkeyPatch) -> tuple[list[MemberData], MatchIndex]:
+    """A community and its index built by one process; then helpers for any bulk build."""
     members = _community(400)
     monkeypatch.setattr(forms_module, "HELPER_MIN_QUERIES", None)
     alone = MatchIndex.build(members, scorer=SCORER)
     monkeypatch.setattr(forms_module, "HELPER_MIN_QUERIES", 1)
     monkeypatch.setattr(helper_process, "cores", lambda: 2)
+    return members, alone
+
+
+def test_string_matching_shared_with_a_helper_process_gives_the_same_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    members, alone = _built_alone_then_two_cores(monkeypatch)
     shared = MatchIndex.build(members, scorer=SCORER)
     assert alone.forms.str_rel and shared.forms.str_rel == alone.forms.str_rel
     # A helper that cannot start, or fails, leaves the work to this process.
@@ -321,11 +327,7 @@ def test_string_matching_shared_with_a_helper_process_gives_the_same_index(monke
 
 
 def test_a_helper_started_before_the_members_are_added_gives_the_same_index(monkeypatch: pytest.MonkeyPatch) -> None:
-    members = _community(400)
-    monkeypatch.setattr(forms_module, "HELPER_MIN_QUERIES", None)
-    alone = MatchIndex.build(members, scorer=SCORER)
-    monkeypatch.setattr(forms_module, "HELPER_MIN_QUERIES", 1)
-    monkeypatch.setattr(helper_process, "cores", lambda: 2)
+    members, alone = _built_alone_then_two_cores(monkeypatch)
     early = []
     match_early = forms_module.FormTable.match_early
 
