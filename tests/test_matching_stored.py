@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
 from bot.services import analyses, matchmaking, profiles, synonyms
@@ -128,3 +129,20 @@ def test_the_key_is_the_same_in_every_process() -> None:
         for seed in (1, 2, 3)
     }
     assert len(keys) == 1
+
+
+async def test_analyses_made_while_the_synonyms_changed_are_not_stored(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await load(db, community_csv(10))
+    calls = []
+    read = analyses.synonym_groups
+
+    async def changing(session: AsyncSession, guild_id: int) -> list[list[str]]:
+        calls.append(guild_id)
+        # Read before analysing: none; read again before storing: a group was added meanwhile.
+        return await read(session, guild_id) if len(calls) == 1 else [["kringloop", "tweedehands"]]
+
+    monkeypatch.setattr(analyses, "synonym_groups", changing)
+    assert await analyses.catch_up(db, GUILD) == 0
+    assert len(calls) == 2 and set(await _values(db)) == {None}

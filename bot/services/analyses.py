@@ -23,7 +23,9 @@ from bot.services.matching.scoring import DEFAULT_THRESHOLD, Scorer, default_sco
 from bot.services.matching.vocabulary import Vocabulary, load_vocabulary
 from models import MemberItem, SynonymGroup
 
-SAVE_BATCH = 5_000
+# Texts stored per transaction: each updates every item with that text, and a short write keeps
+# SQLite free for the bot's own writes in between.
+SAVE_BATCH = 1_000
 PER_RUN = 20_000  # texts the minute job analyses per server and run (about 2 s in a thread)
 
 
@@ -77,8 +79,7 @@ async def save(session: AsyncSession, guild_id: int, values: Sequence[tuple[str,
         .execution_options(synchronize_session=False)
     )
     connection = await session.connection()
-    for start in range(0, len(values), SAVE_BATCH):
-        await connection.execute(statement, [{"f": f, "a": a} for f, a in values[start : start + SAVE_BATCH]])
+    await connection.execute(statement, [{"f": f, "a": a} for f, a in values])
 
 
 async def forget(session: AsyncSession, guild_id: int) -> None:
@@ -135,12 +136,16 @@ async def catch_up(
                 helper.close()
     key = stored.analysis_key(scorer.vocabulary)
     values = [(folded, stored.encode(key, analysed)) for (folded, _text), analysed in zip(todo, found, strict=True)]
-    async with db.session() as session:
-        # Synonyms changed meanwhile: these were made with the old ones (and were cleared).
-        if stored.analysis_key(vocabulary_of(await synonym_groups(session, guild_id))) != key:
-            return 0
-        await save(session, guild_id, values)
-    return len(values)
+    saved = 0
+    for start in range(0, len(values), SAVE_BATCH):
+        async with db.session() as session:
+            # Synonyms changed meanwhile: these were made with the old ones (and were cleared).
+            if stored.analysis_key(vocabulary_of(await synonym_groups(session, guild_id))) != key:
+                return saved
+            batch = values[start : start + SAVE_BATCH]
+            await save(session, guild_id, batch)
+        saved += len(batch)
+    return saved
 
 
 async def keep_current(db: Database, per_run: int = PER_RUN) -> int:
