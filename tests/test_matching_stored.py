@@ -93,7 +93,7 @@ async def test_synonyms_clear_the_servers_analyses_and_the_job_makes_them_again(
     assert await analyses.keep_current(db) > 0
     async with db.read() as session:
         groups = await analyses.synonym_groups(session, GUILD)
-    key = stored.analysis_key(analyses.vocabulary_of(groups))
+    key = stored.analysis_key(analyses.scorer_of(groups).vocabulary)
     assert key != stored.analysis_key(default_scorer().vocabulary)
     assert all(v is not None and v.startswith(key + ":") for v in await _values(db))
 

@@ -20,7 +20,7 @@ from bot.db import Database
 from bot.services.matching import stored
 from bot.services.matching.forms import spawn_helper
 from bot.services.matching.scoring import DEFAULT_THRESHOLD, Scorer, default_scorer
-from bot.services.matching.vocabulary import Vocabulary, load_vocabulary
+from bot.services.matching.vocabulary import load_vocabulary
 from models import MemberItem, SynonymGroup
 
 # Texts stored per transaction: each updates every item with that text, and a short write keeps
@@ -43,10 +43,6 @@ def scorer_of(groups: Sequence[Sequence[str]]) -> Scorer:
     if not groups:
         return default_scorer()
     return Scorer(load_vocabulary(extra=groups), threshold=DEFAULT_THRESHOLD)
-
-
-def vocabulary_of(groups: Sequence[Sequence[str]]) -> Vocabulary:
-    return default_scorer().vocabulary if not groups else load_vocabulary(extra=groups)
 
 
 async def servers_waiting(session: AsyncSession, limit: int = 100) -> list[int]:
@@ -140,7 +136,7 @@ async def catch_up(
     for start in range(0, len(values), SAVE_BATCH):
         async with db.session() as session:
             # Synonyms changed meanwhile: these were made with the old ones (and were cleared).
-            if stored.analysis_key(vocabulary_of(await synonym_groups(session, guild_id))) != key:
+            if stored.analysis_key(scorer_of(await synonym_groups(session, guild_id)).vocabulary) != key:
                 return saved
             batch = values[start : start + SAVE_BATCH]
             await save(session, guild_id, batch)

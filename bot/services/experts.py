@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
 from bot.services import privacy
-from bot.services.analyses import synonym_groups
+from bot.services.analyses import scorer_of, synonym_groups
 from bot.services.events.notices import skip_slot_reminder
 from bot.services.events.records import get_event
 from bot.services.events.rules import QUESTIONS_LEAD, parse_topics
-from bot.services.matching import DEFAULT_THRESHOLD, Scorer, load_vocabulary
+from bot.services.matching import DEFAULT_THRESHOLD
 from bot.services.profiles import ensure_member
 from bot.text import clean
 from models import (
@@ -93,11 +93,6 @@ class ExpertFit:
     best: tuple[str, str] | None = None
 
 
-async def _scorer(session: AsyncSession, guild_id: int) -> Scorer:
-    groups = await synonym_groups(session, guild_id)
-    return Scorer(load_vocabulary(extra=groups)) if groups else Scorer(load_vocabulary())
-
-
 async def _experts(session: AsyncSession, guild_id: int) -> list[tuple[int, str, list[str]]]:
     rows = await session.execute(
         select(Expert.user_id, Member.name, Expert.topics)
@@ -116,7 +111,7 @@ async def fitting(
     experts = [e for e in await _experts(session, guild_id) if e[0] not in (exclude or set())]
     if not wanted:
         return [ExpertFit(u, n, t, 0.0) for u, n, t in experts][:limit]
-    scorer = await _scorer(session, guild_id)
+    scorer = scorer_of(await synonym_groups(session, guild_id))
     found = []
     for user_id, name, topics in experts:
         score, best = max(((scorer.score(w, t), (t, w)) for w in wanted for t in topics), key=lambda s: s[0])

@@ -74,6 +74,12 @@ def _affixes(tokens: frozenset[str]) -> frozenset[str]:
     return frozenset(k for t in tokens if len(t) > AFFIX for k in ("<" + t[:AFFIX], t[-AFFIX:] + ">"))
 
 
+def _common(forms: int) -> int:
+    """Posting sets larger than this, in a role holding ``forms`` forms, are too common to find
+    candidates with (see helper_process.string_matches)."""
+    return max(COMMON_STEM_MIN, int(COMMON_STEM_FRACTION * forms))
+
+
 def _stable_key(text: str) -> int:
     """A 62-bit key from a string, the same in every process (unlike ``hash``)."""
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big") >> 2
@@ -311,12 +317,7 @@ class FormTable:
         if same is None:
             same = self._norm_forms[role][norm] = set()
         if not same:
-            postings = self._postings[role]
-            for token in self.tokens[form] | self._affixes[form]:
-                posted = postings.get(token)
-                if posted is None:
-                    posted = postings[token] = set()
-                posted.add(norm)
+            self._post(self._postings[role], form)
             # A string new to this role: its matches against the other role are owed.
             if defer:
                 if role == NEED:
@@ -412,14 +413,10 @@ class FormTable:
         for form in offer_forms:
             offers.setdefault(self.norm[form], form)
         postings: dict[str, set[str]] = {}
-        for norm, form in offers.items():
-            for token in self.tokens[form] | self._affixes[form]:
-                posted = postings.get(token)
-                if posted is None:
-                    posted = postings[token] = set()
-                posted.add(norm)
+        for form in offers.values():
+            self._post(postings, form)
         offer_count = len(set(offer_forms))
-        common = max(COMMON_STEM_MIN, int(COMMON_STEM_FRACTION * offer_count))
+        common = _common(offer_count)
         owed = list(queries.values())
         # The helper takes the larger share: this process first adds the members.
         theirs = [(NEED, form) for form in owed[: int(len(owed) * HELPER_EARLY_SHARE)]]
@@ -545,8 +542,16 @@ class FormTable:
         return True
 
     def _common(self, role: int) -> int:
-        """Posting sets larger than this are too common to find candidates with (see _match)."""
-        return max(COMMON_STEM_MIN, int(COMMON_STEM_FRACTION * len(self.holders[role])))
+        return _common(len(self.holders[role]))
+
+    def _post(self, postings: dict[str, set[str]], form: int) -> None:
+        """Post a form's normalized string under its stems and affixes."""
+        norm = self.norm[form]
+        for token in self.tokens[form] | self._affixes[form]:
+            posted = postings.get(token)
+            if posted is None:
+                posted = postings[token] = set()
+            posted.add(norm)
 
     def _string_matches(self, form: int, role: int) -> list[tuple[str, float, int]]:
         """(string, score, _) of the other role's strings at or above the threshold."""
