@@ -575,6 +575,22 @@ def test_local_search_is_near_optimal_on_random_graphs() -> None:
     assert EXACT_LIMIT >= 10
 
 
+def test_the_one_partner_search_finds_what_the_general_search_finds() -> None:
+    # With one introduction each, the local search runs on a partner per member; on random
+    # graphs (heavy ties, like real rounds) it chooses exactly the pairs of the general search.
+    rng = random.Random(7)
+    for _ in range(60):
+        n = rng.randint(14, 60)
+        adj: dict[int, dict[int, float]] = {}
+        for a, b in itertools.combinations(range(n), 2):
+            if rng.random() < 0.12:
+                w = float(rng.choice([100, 100, 100, rng.randint(70, 99)]))
+                adj.setdefault(a, {})[b] = w
+                adj.setdefault(b, {})[a] = w
+        vertices = sorted(adj)
+        assert _approximate(vertices, adj, 1) == _approximate(vertices, adj, 1, single=False)
+
+
 # -- chance meetings ---------------------------------------------------------------------------
 
 

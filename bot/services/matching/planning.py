@@ -138,27 +138,58 @@ def _exact(vertices: tuple[int, ...], adj: Mapping[int, Mapping[int, float]]) ->
     return list(best((1 << len(vertices)) - 1)[1])
 
 
-def _approximate(vertices: list[int], adj: Mapping[int, Mapping[int, float]], capacity: int) -> list[Edge]:
-    mates: dict[int, set[int]] = {v: set() for v in vertices}
+def _approximate(
+    vertices: list[int], adj: Mapping[int, Mapping[int, float]], capacity: int, *, single: bool = True
+) -> list[Edge]:
+    """Greedy, then local search (see the module docstring). With ``capacity`` 1 (and ``single``)
+    the same search runs on a partner per member instead of a set: the same pairs, found faster."""
     ranked = sorted((-w, a, b) for a in vertices for b, w in adj[a].items() if a < b)  # heaviest first
+    if not ranked:
+        return []
+    # Heaviest first, ties by id: the order ``ranked`` meets each vertex's edges in (for the same
+    # weight, partners below the vertex come first, each side in ascending order).
+    neighbours: dict[int, list[int]] = {v: [] for v in vertices}
+    mates: dict[int, set[int]] = {v: set() for v in vertices}
     for _w, a, b in ranked:
+        neighbours[a].append(b)
+        neighbours[b].append(a)
         if len(mates[a]) < capacity and len(mates[b]) < capacity:
             mates[a].add(b)
             mates[b].add(a)
-    if not ranked:
-        return []
-    # Heaviest first, ties by id (a stable sort by weight of the ids in order).
-    neighbours = {v: sorted(sorted(adj[v]), key=adj[v].__getitem__, reverse=True) for v in vertices}
     # Bounds that let the local search skip moves which cannot gain (the results are the same):
     # the heaviest edge at each vertex, and the lightest edge of all.
     heaviest = {v: adj[v][nb[0]] if nb else 0.0 for v, nb in neighbours.items()}
     lightest = -ranked[-1][0]
     spread = -ranked[0][0] - lightest
+    del ranked
+    if capacity == 1 and single:
+        mate = {v: next(iter(m)) if m else None for v, m in mates.items()}
+        del mates
+
+        def augment() -> bool:
+            return _augment_single(vertices, adj, neighbours, mate, spread)
+
+        def swap() -> bool:
+            return _swap_single(vertices, adj, neighbours, mate, heaviest, lightest)
+
+    else:
+
+        def augment() -> bool:
+            return _augment(vertices, adj, neighbours, mates, capacity, spread)
+
+        def swap() -> bool:
+            return _swap(vertices, adj, neighbours, mates, heaviest, lightest)
+
+    swapped = True
     for _ in range(MAX_PASSES):
-        improved = _augment(vertices, adj, neighbours, mates, capacity, spread)
-        improved = _swap(vertices, adj, neighbours, mates, heaviest, lightest) or improved
-        if not improved:
+        augmented = augment()
+        if not augmented and not swapped:
+            break  # the state the last swap pass found nothing in: it would again find nothing
+        swapped = swap()
+        if not augmented and not swapped:
             break
+    if capacity == 1 and single:
+        return [(a, partner) for a in vertices if (partner := mate[a]) is not None and a < partner]
     return [(a, b) for a in vertices for b in mates[a] if a < b]
 
 
@@ -290,6 +321,105 @@ def _swap(
                         break
                 if done:
                     break
+    return improved
+
+
+# -- capacity 1: the same search as above on one partner per member (None: free) ---------------
+
+
+def _augment_single(
+    vertices: list[int],
+    adj: Mapping[int, Mapping[int, float]],
+    neighbours: Mapping[int, list[int]],
+    mate: dict[int, int | None],
+    spread: float,
+) -> bool:
+    improved = False
+    for u in vertices:
+        while mate[u] is None:
+            gain, ops = _best_path_single(u, adj, neighbours, mate, spread)
+            if gain <= _EPS:
+                break
+            for add, a, b in ops:
+                if add:
+                    mate[a], mate[b] = b, a
+                else:
+                    mate[a] = mate[b] = None
+            improved = True
+    return improved
+
+
+def _best_path_single(
+    u: int,
+    adj: Mapping[int, Mapping[int, float]],
+    neighbours: Mapping[int, list[int]],
+    mate: dict[int, int | None],
+    spread: float,
+) -> tuple[float, list[tuple[bool, int, int]]]:
+    best: list[tuple[float, list[tuple[bool, int, int]]]] = [(0.0, [])]
+    margin = _EPS / 2
+
+    def explore(x: int, gain: float, ops: list[tuple[bool, int, int]], used: set[int], depth: int) -> None:
+        tried = 0
+        ahead = (depth - 1) * spread
+        edges = adj[x]
+        own = mate[x]
+        for v in neighbours[x]:
+            if v in used or v == own:
+                continue
+            tried += 1
+            if tried > AUGMENT_BRANCH:
+                break
+            g = gain + edges[v]
+            if g + ahead <= best[0][0] + margin:
+                break
+            y = mate[v]
+            if y is None:
+                if g > best[0][0] + _EPS:
+                    best[0] = (g, [*ops, (True, x, v)])
+                continue
+            if y in used:
+                continue
+            g2 = g - adj[v][y]
+            ops2 = [*ops, (False, v, y), (True, x, v)]
+            if g2 > best[0][0] + _EPS:
+                best[0] = (g2, ops2)
+            if depth > 1:
+                explore(y, g2, ops2, used | {v, y}, depth - 1)
+
+    explore(u, 0.0, [], {u}, AUGMENT_DEPTH)
+    return best[0]
+
+
+def _swap_single(
+    vertices: list[int],
+    adj: Mapping[int, Mapping[int, float]],
+    neighbours: Mapping[int, list[int]],
+    mate: dict[int, int | None],
+    heaviest: Mapping[int, float],
+    lightest: float,
+) -> bool:
+    improved = False
+    margin = _EPS / 2
+    for a in vertices:
+        b = mate[a]
+        if b is None:
+            continue
+        edges = adj[a]
+        floor = edges[b] + lightest - heaviest[b] + margin
+        adj_b = adj[b]
+        for c in neighbours[a]:
+            if edges[c] <= floor:
+                break
+            if c == b:
+                continue
+            d = mate[c]
+            if d is None or d in (a, b) or d not in adj_b:
+                continue
+            if edges[c] + adj_b[d] - edges[b] - adj[c][d] > _EPS:
+                mate[a], mate[c], mate[b], mate[d] = c, a, d, b
+                improved = True
+                break
     return improved
 
 
