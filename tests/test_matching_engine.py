@@ -575,6 +575,20 @@ def test_local_search_is_near_optimal_on_random_graphs() -> None:
     assert EXACT_LIMIT >= 10
 
 
+def test_candidates_look_further_when_perfect_ones_have_met() -> None:
+    # Three members offer exactly what member 1 needs; the round keeps three candidates, so the
+    # search may stop after them, unless one already met member 1: then it must look on.
+    members = [
+        MemberData(1, None, ["subsidie aanvragen", "zaden ruilen"], ["koffie zetten"]),
+        *(MemberData(m, None, [], ["subsidie aanvragen"]) for m in (2, 3, 4)),
+        MemberData(5, None, [], ["zaden ruilen"]),
+    ]
+    index = MatchIndex.build(members, scorer=SCORER)
+    assert set(index.candidate_edges(range(1, 6), per_member=3)) == {(1, 2), (1, 3), (1, 4)}
+    edges = index.candidate_edges(range(1, 6), [(1, 3)], per_member=3)
+    assert set(edges) == {(1, 2), (1, 4), (1, 5)}
+
+
 def test_the_one_partner_search_finds_what_the_general_search_finds() -> None:
     # With one introduction each, the local search runs on a partner per member; on random
     # graphs (heavy ties, like real rounds) it chooses exactly the pairs of the general search.

@@ -64,7 +64,7 @@ CACHE_LIMIT = 1_000_000  # concept scores kept between signature pairs before th
 HELPER_MIN_QUERIES: int | None = 4_000
 HELPER_SHARE = 0.55
 # The helper's share when it starts before the members are added (see match_early).
-HELPER_EARLY_SHARE = 0.7
+HELPER_EARLY_SHARE = 0.64
 
 
 _RANK = itemgetter(0, 1)  # (-score, key) of an entry

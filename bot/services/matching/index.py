@@ -445,6 +445,11 @@ class MatchIndex:
             # partner looks from its own needs, and the pair score counts both anyway.
             cands: dict[int, float] = {}
             get = cands.get
+            # While every candidate so far scores 100 (no entry scores more), the first
+            # ``per_member`` of them that may meet ``a`` are what the sort below keeps whatever
+            # comes after (later ones sort behind them; a raised one keeps its place, and there
+            # are none below 100 to raise): the rest of the entries need not be visited.
+            perfect, sure = True, 0
             for form, _text in member.needs:
                 best = top_cache.get(form)
                 if best is None:
@@ -456,7 +461,16 @@ class MatchIndex:
                     # fanout holders from start on, wrapping around (each at most once)
                     for b in held[start:end] if end <= n else held[start:] + held[: min(end - n, start)]:
                         if score > get(b, 0.0):
+                            if perfect:
+                                if score < 100.0:
+                                    perfect = False
+                                elif b != a and not is_excluded(a, b):
+                                    sure += 1
                             cands[b] = score
+                    if sure >= per_member:
+                        break
+                if sure >= per_member:
+                    break
             cands.pop(a, None)
             # Stable sort: equal scores keep the (member-dependent) order in which they were picked.
             kept = 0
