@@ -590,15 +590,16 @@ def test_candidates_look_further_when_perfect_ones_have_met() -> None:
 
 
 def test_the_one_partner_search_finds_what_the_general_search_finds() -> None:
-    # With one introduction each, the local search runs on a partner per member; on random
-    # graphs (heavy ties, like real rounds) it chooses exactly the pairs of the general search.
-    rng = random.Random(7)
+    # With one introduction each, the local search runs on a partner per member and skips
+    # searches that cannot find anything new; on sparse random graphs (where later passes still
+    # find improvements) it chooses exactly the pairs of the general search.
+    rng = random.Random(5)
     for _ in range(60):
-        n = rng.randint(14, 60)
+        n = rng.randint(50, 150)
         adj: dict[int, dict[int, float]] = {}
         for a, b in itertools.combinations(range(n), 2):
-            if rng.random() < 0.12:
-                w = float(rng.choice([100, 100, 100, rng.randint(70, 99)]))
+            if rng.random() < 0.03:
+                w = 100.0 if rng.random() < 0.2 else float(rng.randint(70, 99))
                 adj.setdefault(a, {})[b] = w
                 adj.setdefault(b, {})[a] = w
         vertices = sorted(adj)

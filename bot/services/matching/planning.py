@@ -163,14 +163,15 @@ def _approximate(
     spread = -ranked[0][0] - lightest
     del ranked
     if capacity == 1 and single:
-        mate = {v: next(iter(m)) if m else None for v, m in mates.items()}
+        one = _OnePartner({v: next(iter(m)) if m else None for v, m in mates.items()})
+        mate = one.mate
         del mates
 
         def augment() -> bool:
-            return _augment_single(vertices, adj, neighbours, mate, spread)
+            return _augment_single(vertices, adj, neighbours, one, spread)
 
         def swap() -> bool:
-            return _swap_single(vertices, adj, neighbours, mate, heaviest, lightest)
+            return _swap_single(vertices, adj, neighbours, one, heaviest, lightest)
 
     else:
 
@@ -327,24 +328,60 @@ def _swap(
 # -- capacity 1: the same search as above on one partner per member (None: free) ---------------
 
 
+class _OnePartner:
+    """The search state with one introduction each: every member's partner (None: free), when
+    each last changed (a counter), and per member whose search found nothing: when, and every
+    member whose partner that search looked at. Until one of those changes, the same search
+    would find nothing again, so it is not repeated (the result is the same)."""
+
+    def __init__(self, mate: dict[int, int | None]) -> None:
+        self.mate = mate
+        self.changed: dict[int, int] = {}
+        self.clock = 0
+        self.failed: dict[int, tuple[int, list[int]]] = {}
+
+    def link(self, a: int, b: int) -> None:
+        self.mate[a], self.mate[b] = b, a
+        self.clock += 1
+        self.changed[a] = self.changed[b] = self.clock
+
+    def unlink(self, a: int, b: int) -> None:
+        self.mate[a] = self.mate[b] = None
+        self.clock += 1
+        self.changed[a] = self.changed[b] = self.clock
+
+    def unchanged_since_failed(self, u: int) -> bool:
+        failed = self.failed.get(u)
+        if failed is None:
+            return False
+        when, looked = failed
+        changed = self.changed.get
+        return all(changed(v, 0) <= when for v in looked)
+
+
 def _augment_single(
     vertices: list[int],
     adj: Mapping[int, Mapping[int, float]],
     neighbours: Mapping[int, list[int]],
-    mate: dict[int, int | None],
+    one: _OnePartner,
     spread: float,
 ) -> bool:
     improved = False
+    mate = one.mate
     for u in vertices:
         while mate[u] is None:
-            gain, ops = _best_path_single(u, adj, neighbours, mate, spread)
+            if one.unchanged_since_failed(u):
+                break
+            looked: list[int] = [u]
+            gain, ops = _best_path_single(u, adj, neighbours, mate, spread, looked)
             if gain <= _EPS:
+                one.failed[u] = (one.clock, looked)
                 break
             for add, a, b in ops:
                 if add:
-                    mate[a], mate[b] = b, a
+                    one.link(a, b)
                 else:
-                    mate[a] = mate[b] = None
+                    one.unlink(a, b)
             improved = True
     return improved
 
@@ -355,9 +392,11 @@ def _best_path_single(
     neighbours: Mapping[int, list[int]],
     mate: dict[int, int | None],
     spread: float,
+    looked: list[int],
 ) -> tuple[float, list[tuple[bool, int, int]]]:
     best: list[tuple[float, list[tuple[bool, int, int]]]] = [(0.0, [])]
     margin = _EPS / 2
+    note = looked.append
 
     def explore(x: int, gain: float, ops: list[tuple[bool, int, int]], used: set[int], depth: int) -> None:
         tried = 0
@@ -374,6 +413,7 @@ def _best_path_single(
             if g + ahead <= best[0][0] + margin:
                 break
             y = mate[v]
+            note(v)  # (y's partner is v: a change to it is a change to v's)
             if y is None:
                 if g > best[0][0] + _EPS:
                     best[0] = (g, [*ops, (True, x, v)])
@@ -395,12 +435,13 @@ def _swap_single(
     vertices: list[int],
     adj: Mapping[int, Mapping[int, float]],
     neighbours: Mapping[int, list[int]],
-    mate: dict[int, int | None],
+    one: _OnePartner,
     heaviest: Mapping[int, float],
     lightest: float,
 ) -> bool:
     improved = False
     margin = _EPS / 2
+    mate = one.mate
     for a in vertices:
         b = mate[a]
         if b is None:
@@ -417,7 +458,8 @@ def _swap_single(
             if d is None or d in (a, b) or d not in adj_b:
                 continue
             if edges[c] + adj_b[d] - edges[b] - adj[c][d] > _EPS:
-                mate[a], mate[c], mate[b], mate[d] = c, a, d, b
+                one.link(a, c)
+                one.link(b, d)
                 improved = True
                 break
     return improved
