@@ -159,9 +159,12 @@ class MatchIndex:
         follow before the index is asked anything. Wrap the load in :func:`gc_paused`.
         ``stored``: text -> its stored analysis (see ``stored``), used where it still fits."""
         members = list(members)
-        # Texts in the order _add meets them: needs, then offers (each sorted, see _items), member by member.
-        self.forms.prepare([t for m in members for texts in (m.needs, m.offers) for t in sorted(texts)], stored)
-        items = [(m, self._items(m.needs), self._items(m.offers)) for m in members]
+        texts = [(sorted(m.needs), sorted(m.offers)) for m in members]  # see _items
+        # Texts in the order _add meets them: needs, then offers, member by member.
+        self.forms.prepare([t for needs, offers in texts for part in (needs, offers) for t in part], stored)
+        of = self._items_sorted
+        items = [(m, of(needs), of(offers)) for m, (needs, offers) in zip(members, texts, strict=True)]
+        del texts
         # What string matching owes is known now: a helper starts on its share while this
         # process registers the members.
         self.forms.match_early(
@@ -229,6 +232,10 @@ class MatchIndex:
         forms.add_holders(OFFER, [f for f, _t in offers], member_id, defer=defer)
 
     def _items(self, texts: Sequence[str]) -> tuple[tuple[int, str], ...]:
+        return self._items_sorted(sorted(texts))  # independent of the order the texts were stored in
+
+    def _items_sorted(self, texts: Sequence[str]) -> tuple[tuple[int, str], ...]:
+        """(form, text) per distinct form that can match, the first text (of ``texts``, sorted) of each."""
         forms = self.forms
         known, form_of, norm, sig, sig_concepts = (
             forms.known_text,
@@ -238,7 +245,7 @@ class MatchIndex:
             forms.sig_concepts,
         )
         seen: dict[int, str] = {}
-        for text in sorted(texts):  # independent of the order the texts were stored in
+        for text in texts:
             form = known(text)
             if form is None:
                 form = form_of(text)
