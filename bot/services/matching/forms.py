@@ -213,13 +213,21 @@ class FormTable:
                 if key not in known and key not in first:
                     first[key] = text
         features: dict[str, stored_analysis.Analysed] = {}
+        # Texts of one form store the same value: each distinct value is decoded and registered once.
+        value_of: dict[str, str] = {}  # folded key -> its stored value, when that fits
         if stored:
             fingerprint = stored_analysis.analysis_key(self.scorer.vocabulary)
             decode, get = stored_analysis.decode, stored.get
+            decoded: dict[str | None, stored_analysis.Analysed | None] = {}
             for key, text in first.items():
-                analysed = decode(fingerprint, get(text))
+                value = get(text)
+                if value in decoded:
+                    analysed = decoded[value]
+                else:
+                    analysed = decoded[value] = decode(fingerprint, value)
                 if analysed is not None:
                     features[key] = analysed
+                    value_of[key] = value  # type: ignore[assignment]  # not None: it decoded
         missing = [key for key in first if key not in features]
         if stored_analysis.HELPER_MIN_TEXTS is None or len(missing) < stored_analysis.HELPER_MIN_TEXTS:
             if not features:
@@ -235,8 +243,16 @@ class FormTable:
                 self._close_helper()
                 self.start_helper(analyse=False)
         register = self._register
+        form_of_value: dict[str, int] = {}
         for key in first:
-            known[key] = register(*features[key])
+            value = value_of.get(key)
+            if value is None:
+                known[key] = register(*features[key])
+            else:
+                form = form_of_value.get(value)
+                if form is None:
+                    form = form_of_value[value] = register(*features[key])
+                known[key] = form
         for text, key in key_of.items():  # as form() would remember them
             form = known.get(key)
             if form is not None:
