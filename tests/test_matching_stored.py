@@ -112,6 +112,23 @@ async def test_a_new_offer_waits_for_the_job(db: Database) -> None:
         assert await analyses.servers_waiting(session) == []
 
 
+def test_stored_analyses_read_back_as_made() -> None:
+    key = stored.analysis_key(default_scorer().vocabulary)
+    analyzer = default_scorer().analyzer
+    texts = ["Subsidie aanvragen voor een buurthuis", "3D-printen", "!!!", "hulp bij de boekhouding"]
+    for text in texts:
+        f = analyzer.analyze(text)
+        analysed = (f.norm, f.concepts, f.head)
+        assert stored.decode(key, stored.encode(key, analysed)) == analysed
+    empty: stored.Analysed = ("", (), frozenset())
+    assert stored.decode(key, stored.encode(key, empty)) == empty
+    odd: stored.Analysed = ("a\x1fb", (("x", 0.5),), frozenset({"a"}))
+    assert stored.encode(key, odd) == key + "!"  # cannot be written so: not read back wrongly
+    assert stored.decode(key, key + "!") is None
+    assert stored.decode(key, key + ":x\x1fa\x1e") is None  # damaged: analysed again
+    assert stored.decode(key, None) is None
+
+
 def test_the_key_is_the_same_in_every_process() -> None:
     # Sets in the vocabulary iterate in another order in each process.
     code = (

@@ -207,8 +207,8 @@ class FormTable:
         :meth:`flush` (a smaller peak of memory)."""
         known, first = self._form_of_text, {}
         key_of: dict[str, str] = {}  # new text as written -> its folded key
-        for text in texts:
-            if text not in known and text not in key_of:
+        for text in dict.fromkeys(texts):  # each distinct text once, in order
+            if text not in known:
                 key = key_of[text] = fast_fold(text)
                 if key not in known and key not in first:
                     first[key] = text
