@@ -306,8 +306,10 @@ async def _items_of(
     """member row id -> (needs, offers), texts in the order they were added. With ``stored``,
     also text -> its stored analysis (the first row's: they depend on the folded text only)."""
     found: dict[int, tuple[list[str], list[str]]] = {}
+    # The analyses only when asked for (a bulk build): a refresh does not use them.
+    analysis = MemberItem.analysis if stored is not None else null()
     statement = (
-        select(MemberItem.member_id, MemberItem.kind, MemberItem.text, MemberItem.analysis)
+        select(MemberItem.member_id, MemberItem.kind, MemberItem.text, analysis)
         .where(where)
         # Needs, then offers, each in the order added: per member the same lists as ordering by
         # member, and SQLite reads it straight from the (guild_id, kind) index, no sorting.
