@@ -225,9 +225,9 @@ class FormTable:
                     analysed = decoded[value]
                 else:
                     analysed = decoded[value] = decode(fingerprint, value)
-                if analysed is not None:
+                if analysed is not None and value is not None:
                     features[key] = analysed
-                    value_of[key] = value  # type: ignore[assignment]  # not None: it decoded
+                    value_of[key] = value
         missing = [key for key in first if key not in features]
         if stored_analysis.HELPER_MIN_TEXTS is None or len(missing) < stored_analysis.HELPER_MIN_TEXTS:
             if not features:
