@@ -589,6 +589,36 @@ def test_candidates_look_further_when_perfect_ones_have_met() -> None:
     assert set(edges) == {(1, 2), (1, 4), (1, 5)}
 
 
+@pytest.mark.parametrize("typos", [False, True], ids=["by concepts", "by strings too"])
+def test_an_index_for_one_round_plans_what_a_whole_index_plans(typos: bool) -> None:
+    # A round's own index leaves out what only suggestions need (offers finding needs); its
+    # candidates, scores, reasons and pairs are those of a whole index. Needs meet offers as
+    # written (by concepts), and with typos also near-copies of needs (by strings).
+    rng = random.Random(11)
+    needs = [t for _i, _s, n, _o in SAMPLE for t in n]
+    offers = [t for _i, _s, _n, o in SAMPLE for t in o] + ([t[:-2] + t[-1:] for t in needs] if typos else [])
+    sectors = sorted({s for _i, s, _n, _o in SAMPLE})
+    members = [MemberData(m, rng.choice(sectors), rng.sample(needs, 2), rng.sample(offers, 2)) for m in range(1, 301)]
+    indexes = []
+    for for_round in (False, True):
+        index = MatchIndex(SCORER, for_round=for_round)
+        with gc_paused():
+            index.add_bulk(members)
+            index.finish_bulk()
+        indexes.append(index)
+    whole, one_round = indexes
+    people = range(1, 301)
+    edges = whole.candidate_edges(people, [(1, 2), (3, 4)])
+    assert list(one_round.candidate_edges(people, [(1, 2), (3, 4)]).items()) == list(edges.items())
+    assert len(edges) > 300
+    assert all(one_round.reasons(a, b) == whole.reasons(a, b) for a, b in edges)
+    assert plan_round(one_round, people) == plan_round(whole, people)
+    with pytest.raises(RuntimeError):
+        one_round.suggest(1)
+    with pytest.raises(RuntimeError):
+        one_round.add_member(members[0])
+
+
 def test_the_one_partner_search_finds_what_the_general_search_finds() -> None:
     # With one introduction each, the local search runs on a partner per member and skips
     # searches that cannot find anything new; on sparse random graphs (where later passes still

@@ -408,10 +408,16 @@ class Matchmaker:
                 total -= self._cache.pop(oldest).size
 
     async def _build(
-        self, session: AsyncSession, guild_id: int, synonyms: tuple[Any, ...], count: int | None = None
+        self,
+        session: AsyncSession,
+        guild_id: int,
+        synonyms: tuple[Any, ...],
+        count: int | None = None,
+        *,
+        for_round: bool = False,
     ) -> _Server:
         """A fresh index of the server (``count`` members, when known), read in bulk (Core rows,
-        no ORM objects)."""
+        no ORM objects); ``for_round``: for one round only (see ``MatchIndex``)."""
         self.full_builds += 1
         read_at = utcnow()
         if count is None:
@@ -432,7 +438,7 @@ class Matchmaker:
                 if helper is not None:
                     helper.close()
                 raise
-            index = MatchIndex(scorer)
+            index = MatchIndex(scorer, for_round=for_round)
             if helper is not None:
                 index.forms.use_helper(helper)
             server = _Server(index, synonyms, {}, set(), {}, read_at)
@@ -568,7 +574,7 @@ class Matchmaker:
             if cache:
                 server = await self._server(session, guild_id)
             else:
-                server = await self._build(session, guild_id, ())
+                server = await self._build(session, guild_id, (), for_round=True)
             index = server.index
             people = server.available(now)
             people -= await _gone(session, guild_id, lambda: people)

@@ -108,9 +108,12 @@ def spawn_helper(analyse: bool = True) -> helper_process.Helper | None:
 
 
 class FormTable:
-    def __init__(self, scorer: Scorer) -> None:
+    def __init__(self, scorer: Scorer, *, one_way: bool = False) -> None:
         self.scorer = scorer
         self.threshold = scorer.threshold
+        # One way: needs find offers, never offers needs (a table for one round, loaded once):
+        # the need strings are not posted and the need concepts not counted.
+        self.one_way = one_way
         self._form_of_text: dict[str, int] = {}
         self.known_text = self._form_of_text.get  # the form of a text seen before, else None
         self._form_of_features: dict[tuple[str, tuple[tuple[str, float], ...], frozenset[str]], int] = {}
@@ -347,7 +350,8 @@ class FormTable:
         if same is None:
             same = self._norm_forms[role][norm] = set()
         if not same:
-            self._post(self._postings[role], form)
+            if role == OFFER or not self.one_way:
+                self._post(self._postings[role], form)
             # A string new to this role: its matches against the other role are owed.
             if defer:
                 if role == NEED:
@@ -393,7 +397,7 @@ class FormTable:
         if self._bulk:
             # Counted here, per form and concept, in C: far cheaper than per member and text.
             self._bulk = False
-            for role in (NEED, OFFER):
+            for role in (OFFER,) if self.one_way else (NEED, OFFER):
                 by_concept: dict[int, dict[int, int]] = {}
                 for form, held in self.holders[role].items():
                     for concept, _estimate in self._estimates[self.sig[form]]:

@@ -125,10 +125,13 @@ def combine(scores: Iterable[float], cross_sector: bool) -> float:
 class MatchIndex:
     """All members of one server, indexed for matching. Build it, then ask it."""
 
-    def __init__(self, scorer: Scorer) -> None:
+    def __init__(self, scorer: Scorer, *, for_round: bool = False) -> None:
+        """``for_round``: an index for one round (loaded once, asked for candidate edges, pair
+        scores and reasons), which skips what only suggestions and changes need."""
         self.scorer = scorer
         self.threshold = scorer.threshold
-        self.forms = FormTable(scorer)
+        self.for_round = for_round
+        self.forms = FormTable(scorer, one_way=for_round)
         self._members: dict[int, _Member] = {}
 
     @classmethod
@@ -194,15 +197,24 @@ class MatchIndex:
 
     def add_member(self, member: MemberData) -> None:
         """Add or replace one member (incremental; the rest of the index stays valid)."""
+        self._whole("add_member")
         self._add(member, defer=False)
 
     def remove_member(self, member_id: int) -> None:
+        self._whole("remove_member")
+        self._remove(member_id)
+
+    def _remove(self, member_id: int) -> None:
         member = self._members.pop(member_id, None)
         if member is None:
             return
         for role, items in ((NEED, member.needs), (OFFER, member.offers)):
             for form, _text in items:
                 self.forms.remove_holder(role, form, member_id)
+
+    def _whole(self, asked: str) -> None:
+        if self.for_round:
+            raise RuntimeError(f"{asked}: this index was built for one round")
 
     def _add(
         self,
@@ -212,7 +224,7 @@ class MatchIndex:
         items: tuple[tuple[tuple[int, str], ...], tuple[tuple[int, str], ...]] | None = None,
     ) -> None:
         if data.member_id in self._members:
-            self.remove_member(data.member_id)
+            self._remove(data.member_id)
         forms = self.forms
         needs, offers = items if items is not None else (self._items(data.needs), self._items(data.offers))
         keys, norm = forms.keys_of, forms.norm
@@ -373,6 +385,7 @@ class MatchIndex:
         pool is scored exactly. ``exclude`` holds members to leave out (paused, opted out, already
         introduced); ``excluded_pairs`` pairs involving this member to leave out.
         """
+        self._whole("suggest")
         member = self._members.get(member_id)
         if member is None or limit <= 0:
             return []
