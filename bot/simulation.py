@@ -51,10 +51,13 @@ async def sync_guild(env: Any, guild_id: int) -> None:
         await env.bot.sync_commands(guild_id)
 
 
-async def run_jobs(env: Any, *job_ids: str) -> None:
-    """Run the bot's scheduled jobs (all, or those named) once now, as its scheduler would."""
+async def run_jobs(env: Any, *job_ids: str, settle: bool = True) -> None:
+    """Run the bot's scheduled jobs (all, or those named) once now, as its scheduler would, then
+    wait until the bot has handled what they started. ``settle=False`` leaves the waiting to the
+    caller: runs that overlap (two schedulers at once) must settle once, after all of them."""
     with as_bot(env):
         for job in env.bot.scheduler.get_jobs():
             if not job_ids or job.id in job_ids:
                 await job.func()
-    await env.settle()
+    if settle:
+        await env.settle()

@@ -100,9 +100,10 @@ class FakeClock:
         self.now += timedelta(**delta)
 
 
-async def run_scheduled(env: Any) -> None:
-    """Run the introductions' minute tick (rounds, expiry, follow-ups) now, as the scheduler would."""
-    await run_jobs(env, "introductions")
+async def run_scheduled(env: Any, *, settle: bool = True) -> None:
+    """Run the introductions' minute tick (rounds, expiry, follow-ups) now, as the scheduler would
+    (see ``run_jobs`` for ``settle``)."""
+    await run_jobs(env, "introductions", settle=settle)
 
 
 async def restart(env: Any, settings: Any, clock: Any = None) -> Any:
