@@ -364,6 +364,43 @@ def test_a_helper_started_before_the_members_are_added_gives_the_same_index(monk
     assert build().forms.str_rel == alone.forms.str_rel
 
 
+def test_a_helper_started_from_stored_analyses_gives_the_same_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    members, alone = _built_alone_then_two_cores(monkeypatch)
+    key = stored_module.analysis_key(SCORER.vocabulary)
+    texts = {t for m in members for t in (*m.needs, *m.offers)}
+    stored = {t: stored_module.encode(key, stored_module._plain(SCORER.analyzer.analyze(t))) for t in texts}
+    need_values = [stored[t] for m in members for t in m.needs]
+    offer_values = [stored[t] for m in members for t in m.offers]
+
+    def build(needs: list[str | None], offers: list[str | None]) -> tuple[MatchIndex, bool]:
+        index = MatchIndex(SCORER, for_round=True)
+        helper = forms_module.spawn_helper(analyse=False)
+        assert helper is not None
+        index.forms.use_helper(helper)
+        with gc_paused():
+            index.forms.match_early_stored(needs, offers)
+            started = index.forms._early is not None
+            index.add_bulk(members, stored)
+            index.finish_bulk()
+        return index, started
+
+    shared, started = build(need_values, offer_values)
+    assert started
+    assert alone.forms.str_rel and shared.forms.str_rel == alone.forms.str_rel
+    plan = alone.candidate_edges(range(len(members)), per_member=3)
+    assert shared.candidate_edges(range(len(members)), per_member=3) == plan
+    # Values sent that are not the load's (offers missing): flush finds out and matches here.
+    missing, started = build(need_values, list(dict.fromkeys(offer_values))[::2])
+    assert started and missing.forms.str_rel == alone.forms.str_rel
+    # A value that does not fit this vocabulary: no early start.
+    _index, started = build([*need_values, "0" * stored_module.KEY_CHARS + ":x\x1f\x1f"], offer_values)
+    assert not started
+    # A helper that fails leaves its share to this process.
+    monkeypatch.setattr(helper_process.marshal, "dumps", lambda _obj: b"not a payload")
+    failed, started = build(need_values, offer_values)
+    assert started and failed.forms.str_rel == alone.forms.str_rel
+
+
 def test_vocabulary_sent_to_a_helper_keeps_every_field() -> None:
     # Roles, objects, families ... change the analysis: the helper must get all of them.
     vocabulary = load_vocabulary()

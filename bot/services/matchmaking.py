@@ -301,10 +301,14 @@ class _Unavailable(AbstractSet[int]):
 
 
 async def _items_of(
-    session: AsyncSession, where: ColumnElement[bool], stored: dict[str, str | None] | None = None
+    session: AsyncSession,
+    where: ColumnElement[bool],
+    stored: dict[str, str | None] | None = None,
+    values: tuple[dict[str | None, None], dict[str | None, None]] | None = None,
 ) -> dict[int, tuple[list[str], list[str]]]:
     """member row id -> (needs, offers), texts in the order they were added. With ``stored``,
-    also text -> its stored analysis (the first row's: they depend on the folded text only)."""
+    also text -> its stored analysis (the first row's: they depend on the folded text only),
+    and into ``values`` the distinct stored analyses of the needs and of the offers."""
     found: dict[int, tuple[list[str], list[str]]] = {}
     # The analyses only when asked for (a bulk build): a refresh does not use them.
     analysis = MemberItem.analysis if stored is not None else null()
@@ -320,9 +324,13 @@ async def _items_of(
             lists = found.get(member_id)
             if lists is None:
                 lists = found[member_id] = ([], [])
-            lists[0 if kind == _NEED else 1].append(text)
-            if stored is not None and text not in stored:
-                stored[text] = analysis
+            role = 0 if kind == _NEED else 1
+            lists[role].append(text)
+            if stored is not None:
+                if text not in stored:
+                    stored[text] = analysis
+                if values is not None:
+                    values[role][analysis] = None
     return found
 
 
@@ -443,7 +451,11 @@ class Matchmaker:
                 index.forms.use_helper(helper)
             server = _Server(index, synonyms, {}, set(), {}, read_at)
             stored: dict[str, str | None] = {}
-            items = await _items_of(session, MemberItem.guild_id == guild_id, stored)
+            values: tuple[dict[str | None, None], dict[str | None, None]] = ({}, {})
+            items = await _items_of(session, MemberItem.guild_id == guild_id, stored, values)
+            # The helper starts on its share of the string matching now, from the stored analyses.
+            index.forms.match_early_stored(*values)
+            del values
             for row in rows:
                 server.note(row.user_id, row.id, row.intro_joined, row.intro_paused_until, row.visibility)
             index.add_bulk(

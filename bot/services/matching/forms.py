@@ -33,7 +33,7 @@ from operator import itemgetter
 from bot.services.matching import helper_process
 from bot.services.matching import stored as stored_analysis
 from bot.services.matching.analysis import fast_fold
-from bot.services.matching.helper_process import AFFIX
+from bot.services.matching.helper_process import affixes_of
 from bot.services.matching.scoring import (
     CONCEPT_BASE,
     CONCEPT_BEST,
@@ -71,21 +71,31 @@ HELPER_SHARE = 0.55
 # shares where neither process waits for the other on this 2-core machine).
 HELPER_EARLY_SHARE = (0.8, 0.64)
 HELPER_EARLY_AT = (10_000, 40_000)
+# The same when it starts from the stored analyses (see match_early_stored), before this process
+# has registered the texts: it has that much longer, and can take all of a small load.
+HELPER_STORED_SHARE = (1.0, 0.92)
 
 
-def _early_share(queries: int) -> float:
-    """The helper's share of ``queries`` early string queries: HELPER_EARLY_SHARE at the sizes
-    HELPER_EARLY_AT, straight on a log scale between and beyond them, within 0.5 and 0.9."""
-    (small, large), (at_small, at_large) = HELPER_EARLY_SHARE, HELPER_EARLY_AT
+def _early_share(queries: int, *, stored: bool = False) -> float:
+    """The helper's share of ``queries`` early string queries: HELPER_EARLY_SHARE (or
+    HELPER_STORED_SHARE) at the sizes HELPER_EARLY_AT, straight on a log scale between and
+    beyond them, within 0.5 and 0.9 (1.0 when stored)."""
+    (small, large), (at_small, at_large) = HELPER_STORED_SHARE if stored else HELPER_EARLY_SHARE, HELPER_EARLY_AT
     slope = (large - small) / math.log(at_large / at_small)
-    return min(0.9, max(0.5, small + slope * math.log(max(1, queries) / at_small)))
+    return min(1.0 if stored else 0.9, max(0.5, small + slope * math.log(max(1, queries) / at_small)))
+
+
+def _norm_of(key: str, value: str | None) -> str | None:
+    """The normalized string of the stored analysis ``value`` when it was made under ``key``,
+    else None: its first field, read without decoding the rest (see ``stored.encode``)."""
+    start = stored_analysis.KEY_CHARS + 1
+    if not value or not value.startswith(key) or value[start - 1 : start] != ":":
+        return None
+    end = value.find(stored_analysis._FIELD, start)
+    return None if end < 0 else value[start:end]
 
 
 _RANK = itemgetter(0, 1)  # (-score, key) of an entry
-
-
-def _affixes(tokens: frozenset[str]) -> frozenset[str]:
-    return frozenset(k for t in tokens if len(t) > AFFIX for k in ("<" + t[:AFFIX], t[-AFFIX:] + ">"))
 
 
 def _common(forms: int) -> int:
@@ -151,8 +161,9 @@ class FormTable:
         self._bulk = False  # a bulk load is under way: concept_holders are counted at flush()
         self._helper: helper_process.Helper | None = None  # of a bulk build, see start_helper()
         # String queries the helper started on before the load was added (see match_early):
-        # (its share, the strings sent, offer forms and offer strings it was sent).
-        self._early: tuple[list[tuple[int, int]], list[str], int, int] | None = None
+        # (its share of the need strings, the strings its answer numbers, the limit of common
+        # stems and the offer strings it matched against).
+        self._early: tuple[list[str], list[str], int, list[str]] | None = None
 
     # -- forms and signatures ------------------------------------------------------------------
 
@@ -184,7 +195,7 @@ class FormTable:
             self._form_key.append(_stable_key(repr(content)) << 1 | 1)
             tokens = frozenset(norm.split())  # the stems of ``norm`` (as Features.tokens)
             self.tokens.append(tokens)
-            self._affixes.append(_affixes(tokens))
+            self._affixes.append(affixes_of(tokens))
             self.sig.append(self._signature(concepts))
         return form
 
@@ -433,15 +444,13 @@ class FormTable:
         the load will hold (as ``add_holders`` will get them). The queries and postings are
         those :meth:`flush` would have, so the result is the same; :meth:`flush` runs this
         process's share and takes the helper's."""
-        helper = self._helper
-        if helper is None or HELPER_MIN_QUERIES is None or self._early is not None:
+        helper = self._early_helper()
+        if helper is None:
             return
-        if self.holders[NEED] or self.holders[OFFER] or self._pending:
-            return  # not the first part of a load: flush decides then
         queries: dict[str, int] = {}  # need string -> its first form, as _first_holder owes them
         for form in need_forms:
             queries.setdefault(self.norm[form], form)
-        if len(queries) < HELPER_MIN_QUERIES:
+        if len(queries) < (HELPER_MIN_QUERIES or 0):
             return
         offers: dict[str, int] = {}
         for form in offer_forms:
@@ -449,32 +458,80 @@ class FormTable:
         postings: dict[str, set[str]] = {}
         for form in offers.values():
             self._post(postings, form)
-        offer_count = len(set(offer_forms))
-        common = _common(offer_count)
+        common = _common(len(set(offer_forms)))
         owed = list(queries.values())
         # The helper takes the larger share: this process first adds the members.
         theirs = [(NEED, form) for form in owed[: int(len(owed) * _early_share(len(owed)))]]
         strings = list({*queries, *offers})
         self._send_share(helper, theirs, strings, {OFFER: postings}, {OFFER: common})
-        self._early = (theirs, strings, offer_count, len(offers))
+        self._early = ([self.norm[form] for _role, form in theirs], strings, common, list(offers))
+
+    def match_early_stored(self, need_values: Iterable[str | None], offer_values: Iterable[str | None]) -> None:
+        """:meth:`match_early` from the stored analyses (see ``stored``) of a bulk load's
+        distinct need and offer texts, before anything is registered: the helper starts
+        sooner, and makes the stems, affixes and postings itself. Nothing starts unless every
+        value fits this vocabulary; :meth:`flush` checks that the load it meets is the one
+        the helper was sent (else it matches all strings here)."""
+        helper = self._early_helper()
+        if helper is None:
+            return
+        key = stored_analysis.analysis_key(self.scorer.vocabulary)
+        queries: dict[str, None] = {}
+        for value in dict.fromkeys(need_values):
+            norm = _norm_of(key, value)
+            if norm is None:
+                return
+            queries[norm] = None
+        if len(queries) < (HELPER_MIN_QUERIES or 0):
+            return
+        offers: dict[str, None] = {}
+        offer_count = 0  # about one form per distinct value (see prepare)
+        for value in dict.fromkeys(offer_values):
+            norm = _norm_of(key, value)
+            if norm is None:
+                return
+            offers[norm] = None
+            offer_count += 1
+        owed = list(queries)
+        theirs = owed[: int(len(owed) * _early_share(len(owed), stored=True))]
+        offer_list = list(offers)
+        common = _common(offer_count)
+        helper.send("match_norms", (self.threshold, theirs, offer_list, common))
+        self._early = (theirs, offer_list, common, offer_list)
+
+    def _early_helper(self) -> helper_process.Helper | None:
+        """The helper, when an early start may be made: into an empty table, once."""
+        if self._helper is None or HELPER_MIN_QUERIES is None or self._early is not None:
+            return None
+        if self.holders[NEED] or self.holders[OFFER] or self._pending:
+            return None  # not the first part of a load: flush decides then
+        return self._helper
 
     def _finish_early(self, owed: list[tuple[int, int]]) -> bool:
         """Run this process's share of the queries the helper started on (``match_early``)
-        and take the helper's; False when there is none (or the load changed since)."""
+        and take the helper's; False when there is none (or the load is not the one it was sent)."""
         early, self._early = self._early, None
         if early is None or self._helper is None:
             return False
-        theirs, strings, offer_count, offer_strings = early
-        if offer_count != len(self.holders[OFFER]) or offer_strings != len(self._norm_forms[OFFER]):
-            self._close_helper()  # more was loaded after it started: its answers may be short
+        theirs, strings, common, offers = early
+        held = self._norm_forms[OFFER]
+        taken = set(theirs)
+        needs = {self.norm[form] for role, form in owed if role == NEED}
+        if (
+            common != self._common(OFFER)
+            or len(offers) != len(held)
+            or not all(map(held.__contains__, offers))
+            or not taken <= needs
+        ):
+            self._close_helper()  # its answers would not be this load's
             return False
-        taken = {self.norm[form] for _role, form in theirs}
         for role, form in owed:
             if role != NEED or self.norm[form] not in taken:
                 self._match(form, role)
         if not self._receive_share(self._helper, theirs, strings):
-            for role, form in theirs:  # the helper failed: do its share here
-                self._match(form, role)
+            for role, form in owed:  # the helper failed: do its share here
+                if role == NEED and self.norm[form] in taken:
+                    self._match(form, role)
         return True
 
     def _match(self, form: int, role: int) -> None:
@@ -510,7 +567,7 @@ class FormTable:
         )
         for role, form in ours:
             self._match(form, role)
-        if not self._receive_share(helper, theirs, strings):
+        if not self._receive_share(helper, [self.norm[form] for _role, form in theirs], strings):
             for role, form in theirs:  # the helper failed: do its share here
                 self._match(form, role)
         return True
@@ -540,17 +597,16 @@ class FormTable:
             ),
         )
 
-    def _receive_share(self, helper: helper_process.Helper, theirs: list[tuple[int, int]], strings: list[str]) -> bool:
-        """Store the string matches the helper found for ``theirs``; False if it failed. The
-        helper sends back string numbers and scores."""
+    def _receive_share(self, helper: helper_process.Helper, queries: list[str], strings: list[str]) -> bool:
+        """Store the string matches the helper found for ``queries``; False if it failed. The
+        helper sends back the numbers of the ``strings`` found, and scores."""
         data = helper.receive()
-        parts = None if data is None else helper_process.unpack(data, len(theirs))
+        parts = None if data is None else helper_process.unpack(data, len(queries))
         del data
         if parts is None:
             return False
         counts, found_ids, scores, others, sizes, back_ids, back_scores = parts
         str_rel = self.str_rel
-        queries = [self.norm[form] for _role, form in theirs]
         name = strings.__getitem__
         position = 0
         for query, count in zip(queries, counts, strict=False):

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 from rapidfuzz import process
@@ -109,6 +109,11 @@ def _write_frame(stream: IO[bytes], data: bytes) -> None:
     stream.flush()
 
 
+def affixes_of(tokens: Iterable[str]) -> frozenset[str]:
+    """The word beginnings and endings (``AFFIX`` long) a string is posted under besides its stems."""
+    return frozenset(k for t in tokens if len(t) > AFFIX for k in ("<" + t[:AFFIX], t[-AFFIX:] + ">"))
+
+
 def _helper_match(payload: tuple[Any, ...]) -> bytes:
     """String matches of the queries in ``payload`` (see :meth:`FormTable._match_shared`)."""
     threshold, strings, postings_by_role, commons, queries = payload
@@ -116,13 +121,46 @@ def _helper_match(payload: tuple[Any, ...]) -> bytes:
         role: {token: {strings[i] for i in numbers} for token, numbers in by_token.items()}
         for role, by_token in postings_by_role.items()
     }
-    number = {string: i for i, string in enumerate(strings)}
+    return _matches(
+        [(postings[role], commons[role], query, tokens, affixes) for role, query, tokens, affixes in queries],
+        {string: i for i, string in enumerate(strings)},
+        threshold,
+    )
+
+
+def _helper_match_norms(payload: tuple[Any, ...]) -> bytes:
+    """String matches of need strings against offer strings, both sent as normalized strings
+    only (see :meth:`FormTable.match_early_stored`): stems, affixes and postings are made
+    here, as the table makes them. Found strings are numbered by their place among the offers."""
+    threshold, queries, offers, common = payload
+    postings: dict[str, set[str]] = {}
+    for offer in offers:
+        tokens = frozenset(offer.split())
+        for token in tokens | affixes_of(tokens):
+            posted = postings.get(token)
+            if posted is None:
+                posted = postings[token] = set()
+            posted.add(offer)
+    asked = []
+    for query in queries:
+        tokens = frozenset(query.split())
+        asked.append((postings, common, query, tokens, affixes_of(tokens)))
+    return _matches(asked, {string: i for i, string in enumerate(offers)}, threshold)
+
+
+def _matches(
+    queries: Sequence[tuple[dict[str, set[str]], int, str, Iterable[str], Iterable[str]]],
+    number: dict[str, int],
+    threshold: float,
+) -> bytes:
+    """The matches of each (postings, common, query, stems, affixes) in ``queries``, packed for
+    :func:`unpack`; strings found are sent as their ``number``."""
     counts, found_ids, scores = array("q"), array("q"), array("d")
     # The same matches grouped by the string found, so that the parent stores both directions
     # with one dict update per string: string number -> ([query number], [score]).
     by_other: dict[int, tuple[list[int], list[float]]] = {}
-    for q, (role, query, tokens, affixes) in enumerate(queries):
-        found = string_matches(query, tokens, affixes, postings[role], commons[role], threshold)
+    for q, (postings, common, query, tokens, affixes) in enumerate(queries):
+        found = string_matches(query, tokens, affixes, postings, common, threshold)
         counts.append(len(found))
         for other, score, _i in found:
             o = number[other]
@@ -183,7 +221,13 @@ def helper_main(analyse: bool = False) -> None:
             return
         kind, payload = marshal.loads(data)
         del data
-        _write_frame(sink, _helper_match(payload) if kind == "match" else _helper_analyse(payload, ready))
+        if kind == "match":
+            answer = _helper_match(payload)
+        elif kind == "match_norms":
+            answer = _helper_match_norms(payload)
+        else:
+            answer = _helper_analyse(payload, ready)
+        _write_frame(sink, answer)
 
 
 class Helper:
