@@ -384,21 +384,32 @@ def test_a_helper_started_from_stored_analyses_gives_the_same_index(monkeypatch:
             index.finish_bulk()
         return index, started
 
+    # The same one-way index built by this process alone: it keeps matches under need strings only.
+    monkeypatch.setattr(forms_module, "HELPER_MIN_QUERIES", None)
+    one_way = MatchIndex(SCORER, for_round=True)
+    with gc_paused():
+        one_way.add_bulk(members, stored)
+        one_way.finish_bulk()
+    monkeypatch.setattr(forms_module, "HELPER_MIN_QUERIES", 1)
+    need_strings = {alone.forms.norm[f] for f in alone.forms.holders[forms_module.NEED]}
+    assert one_way.forms.str_rel == {s: r for s, r in alone.forms.str_rel.items() if s in need_strings}
+    assert len(one_way.forms.str_rel) < len(alone.forms.str_rel)
+
     shared, started = build(need_values, offer_values)
     assert started
-    assert alone.forms.str_rel and shared.forms.str_rel == alone.forms.str_rel
+    assert shared.forms.str_rel == one_way.forms.str_rel
     plan = alone.candidate_edges(range(len(members)), per_member=3)
     assert shared.candidate_edges(range(len(members)), per_member=3) == plan
     # Values sent that are not the load's (offers missing): flush finds out and matches here.
     missing, started = build(need_values, list(dict.fromkeys(offer_values))[::2])
-    assert started and missing.forms.str_rel == alone.forms.str_rel
+    assert started and missing.forms.str_rel == one_way.forms.str_rel
     # A value that does not fit this vocabulary: no early start.
     _index, started = build([*need_values, "0" * stored_module.KEY_CHARS + ":x\x1f\x1f"], offer_values)
     assert not started
     # A helper that fails leaves its share to this process.
     monkeypatch.setattr(helper_process.marshal, "dumps", lambda _obj: b"not a payload")
     failed, started = build(need_values, offer_values)
-    assert started and failed.forms.str_rel == alone.forms.str_rel
+    assert started and failed.forms.str_rel == one_way.forms.str_rel
 
 
 def test_vocabulary_sent_to_a_helper_keeps_every_field() -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import collections
 import hashlib
 import heapq
+import marshal
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from operator import itemgetter
@@ -73,7 +74,7 @@ HELPER_EARLY_SHARE = (0.8, 0.64)
 HELPER_EARLY_AT = (10_000, 40_000)
 # The same when it starts from the stored analyses (see match_early_stored), before this process
 # has registered the texts: it has that much longer, and can take all of a small load.
-HELPER_STORED_SHARE = (1.0, 0.92)
+HELPER_STORED_SHARE = (1.0, 0.87)
 
 
 def _early_share(queries: int, *, stored: bool = False) -> float:
@@ -140,7 +141,8 @@ class FormTable:
         self._norm_forms: tuple[dict[str, set[int]], dict[str, set[int]]] = ({}, {})
         self._postings: tuple[dict[str, set[str]], dict[str, set[str]]] = ({}, {})
         self.concept_holders: tuple[dict[int, dict[int, int]], dict[int, dict[int, int]]] = ({}, {})
-        # Normalized string -> {normalized string: string score}, both ways, at or above the threshold.
+        # Normalized string -> {normalized string: string score}, both ways, at or above the threshold
+        # (one way: under need strings only, which is all a one-way table reads).
         self.str_rel: dict[str, dict[str, float]] = {}
         # Signatures: distinct concept weightings, with what the fast rejection test needs.
         self._sig_of_concepts: dict[tuple[tuple[str, float], ...], int] = {}
@@ -161,9 +163,9 @@ class FormTable:
         self._bulk = False  # a bulk load is under way: concept_holders are counted at flush()
         self._helper: helper_process.Helper | None = None  # of a bulk build, see start_helper()
         # String queries the helper started on before the load was added (see match_early):
-        # (its share of the need strings, the strings its answer numbers, the limit of common
+        # (its share of the need strings, all need strings it was told of, the limit of common
         # stems and the offer strings it matched against).
-        self._early: tuple[list[str], list[str], int, list[str]] | None = None
+        self._early: tuple[list[str], set[str], int, list[str]] | None = None
 
     # -- forms and signatures ------------------------------------------------------------------
 
@@ -464,7 +466,7 @@ class FormTable:
         theirs = [(NEED, form) for form in owed[: int(len(owed) * _early_share(len(owed)))]]
         strings = list({*queries, *offers})
         self._send_share(helper, theirs, strings, {OFFER: postings}, {OFFER: common})
-        self._early = ([self.norm[form] for _role, form in theirs], strings, common, list(offers))
+        self._early = ([self.norm[form] for _role, form in theirs], set(queries), common, list(offers))
 
     def match_early_stored(self, need_values: Iterable[str | None], offer_values: Iterable[str | None]) -> None:
         """:meth:`match_early` from the stored analyses (see ``stored``) of a bulk load's
@@ -493,11 +495,11 @@ class FormTable:
             offers[norm] = None
             offer_count += 1
         owed = list(queries)
-        theirs = owed[: int(len(owed) * _early_share(len(owed), stored=True))]
+        share = int(len(owed) * _early_share(len(owed), stored=True))
         offer_list = list(offers)
         common = _common(offer_count)
-        helper.send("match_norms", (self.threshold, theirs, offer_list, common))
-        self._early = (theirs, offer_list, common, offer_list)
+        helper.send("match_norms", (self.threshold, owed, share, offer_list, common, self.one_way))
+        self._early = (owed[:share], set(owed), common, offer_list)
 
     def _early_helper(self) -> helper_process.Helper | None:
         """The helper, when an early start may be made: into an empty table, once."""
@@ -513,7 +515,7 @@ class FormTable:
         early, self._early = self._early, None
         if early is None or self._helper is None:
             return False
-        theirs, strings, common, offers = early
+        theirs, sent, common, offers = early
         held = self._norm_forms[OFFER]
         taken = set(theirs)
         needs = {self.norm[form] for role, form in owed if role == NEED}
@@ -521,14 +523,14 @@ class FormTable:
             common != self._common(OFFER)
             or len(offers) != len(held)
             or not all(map(held.__contains__, offers))
-            or not taken <= needs
+            or needs != sent
         ):
             self._close_helper()  # its answers would not be this load's
             return False
         for role, form in owed:
             if role != NEED or self.norm[form] not in taken:
                 self._match(form, role)
-        if not self._receive_share(self._helper, theirs, strings):
+        if not self._receive_share(self._helper):
             for role, form in owed:  # the helper failed: do its share here
                 if role == NEED and self.norm[form] in taken:
                     self._match(form, role)
@@ -547,12 +549,14 @@ class FormTable:
         mine = get(query)
         if mine is None:
             mine = str_rel[query] = {}
+        needs = self._norm_forms[NEED] if self.one_way else None
         for other, score in found:
             mine[other] = score
-            theirs = get(other)
-            if theirs is None:
-                theirs = str_rel[other] = {}
-            theirs[query] = score
+            if needs is None or other in needs:
+                theirs = get(other)
+                if theirs is None:
+                    theirs = str_rel[other] = {}
+                theirs[query] = score
 
     def _match_shared(self, owed: list[tuple[int, int]], helper: helper_process.Helper) -> bool:
         """:meth:`_match` for every (role, form) in ``owed``, with a share of the queries run by
@@ -567,7 +571,7 @@ class FormTable:
         )
         for role, form in ours:
             self._match(form, role)
-        if not self._receive_share(helper, [self.norm[form] for _role, form in theirs], strings):
+        if not self._receive_share(helper):
             for role, form in theirs:  # the helper failed: do its share here
                 self._match(form, role)
         return True
@@ -597,38 +601,29 @@ class FormTable:
             ),
         )
 
-    def _receive_share(self, helper: helper_process.Helper, queries: list[str], strings: list[str]) -> bool:
-        """Store the string matches the helper found for ``queries``; False if it failed. The
-        helper sends back the numbers of the ``strings`` found, and scores."""
+    def _receive_share(self, helper: helper_process.Helper) -> bool:
+        """Store the string matches the helper found (string -> {string: score}, both ways, as
+        ``str_rel`` holds them); False if it failed."""
         data = helper.receive()
-        parts = None if data is None else helper_process.unpack(data, len(queries))
+        try:
+            found = None if data is None else marshal.loads(data)
+        except (EOFError, ValueError, TypeError):
+            found = None
         del data
-        if parts is None:
+        if not isinstance(found, dict):
             return False
-        counts, found_ids, scores, others, sizes, back_ids, back_scores = parts
         str_rel = self.str_rel
-        name = strings.__getitem__
-        position = 0
-        for query, count in zip(queries, counts, strict=False):
-            if count:
-                end = position + count
-                found = zip(map(name, found_ids[position:end]), scores[position:end], strict=False)
-                mine = str_rel.get(query)
-                if mine is None:
-                    str_rel[query] = dict(found)
-                else:
-                    mine.update(found)
-                position = end
-        position = 0
-        for other, size in zip(map(name, others), sizes, strict=False):
-            end = position + size
-            back = zip(map(queries.__getitem__, back_ids[position:end]), back_scores[position:end], strict=False)
-            theirs_rel = str_rel.get(other)
-            if theirs_rel is None:
-                str_rel[other] = dict(back)
-            else:
-                theirs_rel.update(back)
-            position = end
+        needs = self._norm_forms[NEED] if self.one_way else None
+        for string, rel in found.items():
+            if needs is not None and string not in needs:
+                continue  # a one-way table reads matches under need strings only
+            mine = str_rel.get(string)
+            if mine is not None:
+                if len(mine) > len(rel):
+                    mine.update(rel)
+                    continue
+                rel.update(mine)  # the smaller into the larger
+            str_rel[string] = rel
         return True
 
     def _common(self, role: int) -> int:

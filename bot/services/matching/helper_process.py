@@ -15,7 +15,6 @@ import os
 import subprocess
 import sys
 import threading
-from array import array
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
@@ -67,33 +66,6 @@ def string_matches(
     )
 
 
-def unpack(data: bytes, queries: int) -> tuple[array, ...] | None:
-    """The arrays a helper sent (see helper_main), or None if they are not all there."""
-    header = array("q")
-    if len(data) < 24:
-        return None
-    header.frombytes(data[:24])
-    n_queries, n_found, n_others = header
-    if n_queries != queries or len(data) != 24 + 8 * (n_queries + 2 * n_found + 2 * n_others + 2 * n_found):
-        return None
-    parts = []
-    start = 24
-    for code, size in (
-        ("q", n_queries),
-        ("q", n_found),
-        ("d", n_found),
-        ("q", n_others),
-        ("q", n_others),
-        ("q", n_found),
-        ("d", n_found),
-    ):
-        part = array(code)
-        part.frombytes(data[start : start + 8 * size])
-        parts.append(part)
-        start += 8 * size
-    return tuple(parts)
-
-
 def _read_frame(stream: IO[bytes]) -> bytes | None:
     head = stream.read(8)
     if len(head) < 8:
@@ -122,17 +94,16 @@ def _helper_match(payload: tuple[Any, ...]) -> bytes:
         for role, by_token in postings_by_role.items()
     }
     return _matches(
-        [(postings[role], commons[role], query, tokens, affixes) for role, query, tokens, affixes in queries],
-        {string: i for i, string in enumerate(strings)},
-        threshold,
+        [(postings[role], commons[role], query, tokens, affixes) for role, query, tokens, affixes in queries], threshold
     )
 
 
 def _helper_match_norms(payload: tuple[Any, ...]) -> bytes:
     """String matches of need strings against offer strings, both sent as normalized strings
     only (see :meth:`FormTable.match_early_stored`): stems, affixes and postings are made
-    here, as the table makes them. Found strings are numbered by their place among the offers."""
-    threshold, queries, offers, common = payload
+    here, as the table makes them. The first ``share`` of the ``needs`` are matched; with
+    ``one_way``, matches are kept under need strings only (all the table reads then)."""
+    threshold, needs, share, offers, common, one_way = payload
     postings: dict[str, set[str]] = {}
     for offer in offers:
         tokens = frozenset(offer.split())
@@ -142,44 +113,38 @@ def _helper_match_norms(payload: tuple[Any, ...]) -> bytes:
                 posted = postings[token] = set()
             posted.add(offer)
     asked = []
-    for query in queries:
+    for query in needs[:share]:
         tokens = frozenset(query.split())
         asked.append((postings, common, query, tokens, affixes_of(tokens)))
-    return _matches(asked, {string: i for i, string in enumerate(offers)}, threshold)
+    return _matches(asked, threshold, set(needs) if one_way else None)
 
 
 def _matches(
     queries: Sequence[tuple[dict[str, set[str]], int, str, Iterable[str], Iterable[str]]],
-    number: dict[str, int],
     threshold: float,
+    keys: set[str] | None = None,
 ) -> bytes:
-    """The matches of each (postings, common, query, stems, affixes) in ``queries``, packed for
-    :func:`unpack`; strings found are sent as their ``number``."""
-    counts, found_ids, scores = array("q"), array("q"), array("d")
-    # The same matches grouped by the string found, so that the parent stores both directions
-    # with one dict update per string: string number -> ([query number], [score]).
-    by_other: dict[int, tuple[list[int], list[float]]] = {}
-    for q, (postings, common, query, tokens, affixes) in enumerate(queries):
+    """The matches of each (postings, common, query, stems, affixes) in ``queries``, both ways:
+    string -> {string: score}, as the parent stores them (``FormTable.str_rel``), marshalled:
+    loading it is much cheaper for the parent than building it. With ``keys``, only matches
+    stored under those strings are kept."""
+    rel: dict[str, dict[str, float]] = {}
+    get = rel.get
+    for postings, common, query, tokens, affixes in queries:
         found = string_matches(query, tokens, affixes, postings, common, threshold)
-        counts.append(len(found))
+        if not found:
+            continue
+        mine = get(query)
+        if mine is None:
+            mine = rel[query] = {}
         for other, score, _i in found:
-            o = number[other]
-            found_ids.append(o)
-            scores.append(score)
-            group = by_other.get(o)
-            if group is None:
-                group = by_other[o] = ([], [])
-            group[0].append(q)
-            group[1].append(score)
-    others, sizes, back_ids, back_scores = array("q"), array("q"), array("q"), array("d")
-    for o, (qs, ss) in by_other.items():
-        others.append(o)
-        sizes.append(len(qs))
-        back_ids.extend(qs)
-        back_scores.extend(ss)
-    parts: list[array[Any]] = [array("q", [len(counts), len(found_ids), len(others)])]
-    parts += [counts, found_ids, scores, others, sizes, back_ids, back_scores]
-    return b"".join(part.tobytes() for part in parts)
+            mine[other] = score
+            if keys is None or other in keys:
+                theirs = get(other)
+                if theirs is None:
+                    theirs = rel[other] = {}
+                theirs[query] = score
+    return marshal.dumps(rel)
 
 
 _GROUP_FIELDS = tuple(f.name for f in dataclasses.fields(ConceptGroup))
