@@ -37,11 +37,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import compress
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, func, inspect, literal_column, null, select, update
@@ -304,12 +305,11 @@ async def _items_of(
     session: AsyncSession,
     where: ColumnElement[bool],
     stored: dict[str, str | None] | None = None,
-    values: tuple[dict[str | None, None], dict[str | None, None]] | None = None,
+    distinct: tuple[dict[str, None], dict[str, None]] | None = None,
 ) -> dict[int, tuple[list[str], list[str]]]:
     """member row id -> (needs, offers), texts in the order they were added. With ``stored``,
-    also text -> its stored analysis (the first row's: they depend on the folded text only),
-    and into ``values`` the distinct stored analyses of the needs and of the offers."""
-    found: dict[int, tuple[list[str], list[str]]] = {}
+    also text -> its stored analysis (texts not analysed yet are left out), and into
+    ``distinct`` the distinct texts of the needs and of the offers."""
     # The analyses only when asked for (a bulk build): a refresh does not use them.
     analysis = MemberItem.analysis if stored is not None else null()
     statement = (
@@ -319,19 +319,42 @@ async def _items_of(
         # member, and SQLite reads it straight from the (guild_id, kind) index, no sorting.
         .order_by(MemberItem.kind, MemberItem.id)
     )
+    # Per role: member row id -> texts. A batch is handled column by column (in C) where it can
+    # be: rows come ordered by kind, so all but one batch hold one kind only.
+    lists: tuple[defaultdict[int, list[str]], defaultdict[int, list[str]]] = (defaultdict(list), defaultdict(list))
     async for part in plain_rows(session, statement, READ_BATCH):
-        for member_id, kind, text, analysis in part:
-            lists = found.get(member_id)
-            if lists is None:
-                lists = found[member_id] = ([], [])
-            role = 0 if kind == _NEED else 1
-            lists[role].append(text)
-            if stored is not None:
-                if text not in stored:
-                    stored[text] = analysis
-                if values is not None:
-                    values[role][analysis] = None
-    return found
+        if not part:
+            continue
+        while part[0][1] != part[-1][1]:  # the batch where needs end and offers begin
+            kind = part[0][1]
+            cut = next(i for i, row in enumerate(part) if row[1] != kind)
+            _add_items(lists, part[:cut], stored, distinct)
+            part = part[cut:]
+        _add_items(lists, part, stored, distinct)
+    needs, offers = lists
+    return {m: (needs.get(m, []), offers.get(m, [])) for m in needs.keys() | offers.keys()}
+
+
+def _add_items(
+    lists: tuple[defaultdict[int, list[str]], defaultdict[int, list[str]]],
+    rows: Sequence[tuple[Any, ...]],
+    stored: dict[str, str | None] | None,
+    distinct: tuple[dict[str, None], dict[str, None]] | None,
+) -> None:
+    """Rows (member id, kind, text, analysis) all of one kind into ``lists`` (and ``stored``,
+    ``distinct``: see ``_items_of``)."""
+    ids, _kinds, texts, analyses = zip(*rows, strict=True)
+    role = 0 if rows[0][1] == _NEED else 1
+    by_member = lists[role]
+    for member_id, text in zip(ids, texts, strict=True):
+        by_member[member_id].append(text)
+    if stored is not None:
+        if distinct is not None:
+            # Texts, not their (long) analyses: a text's hash is computed once, for both dicts.
+            distinct[role].update(dict.fromkeys(texts))
+        # Any row's analysis of a text will do (it depends on the folded text only); rows not
+        # analysed yet are left out, the round analyses their text if no row has it.
+        stored.update(compress(zip(texts, analyses, strict=True), analyses))
 
 
 def _member_data(row: Row[Any] | Any, items: tuple[list[str], list[str]] | None) -> MemberData | None:
@@ -451,11 +474,11 @@ class Matchmaker:
                 index.forms.use_helper(helper)
             server = _Server(index, synonyms, {}, set(), {}, read_at)
             stored: dict[str, str | None] = {}
-            values: tuple[dict[str | None, None], dict[str | None, None]] = ({}, {})
-            items = await _items_of(session, MemberItem.guild_id == guild_id, stored, values)
+            distinct: tuple[dict[str, None], dict[str, None]] = ({}, {})
+            items = await _items_of(session, MemberItem.guild_id == guild_id, stored, distinct)
             # The helper starts on its share of the string matching now, from the stored analyses.
-            index.forms.match_early_stored(*values)
-            del values
+            index.forms.match_early_stored(*(map(stored.get, texts) for texts in distinct))
+            del distinct
             for row in rows:
                 server.note(row.user_id, row.id, row.intro_joined, row.intro_paused_until, row.visibility)
             index.add_bulk(
