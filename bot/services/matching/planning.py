@@ -397,8 +397,12 @@ def _best_path_single(
     best: list[tuple[float, list[tuple[bool, int, int]]]] = [(0.0, [])]
     margin = _EPS / 2
     note = looked.append
+    # The path being explored and the vertices on it, grown and shrunk as the search goes
+    # deeper and back (copied only when a path is the best so far).
+    path: list[tuple[bool, int, int]] = []
+    used = {u}
 
-    def explore(x: int, gain: float, ops: list[tuple[bool, int, int]], used: set[int], depth: int) -> None:
+    def explore(x: int, gain: float, depth: int) -> None:
         tried = 0
         ahead = (depth - 1) * spread
         edges = adj[x]
@@ -416,18 +420,24 @@ def _best_path_single(
             note(v)  # (y's partner is v: a change to it is a change to v's)
             if y is None:
                 if g > best[0][0] + _EPS:
-                    best[0] = (g, [*ops, (True, x, v)])
+                    best[0] = (g, [*path, (True, x, v)])
                 continue
             if y in used:
                 continue
             g2 = g - adj[v][y]
-            ops2 = [*ops, (False, v, y), (True, x, v)]
             if g2 > best[0][0] + _EPS:
-                best[0] = (g2, ops2)
+                best[0] = (g2, [*path, (False, v, y), (True, x, v)])
             if depth > 1:
-                explore(y, g2, ops2, used | {v, y}, depth - 1)
+                path.append((False, v, y))
+                path.append((True, x, v))
+                used.add(v)
+                used.add(y)
+                explore(y, g2, depth - 1)
+                used.discard(v)
+                used.discard(y)
+                del path[-2:]
 
-    explore(u, 0.0, [], {u}, AUGMENT_DEPTH)
+    explore(u, 0.0, AUGMENT_DEPTH)
     return best[0]
 
 
