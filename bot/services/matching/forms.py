@@ -541,22 +541,9 @@ class FormTable:
         held in the other role."""
         found = self._string_matches(form, role)
         if found:
-            self._store(self.norm[form], [(other, score) for other, score, _i in found])
-
-    def _store(self, query: str, found: list[tuple[str, float]]) -> None:
-        str_rel = self.str_rel
-        get = str_rel.get
-        mine = get(query)
-        if mine is None:
-            mine = str_rel[query] = {}
-        needs = self._norm_forms[NEED] if self.one_way else None
-        for other, score in found:
-            mine[other] = score
-            if needs is None or other in needs:
-                theirs = get(other)
-                if theirs is None:
-                    theirs = str_rel[other] = {}
-                theirs[query] = score
+            # A one-way table keeps matches under need strings only (all it reads).
+            needs = self._norm_forms[NEED] if self.one_way else None
+            helper_process.store_matches(self.str_rel, self.norm[form], found, needs)
 
     def _match_shared(self, owed: list[tuple[int, int]], helper: helper_process.Helper) -> bool:
         """:meth:`_match` for every (role, form) in ``owed``, with a share of the queries run by

@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from typing import IO, Any
 
 from rapidfuzz import process
@@ -129,22 +129,29 @@ def _matches(
     loading it is much cheaper for the parent than building it. With ``keys``, only matches
     stored under those strings are kept."""
     rel: dict[str, dict[str, float]] = {}
-    get = rel.get
     for postings, common, query, tokens, affixes in queries:
         found = string_matches(query, tokens, affixes, postings, common, threshold)
-        if not found:
-            continue
-        mine = get(query)
-        if mine is None:
-            mine = rel[query] = {}
-        for other, score, _i in found:
-            mine[other] = score
-            if keys is None or other in keys:
-                theirs = get(other)
-                if theirs is None:
-                    theirs = rel[other] = {}
-                theirs[query] = score
+        if found:
+            store_matches(rel, query, found, keys)
     return marshal.dumps(rel)
+
+
+def store_matches(
+    rel: dict[str, dict[str, float]], query: str, found: list[tuple[str, float, int]], keys: Container[str] | None
+) -> None:
+    """Store the matches ``found`` for ``query`` (see :func:`string_matches`) in ``rel`` both
+    ways: under the query, and under each string found when ``keys`` is None or holds it."""
+    get = rel.get
+    mine = get(query)
+    if mine is None:
+        mine = rel[query] = {}
+    for other, score, _i in found:
+        mine[other] = score
+        if keys is None or other in keys:
+            theirs = get(other)
+            if theirs is None:
+                theirs = rel[other] = {}
+            theirs[query] = score
 
 
 _GROUP_FIELDS = tuple(f.name for f in dataclasses.fields(ConceptGroup))
