@@ -15,10 +15,13 @@ Members share many texts, and many texts share a normalized form ("Subsidie aanv
 Nothing here compares every need with every offer.
 
 A bulk build owes one string query per distinct need string. From ``HELPER_MIN_QUERIES`` on, and
-with two usable cores, half of them run in a helper process (a fresh interpreter fed the strings
-and postings by pipe, so nothing is shared or forked) while this process runs the other half;
-the index is the same as when one process does all. If the helper cannot start or fails, this
-process does its share (the helper itself: ``helper_process``).
+with two usable cores, a share of them runs in a helper process (a fresh interpreter fed the
+strings and postings by pipe, so nothing is shared or forked) while this process runs the rest;
+the index is the same as when one process does all. The helper starts as early as the queries
+are known: from the stored analyses right after the rows are read (``match_early_stored``), else
+from the forms before the members are added (``match_early``), else at :meth:`FormTable.flush`.
+If the helper cannot start or fails, this process does its share (the helper itself:
+``helper_process``).
 """
 
 from __future__ import annotations
