@@ -82,7 +82,7 @@ READ_BATCH = 20_000
 BUILD_BYTES_PER_MEMBER = 12_000  # what an index about to be built may need, per member (estimate)
 CHANGE_BYTES = 24_000  # what a changed member may add to an index, at most (10 new texts)
 HELPER_MIN_MEMBERS = 2_000  # a build this large starts its helper process before reading items
-_NEED = ItemKind.NEED.value
+_NEED, _OFFER = ItemKind.NEED.value, ItemKind.OFFER.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,46 +312,38 @@ async def _items_of(
     ``distinct`` the distinct texts of the needs and of the offers."""
     # The analyses only when asked for (a bulk build): a refresh does not use them.
     analysis = MemberItem.analysis if stored is not None else null()
-    statement = (
-        select(MemberItem.member_id, MemberItem.kind, MemberItem.text, analysis)
-        .where(where)
-        # Needs, then offers, each in the order added: per member the same lists as ordering by
-        # member, and SQLite reads it straight from the (guild_id, kind) index, no sorting.
-        .order_by(MemberItem.kind, MemberItem.id)
-    )
-    # Per role: member row id -> texts. A batch is handled column by column (in C) where it can
-    # be: rows come ordered by kind, so all but one batch hold one kind only.
+    # Per role: member row id -> texts.
     lists: tuple[defaultdict[int, list[str]], defaultdict[int, list[str]]] = (defaultdict(list), defaultdict(list))
-    async for part in plain_rows(session, statement, READ_BATCH):
-        if not part:
-            continue
-        while part[0][1] != part[-1][1]:  # the batch where needs end and offers begin
-            kind = part[0][1]
-            cut = next(i for i, row in enumerate(part) if row[1] != kind)
-            _add_items(lists, part[:cut], stored, distinct)
-            part = part[cut:]
-        _add_items(lists, part, stored, distinct)
+    for role, kind in enumerate((_NEED, _OFFER)):
+        # One kind at a time, each in the order added: per member the same lists as ordering by
+        # member, read straight from the (guild_id, kind) index, and no kind column to read.
+        statement = (
+            select(MemberItem.member_id, MemberItem.text, analysis)
+            .where(where, MemberItem.kind == kind)
+            .order_by(MemberItem.id)
+        )
+        async for part in plain_rows(session, statement, READ_BATCH):
+            if part:
+                _add_items(lists[role], part, stored, None if distinct is None else distinct[role])
     needs, offers = lists
     return {m: (needs.get(m, []), offers.get(m, [])) for m in needs.keys() | offers.keys()}
 
 
 def _add_items(
-    lists: tuple[defaultdict[int, list[str]], defaultdict[int, list[str]]],
+    by_member: defaultdict[int, list[str]],
     rows: Sequence[tuple[Any, ...]],
     stored: dict[str, str | None] | None,
-    distinct: tuple[dict[str, None], dict[str, None]] | None,
+    distinct: dict[str, None] | None,
 ) -> None:
-    """Rows (member id, kind, text, analysis) all of one kind into ``lists`` (and ``stored``,
-    ``distinct``: see ``_items_of``)."""
-    ids, _kinds, texts, analyses = zip(*rows, strict=True)
-    role = 0 if rows[0][1] == _NEED else 1
-    by_member = lists[role]
+    """Rows (member id, text, analysis) of one kind into ``by_member`` (and ``stored``,
+    ``distinct``: see ``_items_of``), column by column (in C) where it can."""
+    ids, texts, analyses = zip(*rows, strict=True)
     for member_id, text in zip(ids, texts, strict=True):
         by_member[member_id].append(text)
     if stored is not None:
         if distinct is not None:
             # Texts, not their (long) analyses: a text's hash is computed once, for both dicts.
-            distinct[role].update(dict.fromkeys(texts))
+            distinct.update(dict.fromkeys(texts))
         # Any row's analysis of a text will do (it depends on the folded text only); rows not
         # analysed yet are left out, the round analyses their text if no row has it.
         stored.update(compress(zip(texts, analyses, strict=True), analyses))
