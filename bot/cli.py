@@ -205,7 +205,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _ids(reasons: list[dict]) -> list[dict]:
-    return [{**r, "need_of": str(r["need_of"]), "offer_of": str(r["offer_of"])} for r in reasons]
+    """Member ids as strings (JSON readers lose digits of large integers), in place: the reasons
+    are this command's own, and a large round has hundreds of thousands of them."""
+    for r in reasons:
+        r["need_of"], r["offer_of"] = str(r["need_of"]), str(r["offer_of"])
+    return reasons
 
 
 # --- printing suggestions and rounds for people (ids only with --json) ---------------------------
