@@ -89,16 +89,6 @@ def _early_share(queries: int, *, stored: bool = False) -> float:
     return min(1.0 if stored else 0.9, max(0.5, small + slope * math.log(max(1, queries) / at_small)))
 
 
-def _norm_of(key: str, value: str | None) -> str | None:
-    """The normalized string of the stored analysis ``value`` when it was made under ``key``,
-    else None: its first field, read without decoding the rest (see ``stored.encode``)."""
-    start = stored_analysis.KEY_CHARS + 1
-    if not value or not value.startswith(key) or value[start - 1 : start] != ":":
-        return None
-    end = value.find(stored_analysis._FIELD, start)
-    return None if end < 0 else value[start:end]
-
-
 _RANK = itemgetter(0, 1)  # (-score, key) of an entry
 
 
@@ -483,24 +473,23 @@ class FormTable:
         key = stored_analysis.analysis_key(self.scorer.vocabulary)
         queries: dict[str, None] = {}
         for value in dict.fromkeys(need_values):
-            norm = _norm_of(key, value)
+            norm = stored_analysis.norm_of(key, value)
             if norm is None:
                 return
             queries[norm] = None
         if len(queries) < (HELPER_MIN_QUERIES or 0):
             return
         offers: dict[str, None] = {}
-        offer_count = 0  # about one form per distinct value (see prepare)
-        for value in dict.fromkeys(offer_values):
-            norm = _norm_of(key, value)
+        distinct_offers = dict.fromkeys(offer_values)  # about one form per distinct value (see prepare)
+        for value in distinct_offers:
+            norm = stored_analysis.norm_of(key, value)
             if norm is None:
                 return
             offers[norm] = None
-            offer_count += 1
         owed = list(queries)
         share = int(len(owed) * _early_share(len(owed), stored=True))
         offer_list = list(offers)
-        common = _common(offer_count)
+        common = _common(len(distinct_offers))
         helper.send("match_norms", (self.threshold, owed, share, offer_list, common, self.one_way))
         self._early = (owed[:share], set(owed), common, offer_list)
 
@@ -621,12 +610,7 @@ class FormTable:
 
     def _post(self, postings: dict[str, set[str]], form: int) -> None:
         """Post a form's normalized string under its stems and affixes."""
-        norm = self.norm[form]
-        for token in self.tokens[form] | self._affixes[form]:
-            posted = postings.get(token)
-            if posted is None:
-                posted = postings[token] = set()
-            posted.add(norm)
+        helper_process.post(postings, self.norm[form], self.tokens[form] | self._affixes[form])
 
     def _string_matches(self, form: int, role: int) -> list[tuple[str, float, int]]:
         """(string, score, _) of the other role's strings at or above the threshold."""

@@ -86,6 +86,15 @@ def affixes_of(tokens: Iterable[str]) -> frozenset[str]:
     return frozenset(k for t in tokens if len(t) > AFFIX for k in ("<" + t[:AFFIX], t[-AFFIX:] + ">"))
 
 
+def post(postings: dict[str, set[str]], string: str, keys: Iterable[str]) -> None:
+    """Post a normalized string under ``keys`` (its stems and affixes), as string matching finds it."""
+    for key in keys:
+        posted = postings.get(key)
+        if posted is None:
+            posted = postings[key] = set()
+        posted.add(string)
+
+
 def _helper_match(payload: tuple[Any, ...]) -> bytes:
     """String matches of the queries in ``payload`` (see :meth:`FormTable._match_shared`)."""
     threshold, strings, postings_by_role, commons, queries = payload
@@ -107,11 +116,7 @@ def _helper_match_norms(payload: tuple[Any, ...]) -> bytes:
     postings: dict[str, set[str]] = {}
     for offer in offers:
         tokens = frozenset(offer.split())
-        for token in tokens | affixes_of(tokens):
-            posted = postings.get(token)
-            if posted is None:
-                posted = postings[token] = set()
-            posted.add(offer)
+        post(postings, offer, tokens | affixes_of(tokens))
     asked = []
     for query in needs[:share]:
         tokens = frozenset(query.split())

@@ -78,9 +78,22 @@ def encode(key: str, analysed: Analysed) -> str:
     return key + ":" + _FIELD.join((norm, flat, _ITEM.join(sorted(head))))
 
 
+def _fits(key: str, value: str) -> bool:
+    return value.startswith(key) and value[KEY_CHARS : KEY_CHARS + 1] == ":"
+
+
+def norm_of(key: str, value: str | None) -> str | None:
+    """The normalized string of the analysis in ``value`` when it was made under ``key``, else
+    None: its first field, read without decoding the rest (a round's early string matching)."""
+    if not value or not _fits(key, value):
+        return None
+    end = value.find(_FIELD, KEY_CHARS + 1)
+    return None if end < 0 else value[KEY_CHARS + 1 : end]
+
+
 def decode(key: str, value: str | None) -> Analysed | None:
     """The analysis in ``value`` when it was made under ``key``, else None."""
-    if not value or not value.startswith(key) or value[KEY_CHARS : KEY_CHARS + 1] != ":":
+    if not value or not _fits(key, value):
         return None
     try:
         norm, flat, head = value[KEY_CHARS + 1 :].split(_FIELD)
