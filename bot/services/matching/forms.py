@@ -186,13 +186,22 @@ class FormTable:
             self._form_of_features[fkey] = form
             self.norm.append(norm)
             self.heads.append(head)
-            content = (norm, concepts, sorted(head))  # no set order
-            self._form_key.append(_stable_key(repr(content)) << 1 | 1)
+            self._form_key.append(0)  # made when first asked for (see form_key)
             tokens = frozenset(norm.split())  # the stems of ``norm`` (as Features.tokens)
             self.tokens.append(tokens)
             self._affixes.append(affixes_of(tokens))
             self.sig.append(self._signature(concepts))
         return form
+
+    def form_key(self, form: int) -> int:
+        """A form's tie-break key among string matches: from its content (odd, unlike a concept's).
+        Made on first use: a round ranks the string matches of few forms beyond their score."""
+        key = self._form_key[form]
+        if not key:
+            concepts = tuple(self.sig_concepts[self.sig[form]].items())  # as registered
+            content = (self.norm[form], concepts, sorted(self.heads[form]))  # no set order
+            key = self._form_key[form] = _stable_key(repr(content)) << 1 | 1
+        return key
 
     def start_helper(self, analyse: bool = True) -> None:
         """Start the helper process of a bulk build now (if two cores are usable), so that it is
@@ -286,7 +295,7 @@ class FormTable:
         self._mass.append(mass)
         # A concept match needs a shared head topic (see scoring), so only strong concepts find one.
         self.match_keys_of_sig.append(self._strong[sig])
-        self._self_score.append(self.scorer.concept_score(weights, weights) if weights else 0.0)
+        self._self_score.append(-1.0)  # made when first asked for (see concept_between)
         # How good a partner holding only this concept would be: orders candidate lists.
         estimates = []
         for c, w in weights.items():
@@ -312,7 +321,11 @@ class FormTable:
     def concept_between(self, a: int, b: int) -> float:
         """Concept score of two signatures (symmetric), 0 below the threshold."""
         if a == b:
-            return self._self_score[a] if self._self_score[a] >= self.threshold else 0.0
+            score = self._self_score[a]
+            if score < 0:
+                weights = self.sig_concepts[a]
+                score = self._self_score[a] = self.scorer.concept_score(weights, weights) if weights else 0.0
+            return score if score >= self.threshold else 0.0
         if self._keys[a].isdisjoint(self._keys[b]):
             return 0.0
         if self._strong[a].isdisjoint(self._strong[b]):
@@ -675,7 +688,7 @@ class FormTable:
             form_holders, norm_forms = self.holders[partner_role], self._norm_forms[partner_role]
             for other_norm, score in rel.items():
                 for other in norm_forms.get(other_norm, ()):
-                    yield score, self._form_key[other], form_holders[other]
+                    yield score, self.form_key(other), form_holders[other]
 
     def ranked_entries(self, form: int, partner_role: int) -> Iterator[tuple[float, int, set[int] | dict[int, int]]]:
         """:meth:`entries` as (-score, key, holders), best first (ties by key), produced lazily:
@@ -703,7 +716,7 @@ class FormTable:
             group = []
             while i < n and items[i][1] == score:
                 for other in norm_forms.get(items[i][0], ()):
-                    group.append((-score, self._form_key[other], form_holders[other]))
+                    group.append((-score, self.form_key(other), form_holders[other]))
                 i += 1
             group.sort(key=_RANK)
             yield from group
