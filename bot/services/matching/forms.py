@@ -321,11 +321,11 @@ class FormTable:
     def concept_between(self, a: int, b: int) -> float:
         """Concept score of two signatures (symmetric), 0 below the threshold."""
         if a == b:
-            score = self._self_score[a]
-            if score < 0:
+            own = self._self_score[a]
+            if own < 0:
                 weights = self.sig_concepts[a]
-                score = self._self_score[a] = self.scorer.concept_score(weights, weights) if weights else 0.0
-            return score if score >= self.threshold else 0.0
+                own = self._self_score[a] = self.scorer.concept_score(weights, weights) if weights else 0.0
+            return own if own >= self.threshold else 0.0
         if self._keys[a].isdisjoint(self._keys[b]):
             return 0.0
         if self._strong[a].isdisjoint(self._strong[b]):
